@@ -70,7 +70,8 @@ public final class RestSchemaRegistry implements SchemaRegistry {
       try {
         uri = new URI(baseUrl.strip());
       } catch (URISyntaxException e) {
-        throw new IllegalArgumentException("invalid schema registry URL: " + e.getInput(), e);
+        // the URL may carry credentials: name the problem, not the input
+        throw new IllegalArgumentException("invalid schema registry URL: " + e.getReason(), null);
       }
       if (uri.getScheme() == null
           || !(uri.getScheme().equalsIgnoreCase("http")

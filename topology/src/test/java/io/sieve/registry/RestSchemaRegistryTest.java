@@ -302,9 +302,24 @@ class RestSchemaRegistryTest {
   }
 
   @Test
+  void acceptsACustomSslContext() throws Exception {
+    RestSchemaRegistry registry =
+        new RestSchemaRegistry(
+            RestSchemaRegistry.Options.builder(baseUrl)
+                .sslContext(javax.net.ssl.SSLContext.getDefault())
+                .build());
+    assertThat(registry.toString()).contains("tls=custom");
+    assertThat(registry.register("sieve.examples-value", TrainingExample.getClassSchema()))
+        .isEqualTo(1);
+  }
+
+  @Test
   void rejectsBadOptions() {
     assertThatThrownBy(() -> RestSchemaRegistry.Options.of("ftp://x"))
         .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> RestSchemaRegistry.Options.of("http://u:" + PASSWORD + "@h st/"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain(PASSWORD));
     assertThatThrownBy(
             () -> RestSchemaRegistry.Options.builder("http://x").basicAuth("nocolon").build())
         .isInstanceOf(IllegalArgumentException.class)
