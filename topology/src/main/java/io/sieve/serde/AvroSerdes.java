@@ -1,0 +1,296 @@
+package io.sieve.serde;
+
+import io.sieve.registry.SchemaRegistry;
+import io.sieve.registry.SchemaRegistryException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * The factory of Sieve's Avro serdes, in the Confluent wire format (magic byte 0, 4-byte big-endian
+ * schema id, Avro binary).
+ *
+ * <p>Serializers register the record class's schema under {@code <topic>-key} or {@code
+ * <topic>-value} (TopicNameStrategy) once per topic and write the returned id. Deserializers look
+ * the writer schema up by id and resolve it against the class's schema, so records written with an
+ * older (or newer, compatible) schema are read with defaults filled in. Malformed input throws
+ * {@link SerializationException}; {@code null} maps to {@code null} both ways.
+ *
+ * <p>Serdes made here are thread-safe.
+ */
+public final class AvroSerdes {
+
+  /** First byte of every value in the wire format. */
+  public static final byte MAGIC_BYTE = 0;
+
+  /** Bytes before the Avro payload: the magic byte and the 4-byte schema id. */
+  public static final int HEADER_SIZE = 5;
+
+  private static final ThreadLocal<BinaryEncoder> ENCODER = new ThreadLocal<>();
+  private static final ThreadLocal<BinaryDecoder> DECODER = new ThreadLocal<>();
+
+  private final SchemaRegistry registry;
+  private final Map<Class<?>, AvroSerializer<?>> valueSerializers = new ConcurrentHashMap<>();
+  private final Map<Class<?>, AvroDeserializer<?>> deserializers = new ConcurrentHashMap<>();
+
+  public AvroSerdes(SchemaRegistry registry) {
+    this.registry = Objects.requireNonNull(registry, "registry");
+  }
+
+  /** The registry the serdes register and look up schemas in. */
+  public SchemaRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * A serde of {@code type}, a class generated from an Avro schema.
+   *
+   * @param isKey whether the serde is for record keys (subject {@code <topic>-key}) or values
+   *     (subject {@code <topic>-value})
+   */
+  public <T extends SpecificRecord> Serde<T> forClass(Class<T> type, boolean isKey) {
+    return Serdes.serdeFrom(serializer(type, isKey), deserializer(type));
+  }
+
+  /** A serializer of {@code type}; see {@link #forClass}. */
+  public <T extends SpecificRecord> Serializer<T> serializer(Class<T> type, boolean isKey) {
+    return new AvroSerializer<>(registry, type, isKey);
+  }
+
+  /** A deserializer of {@code type}; see {@link #forClass}. */
+  public <T extends SpecificRecord> Deserializer<T> deserializer(Class<T> type) {
+    return new AvroDeserializer<>(registry, type);
+  }
+
+  /**
+   * Serializes {@code record} as a value of {@code topic} (subject {@code <topic>-value}); {@code
+   * null} gives {@code null}.
+   */
+  public <T extends SpecificRecord> byte[] serialize(String topic, T record) {
+    if (record == null) {
+      return null;
+    }
+    @SuppressWarnings("unchecked")
+    AvroSerializer<T> serializer =
+        (AvroSerializer<T>)
+            valueSerializers.computeIfAbsent(
+                record.getClass(), c -> new AvroSerializer<>(registry, record.getClass(), false));
+    return serializer.serialize(topic, record);
+  }
+
+  /** Deserializes a value of {@code topic} as {@code type}; {@code null} gives {@code null}. */
+  public <T extends SpecificRecord> T deserialize(String topic, byte[] data, Class<T> type) {
+    if (data == null) {
+      return null;
+    }
+    @SuppressWarnings("unchecked")
+    AvroDeserializer<T> deserializer =
+        (AvroDeserializer<T>)
+            deserializers.computeIfAbsent(type, c -> new AvroDeserializer<>(registry, type));
+    return deserializer.deserialize(topic, data);
+  }
+
+  static <T> Schema schemaOf(Class<T> type) {
+    try {
+      return SpecificData.getForClass(type).getSchema(type);
+    } catch (AvroRuntimeException e) {
+      throw new IllegalArgumentException(
+          type.getName() + " is not a class generated from an Avro schema", e);
+    }
+  }
+
+  /** Serializer in the wire format; registers the schema once per topic. */
+  static final class AvroSerializer<T> implements Serializer<T> {
+    private final SchemaRegistry registry;
+    private final Schema schema;
+    private final String suffix;
+    private final SpecificDatumWriter<T> writer;
+    private final Map<String, Integer> idsByTopic = new ConcurrentHashMap<>();
+
+    AvroSerializer(SchemaRegistry registry, Class<?> type, boolean isKey) {
+      this.registry = registry;
+      this.schema = schemaOf(type);
+      this.suffix = isKey ? "-key" : "-value";
+      this.writer = new SpecificDatumWriter<>(schema, SpecificData.getForClass(type));
+    }
+
+    @Override
+    public byte[] serialize(String topic, T data) {
+      if (data == null) {
+        return null;
+      }
+      int id = idFor(topic);
+      ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+      out.write(MAGIC_BYTE);
+      out.write(id >>> 24);
+      out.write(id >>> 16);
+      out.write(id >>> 8);
+      out.write(id);
+      BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, ENCODER.get());
+      ENCODER.set(encoder);
+      try {
+        writer.write(data, encoder);
+        encoder.flush();
+      } catch (IOException | RuntimeException e) {
+        throw new SerializationException(
+            "could not serialize a " + schema.getFullName() + " for topic " + topic + ": " + e, e);
+      }
+      return out.toByteArray();
+    }
+
+    private int idFor(String topic) {
+      String key = topic == null ? "" : topic;
+      Integer id = idsByTopic.get(key);
+      if (id != null) {
+        return id;
+      }
+      String subject = topic + suffix;
+      try {
+        id = registry.register(subject, schema);
+      } catch (SchemaRegistryException e) {
+        throw new SerializationException(
+            "could not register the "
+                + schema.getFullName()
+                + " schema under subject "
+                + subject
+                + ": "
+                + e.getMessage(),
+            e);
+      }
+      idsByTopic.putIfAbsent(key, id);
+      return id;
+    }
+  }
+
+  /** Deserializer of the wire format, resolving each writer schema against the class's schema. */
+  static final class AvroDeserializer<T> implements Deserializer<T> {
+    private final SchemaRegistry registry;
+    private final Schema readerSchema;
+    private final SpecificData model;
+    private final Map<Integer, SpecificDatumReader<T>> readersById = new ConcurrentHashMap<>();
+
+    AvroDeserializer(SchemaRegistry registry, Class<T> type) {
+      this.registry = registry;
+      this.readerSchema = schemaOf(type);
+      this.model = SpecificData.getForClass(type);
+    }
+
+    /** {@code null} and empty input give {@code null} (a tombstone). */
+    @Override
+    public T deserialize(String topic, byte[] data) {
+      if (data == null || data.length == 0) {
+        return null;
+      }
+      if (data[0] != MAGIC_BYTE) {
+        throw new SerializationException(
+            String.format(
+                "unknown magic byte 0x%02x in a %d-byte record of topic %s: expected 0x00 (Confluent"
+                    + " wire format)",
+                data[0] & 0xff, data.length, topic));
+      }
+      if (data.length < HEADER_SIZE) {
+        throw new SerializationException(
+            "record of topic "
+                + topic
+                + " is too short: "
+                + data.length
+                + " bytes, the wire format needs at least "
+                + HEADER_SIZE
+                + " (magic byte and 4-byte schema id)");
+      }
+      int id =
+          ((data[1] & 0xff) << 24)
+              | ((data[2] & 0xff) << 16)
+              | ((data[3] & 0xff) << 8)
+              | (data[4] & 0xff);
+      SpecificDatumReader<T> reader = readerFor(id, topic);
+      BinaryDecoder decoder =
+          DecoderFactory.get()
+              .binaryDecoder(data, HEADER_SIZE, data.length - HEADER_SIZE, DECODER.get());
+      DECODER.set(decoder);
+      T result;
+      try {
+        result = reader.read(null, decoder);
+        if (!decoder.isEnd()) {
+          throw new SerializationException(
+              "corrupt Avro data in a record of topic "
+                  + topic
+                  + " (schema id "
+                  + id
+                  + "): bytes left over after the "
+                  + readerSchema.getFullName());
+        }
+      } catch (IOException | RuntimeException e) {
+        if (e instanceof SerializationException se) {
+          throw se;
+        }
+        throw new SerializationException(
+            "corrupt Avro data in a record of topic "
+                + topic
+                + " (schema id "
+                + id
+                + ", "
+                + readerSchema.getFullName()
+                + "): "
+                + e,
+            e);
+      }
+      return result;
+    }
+
+    private SpecificDatumReader<T> readerFor(int id, String topic) {
+      SpecificDatumReader<T> reader = readersById.get(id);
+      if (reader != null) {
+        return reader;
+      }
+      Schema writerSchema;
+      try {
+        writerSchema = registry.schemaById(id);
+      } catch (SchemaRegistryException e) {
+        throw new SerializationException(
+            "unknown schema id " + id + " in a record of topic " + topic + ": " + e.getMessage(),
+            e);
+      }
+      if (writerSchema == null) {
+        throw new SerializationException(
+            "unknown schema id " + id + " in a record of topic " + topic);
+      }
+      SchemaCompatibility.SchemaPairCompatibility compatibility =
+          SchemaCompatibility.checkReaderWriterCompatibility(readerSchema, writerSchema);
+      if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+        throw new SerializationException(
+            "schema id "
+                + id
+                + " ("
+                + writerSchema.getFullName()
+                + ") of a record of topic "
+                + topic
+                + " cannot be read as "
+                + readerSchema.getFullName()
+                + ": "
+                + compatibility.getResult().getIncompatibilities());
+      }
+      reader = new SpecificDatumReader<>(writerSchema, readerSchema, model);
+      SpecificDatumReader<T> previous = readersById.putIfAbsent(id, reader);
+      return previous != null ? previous : reader;
+    }
+  }
+}
