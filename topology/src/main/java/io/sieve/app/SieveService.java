@@ -1,0 +1,113 @@
+package io.sieve.app;
+
+import io.sieve.config.SieveConfig;
+import io.sieve.config.Topics;
+import io.sieve.errors.DeadLetterDeserializationHandler;
+import io.sieve.errors.DeadLetterProcessingHandler;
+import io.sieve.errors.DeadLetterProductionHandler;
+import io.sieve.registry.RestSchemaRegistry;
+import io.sieve.serde.AvroSerdes;
+import io.sieve.topology.SieveMetrics;
+import io.sieve.topology.SieveTopology;
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running Sieve instance: creates its topics, builds the topology and runs it. Instances with
+ * the same application id share the partitions.
+ */
+public final class SieveService implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SieveService.class);
+
+  /** Config key under which the handlers find this instance's metrics. */
+  public static final String METRICS_CONFIG = "sieve.metrics.instance";
+
+  private final SieveConfig config;
+  private final SieveMetrics metrics = new SieveMetrics();
+  private final AvroSerdes serdes;
+  private final Topics topics;
+  private final KafkaStreams streams;
+  private final BatchTopicProvisioner provisioner;
+
+  public SieveService(SieveConfig config) {
+    this.config = config;
+    this.serdes = new AvroSerdes(new RestSchemaRegistry(config.registryOptions()));
+    this.topics = Topics.from(config, serdes);
+    try (TopicAdmin admin = new TopicAdmin(config)) {
+      admin.ensureRequired(topics);
+    }
+    Topology topology = SieveTopology.build(config, topics, serdes, metrics);
+    LOG.debug("topology:\n{}", topology.describe());
+    this.streams = new KafkaStreams(topology, streamsProperties());
+    this.streams.setUncaughtExceptionHandler(
+        e -> {
+          LOG.error("stream thread failed; replacing it", e);
+          return StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+    this.provisioner = new BatchTopicProvisioner(config, topics);
+  }
+
+  private Properties streamsProperties() {
+    Properties p = config.streamsProperties();
+    p.put(
+        StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        DeadLetterDeserializationHandler.class);
+    p.put(
+        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
+    p.put(
+        StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProductionHandler.class);
+    p.put(METRICS_CONFIG, metrics);
+    return p;
+  }
+
+  public SieveService start() {
+    provisioner.start();
+    streams.start();
+    return this;
+  }
+
+  /** Waits until the streams app is RUNNING; false on timeout. */
+  public boolean awaitRunning(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (streams.state() == KafkaStreams.State.RUNNING) {
+        return true;
+      }
+      Thread.sleep(50);
+    }
+    return false;
+  }
+
+  public KafkaStreams streams() {
+    return streams;
+  }
+
+  public SieveMetrics metrics() {
+    return metrics;
+  }
+
+  public Topics topics() {
+    return topics;
+  }
+
+  public AvroSerdes serdes() {
+    return serdes;
+  }
+
+  public SieveConfig config() {
+    return config;
+  }
+
+  @Override
+  public void close() {
+    provisioner.close();
+    streams.close(Duration.ofSeconds(60));
+  }
+}

@@ -1,0 +1,53 @@
+package io.sieve.cluster;
+
+import io.sieve.avro.Centroid;
+import io.sieve.avro.CentroidModel;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Conversions between the published model record and the flat arrays the hot path uses. */
+public final class CentroidModels {
+
+  private CentroidModels() {}
+
+  public static Centroids centroids(CentroidModel model) {
+    int dim = model.getDimension();
+    List<Centroid> clusters = model.getClusters();
+    int[] ids = new int[clusters.size()];
+    float[] flat = new float[clusters.size() * dim];
+    for (int k = 0; k < ids.length; k++) {
+      Centroid c = clusters.get(k);
+      ids[k] = c.getId();
+      float[] center = Vectors.unpack(c.getCenter().duplicate());
+      System.arraycopy(center, 0, flat, k * dim, dim);
+    }
+    return new Centroids(dim, ids, flat);
+  }
+
+  public static CentroidModel model(
+      long version,
+      int dimension,
+      int nextClusterId,
+      int[] ids,
+      double[] weights,
+      float[][] centers) {
+    List<Centroid> clusters = new ArrayList<>(ids.length);
+    for (int k = 0; k < ids.length; k++) {
+      clusters.add(
+          Centroid.newBuilder()
+              .setId(ids[k])
+              .setWeight(weights[k])
+              .setCenter(ByteBuffer.wrap(Vectors.pack(centers[k])))
+              .build());
+    }
+    return CentroidModel.newBuilder()
+        .setVersion(version)
+        .setDimension(dimension)
+        .setNextClusterId(nextClusterId)
+        .setClusters(clusters)
+        .setUpdatedAt(Instant.ofEpochMilli(System.currentTimeMillis()))
+        .build();
+  }
+}

@@ -1,0 +1,409 @@
+package io.sieve.config;
+
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Every setting of the service, typed and validated at start-up.
+ *
+ * <p>Keys beginning with {@code streams.} are passed to Kafka Streams with the prefix removed;
+ * Kafka client security keys ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}) are passed
+ * through as they are.
+ */
+public final class SieveConfig extends AbstractConfig {
+
+  public static final String APPLICATION_ID_CONFIG = "application.id";
+  public static final String APPLICATION_ID_DEFAULT = "sieve";
+  private static final String APPLICATION_ID_DOC =
+      "Kafka Streams application id: instances with the same id share the work.";
+
+  public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
+  private static final String BOOTSTRAP_SERVERS_DOC = "Kafka bootstrap servers, host:port[,...].";
+
+  public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
+  private static final String SCHEMA_REGISTRY_URL_DOC =
+      "Base URL of a Confluent-compatible schema registry API, for example"
+          + " http://127.0.0.1:8081 or http://127.0.0.1:8080/apis/ccompat/v7.";
+
+  public static final String SCHEMA_REGISTRY_AUTH_CONFIG = "schema.registry.basic.auth.user.info";
+  private static final String SCHEMA_REGISTRY_AUTH_DOC =
+      "Optional user:password for the schema registry's basic auth.";
+
+  public static final String STATE_DIR_CONFIG = "state.dir";
+  public static final String STATE_DIR_DEFAULT =
+      System.getProperty("java.io.tmpdir") + "/sieve-state";
+  private static final String STATE_DIR_DOC = "Directory of the RocksDB state stores.";
+
+  public static final String TOPIC_EXAMPLES_CONFIG = "topic.examples";
+  public static final String TOPIC_EXAMPLES_DEFAULT = "sieve.examples";
+  public static final String TOPIC_TRAINERS_CONFIG = "topic.trainers";
+  public static final String TOPIC_TRAINERS_DEFAULT = "sieve.trainers";
+  public static final String TOPIC_FEEDBACK_CONFIG = "topic.feedback";
+  public static final String TOPIC_FEEDBACK_DEFAULT = "sieve.feedback";
+  public static final String TOPIC_DEAD_LETTERS_CONFIG = "topic.dead.letters";
+  public static final String TOPIC_DEAD_LETTERS_DEFAULT = "sieve.dead-letters";
+  public static final String TOPIC_CENTROIDS_CONFIG = "topic.centroids";
+  public static final String TOPIC_CENTROIDS_DEFAULT = "sieve.centroids";
+  public static final String TOPIC_CLUSTER_STATS_CONFIG = "topic.cluster.stats";
+  public static final String TOPIC_CLUSTER_STATS_DEFAULT = "sieve.cluster-stats";
+  public static final String TOPIC_BATCHES_PREFIX_CONFIG = "topic.batches.prefix";
+  public static final String TOPIC_BATCHES_PREFIX_DEFAULT = "sieve.batches.";
+
+  public static final String TOPIC_PARTITIONS_CONFIG = "topic.partitions";
+  public static final int TOPIC_PARTITIONS_DEFAULT = 3;
+  private static final String TOPIC_PARTITIONS_DOC =
+      "Partitions of the topics Sieve creates, and of its repartition topics.";
+
+  public static final String TOPIC_REPLICATION_CONFIG = "topic.replication.factor";
+  public static final short TOPIC_REPLICATION_DEFAULT = 1;
+  private static final String TOPIC_REPLICATION_DOC =
+      "Replication factor of the topics Sieve creates.";
+
+  public static final String EMBEDDING_DIMENSION_CONFIG = "embedding.dimension";
+  public static final int EMBEDDING_DIMENSION_DEFAULT = 384;
+  private static final String EMBEDDING_DIMENSION_DOC =
+      "Embedding dimension: examples that bring an embedding must match it; the hashing embedder"
+          + " produces it.";
+
+  public static final String DEDUP_ENABLED_CONFIG = "dedup.enabled";
+  public static final boolean DEDUP_ENABLED_DEFAULT = true;
+  private static final String DEDUP_ENABLED_DOC =
+      "Drop examples whose content (text, or embedding when there is no text) was seen before.";
+
+  public static final String CLUSTER_K_INIT_CONFIG = "cluster.k.init";
+  public static final int CLUSTER_K_INIT_DEFAULT = 16;
+  private static final String CLUSTER_K_INIT_DOC = "Clusters made by k-means++ at bootstrap.";
+
+  public static final String CLUSTER_BOOTSTRAP_SIZE_CONFIG = "cluster.bootstrap.size";
+  public static final int CLUSTER_BOOTSTRAP_SIZE_DEFAULT = 512;
+  private static final String CLUSTER_BOOTSTRAP_SIZE_DOC =
+      "Examples gathered before the first model is made by k-means++; examples wait until then.";
+
+  public static final String CLUSTER_HALF_LIFE_CONFIG = "cluster.half.life";
+  public static final double CLUSTER_HALF_LIFE_DEFAULT = 50.0;
+  private static final String CLUSTER_HALF_LIFE_DOC =
+      "Half-life of cluster weights, in model updates: older points count half after this many.";
+
+  public static final String CLUSTER_UPDATE_INTERVAL_CONFIG = "cluster.update.interval.ms";
+  public static final long CLUSTER_UPDATE_INTERVAL_DEFAULT = 1000L;
+  private static final String CLUSTER_UPDATE_INTERVAL_DOC =
+      "How often each task sends its per-cluster sums to the model owner.";
+
+  public static final String CLUSTER_SEED_CONFIG = "cluster.seed";
+  public static final long CLUSTER_SEED_DEFAULT = 42L;
+  private static final String CLUSTER_SEED_DOC = "Seed of the k-means++ bootstrap.";
+
+  public static final String POOL_CAPACITY_CONFIG = "pool.capacity.per.cluster";
+  public static final int POOL_CAPACITY_DEFAULT = 10_000;
+  private static final String POOL_CAPACITY_DOC =
+      "Examples kept per cluster; past it, reservoir sampling decides which stay.";
+
+  public static final String PLANNER_INTERVAL_CONFIG = "planner.interval.ms";
+  public static final long PLANNER_INTERVAL_DEFAULT = 200L;
+  private static final String PLANNER_INTERVAL_DOC =
+      "How often the planner looks for trainers with credit.";
+
+  public static final String BATCH_TIMEOUT_CONFIG = "batch.assembly.timeout.ms";
+  public static final long BATCH_TIMEOUT_DEFAULT = 30_000L;
+  private static final String BATCH_TIMEOUT_DOC =
+      "A batch whose fragments have not all arrived after this long is written incomplete.";
+
+  public static final String BATCH_MAX_BYTES_CONFIG = "batch.max.bytes";
+  public static final int BATCH_MAX_BYTES_DEFAULT = 8 * 1024 * 1024;
+  private static final String BATCH_MAX_BYTES_DOC =
+      "Largest batch record: trainer topics get this max.message.bytes and the producer this"
+          + " max.request.size; a trainer spec whose batches cannot fit is rejected.";
+
+  public static final String STATS_INTERVAL_CONFIG = "stats.publish.interval.ms";
+  public static final long STATS_INTERVAL_DEFAULT = 500L;
+  private static final String STATS_INTERVAL_DOC =
+      "How often changed cluster statistics are published to the cluster-stats topic.";
+
+  public static final String PROCESSING_GUARANTEE_CONFIG = "processing.guarantee";
+  public static final String PROCESSING_GUARANTEE_DEFAULT = StreamsConfig.EXACTLY_ONCE_V2;
+  private static final String PROCESSING_GUARANTEE_DOC =
+      "Kafka Streams processing guarantee: exactly_once_v2 (default) or at_least_once.";
+
+  public static final String STANDBY_REPLICAS_CONFIG = "num.standby.replicas";
+  public static final int STANDBY_REPLICAS_DEFAULT = 0;
+  private static final String STANDBY_REPLICAS_DOC = "Standby replicas of each state store.";
+
+  public static final String STREAMS_PREFIX = "streams.";
+
+  private static final ConfigDef DEFINITION = definition();
+
+  public SieveConfig(Map<?, ?> props) {
+    super(DEFINITION, props, false);
+    if (getString(BOOTSTRAP_SERVERS_CONFIG).isBlank()) {
+      throw new ConfigException(BOOTSTRAP_SERVERS_CONFIG, "", "must be set");
+    }
+    if (getString(SCHEMA_REGISTRY_URL_CONFIG).isBlank()) {
+      throw new ConfigException(SCHEMA_REGISTRY_URL_CONFIG, "", "must be set");
+    }
+  }
+
+  public static ConfigDef configDef() {
+    return new ConfigDef(DEFINITION);
+  }
+
+  private static ConfigDef definition() {
+    return new ConfigDef()
+        .define(
+            APPLICATION_ID_CONFIG,
+            Type.STRING,
+            APPLICATION_ID_DEFAULT,
+            new ConfigDef.NonEmptyString(),
+            Importance.HIGH,
+            APPLICATION_ID_DOC)
+        .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
+        .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
+        .define(
+            SCHEMA_REGISTRY_AUTH_CONFIG,
+            Type.PASSWORD,
+            null,
+            Importance.MEDIUM,
+            SCHEMA_REGISTRY_AUTH_DOC)
+        .define(STATE_DIR_CONFIG, Type.STRING, STATE_DIR_DEFAULT, Importance.MEDIUM, STATE_DIR_DOC)
+        .define(
+            TOPIC_EXAMPLES_CONFIG,
+            Type.STRING,
+            TOPIC_EXAMPLES_DEFAULT,
+            Importance.MEDIUM,
+            "Topic of incoming training examples.")
+        .define(
+            TOPIC_TRAINERS_CONFIG,
+            Type.STRING,
+            TOPIC_TRAINERS_DEFAULT,
+            Importance.MEDIUM,
+            "Compacted topic of trainer specs.")
+        .define(
+            TOPIC_FEEDBACK_CONFIG,
+            Type.STRING,
+            TOPIC_FEEDBACK_DEFAULT,
+            Importance.MEDIUM,
+            "Topic of trainer feedback.")
+        .define(
+            TOPIC_DEAD_LETTERS_CONFIG,
+            Type.STRING,
+            TOPIC_DEAD_LETTERS_DEFAULT,
+            Importance.MEDIUM,
+            "Topic of dead letters.")
+        .define(
+            TOPIC_CENTROIDS_CONFIG,
+            Type.STRING,
+            TOPIC_CENTROIDS_DEFAULT,
+            Importance.MEDIUM,
+            "Compacted topic of the centroid model, read as a global store.")
+        .define(
+            TOPIC_CLUSTER_STATS_CONFIG,
+            Type.STRING,
+            TOPIC_CLUSTER_STATS_DEFAULT,
+            Importance.MEDIUM,
+            "Compacted topic of per-cluster pool statistics, read as a global store.")
+        .define(
+            TOPIC_BATCHES_PREFIX_CONFIG,
+            Type.STRING,
+            TOPIC_BATCHES_PREFIX_DEFAULT,
+            Importance.MEDIUM,
+            "Prefix of the per-trainer batch topics: <prefix><trainerId>.")
+        .define(
+            TOPIC_PARTITIONS_CONFIG,
+            Type.INT,
+            TOPIC_PARTITIONS_DEFAULT,
+            Range.between(1, 10_000),
+            Importance.MEDIUM,
+            TOPIC_PARTITIONS_DOC)
+        .define(
+            TOPIC_REPLICATION_CONFIG,
+            Type.SHORT,
+            TOPIC_REPLICATION_DEFAULT,
+            Range.between(1, 32),
+            Importance.MEDIUM,
+            TOPIC_REPLICATION_DOC)
+        .define(
+            EMBEDDING_DIMENSION_CONFIG,
+            Type.INT,
+            EMBEDDING_DIMENSION_DEFAULT,
+            Range.between(2, 65_536),
+            Importance.HIGH,
+            EMBEDDING_DIMENSION_DOC)
+        .define(
+            DEDUP_ENABLED_CONFIG,
+            Type.BOOLEAN,
+            DEDUP_ENABLED_DEFAULT,
+            Importance.MEDIUM,
+            DEDUP_ENABLED_DOC)
+        .define(
+            CLUSTER_K_INIT_CONFIG,
+            Type.INT,
+            CLUSTER_K_INIT_DEFAULT,
+            Range.between(1, 65_536),
+            Importance.MEDIUM,
+            CLUSTER_K_INIT_DOC)
+        .define(
+            CLUSTER_BOOTSTRAP_SIZE_CONFIG,
+            Type.INT,
+            CLUSTER_BOOTSTRAP_SIZE_DEFAULT,
+            Range.between(1, 1_000_000),
+            Importance.MEDIUM,
+            CLUSTER_BOOTSTRAP_SIZE_DOC)
+        .define(
+            CLUSTER_HALF_LIFE_CONFIG,
+            Type.DOUBLE,
+            CLUSTER_HALF_LIFE_DEFAULT,
+            Range.atLeast(0.001),
+            Importance.LOW,
+            CLUSTER_HALF_LIFE_DOC)
+        .define(
+            CLUSTER_UPDATE_INTERVAL_CONFIG,
+            Type.LONG,
+            CLUSTER_UPDATE_INTERVAL_DEFAULT,
+            Range.atLeast(10),
+            Importance.LOW,
+            CLUSTER_UPDATE_INTERVAL_DOC)
+        .define(
+            CLUSTER_SEED_CONFIG, Type.LONG, CLUSTER_SEED_DEFAULT, Importance.LOW, CLUSTER_SEED_DOC)
+        .define(
+            POOL_CAPACITY_CONFIG,
+            Type.INT,
+            POOL_CAPACITY_DEFAULT,
+            Range.between(1, Integer.MAX_VALUE),
+            Importance.MEDIUM,
+            POOL_CAPACITY_DOC)
+        .define(
+            PLANNER_INTERVAL_CONFIG,
+            Type.LONG,
+            PLANNER_INTERVAL_DEFAULT,
+            Range.atLeast(10),
+            Importance.LOW,
+            PLANNER_INTERVAL_DOC)
+        .define(
+            BATCH_TIMEOUT_CONFIG,
+            Type.LONG,
+            BATCH_TIMEOUT_DEFAULT,
+            Range.atLeast(100),
+            Importance.MEDIUM,
+            BATCH_TIMEOUT_DOC)
+        .define(
+            BATCH_MAX_BYTES_CONFIG,
+            Type.INT,
+            BATCH_MAX_BYTES_DEFAULT,
+            Range.between(1024, 1024 * 1024 * 1024),
+            Importance.MEDIUM,
+            BATCH_MAX_BYTES_DOC)
+        .define(
+            STATS_INTERVAL_CONFIG,
+            Type.LONG,
+            STATS_INTERVAL_DEFAULT,
+            Range.atLeast(10),
+            Importance.LOW,
+            STATS_INTERVAL_DOC)
+        .define(
+            PROCESSING_GUARANTEE_CONFIG,
+            Type.STRING,
+            PROCESSING_GUARANTEE_DEFAULT,
+            ValidString.in(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE),
+            Importance.MEDIUM,
+            PROCESSING_GUARANTEE_DOC)
+        .define(
+            STANDBY_REPLICAS_CONFIG,
+            Type.INT,
+            STANDBY_REPLICAS_DEFAULT,
+            Range.atLeast(0),
+            Importance.LOW,
+            STANDBY_REPLICAS_DOC);
+  }
+
+  public String applicationId() {
+    return getString(APPLICATION_ID_CONFIG);
+  }
+
+  public String bootstrapServers() {
+    return getString(BOOTSTRAP_SERVERS_CONFIG);
+  }
+
+  public String schemaRegistryUrl() {
+    return getString(SCHEMA_REGISTRY_URL_CONFIG);
+  }
+
+  /** The registry's basic-auth user info, or null; a {@link Password} so it never prints. */
+  public Password schemaRegistryAuth() {
+    return getPassword(SCHEMA_REGISTRY_AUTH_CONFIG);
+  }
+
+  /** Options of the schema registry client. */
+  public io.sieve.registry.RestSchemaRegistry.Options registryOptions() {
+    io.sieve.registry.RestSchemaRegistry.Builder b =
+        io.sieve.registry.RestSchemaRegistry.Options.builder(schemaRegistryUrl());
+    Password auth = schemaRegistryAuth();
+    if (auth != null && !auth.value().isBlank()) {
+      b.basicAuth(auth.value());
+    }
+    return b.build();
+  }
+
+  public int partitions() {
+    return getInt(TOPIC_PARTITIONS_CONFIG);
+  }
+
+  public short replicationFactor() {
+    return getShort(TOPIC_REPLICATION_CONFIG);
+  }
+
+  public int dimension() {
+    return getInt(EMBEDDING_DIMENSION_CONFIG);
+  }
+
+  public String batchTopic(String trainerId) {
+    return getString(TOPIC_BATCHES_PREFIX_CONFIG) + trainerId;
+  }
+
+  /** Kafka client settings that pass through unchanged: security, and {@code streams.*}. */
+  public Map<String, Object> clientPassThrough() {
+    Map<String, Object> out = new HashMap<>();
+    originals()
+        .forEach(
+            (key, value) -> {
+              String lower = key.toLowerCase(Locale.ROOT);
+              if (lower.equals("security.protocol")
+                  || lower.startsWith("sasl.")
+                  || lower.startsWith("ssl.")) {
+                out.put(key, value);
+              }
+            });
+    out.putAll(originalsWithPrefix(STREAMS_PREFIX));
+    return out;
+  }
+
+  /** The Kafka Streams properties of this service. */
+  public Properties streamsProperties() {
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId());
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    p.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR_CONFIG));
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, getString(PROCESSING_GUARANTEE_CONFIG));
+    p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, getInt(STANDBY_REPLICAS_CONFIG));
+    p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor());
+    p.put(
+        StreamsConfig.producerPrefix("max.request.size"), getInt(BATCH_MAX_BYTES_CONFIG) + 65_536);
+    p.put(StreamsConfig.producerPrefix("batch.size"), 131_072);
+    p.put(StreamsConfig.producerPrefix("linger.ms"), 5);
+    p.put(StreamsConfig.topicPrefix("max.message.bytes"), getInt(BATCH_MAX_BYTES_CONFIG) + 65_536);
+    p.putAll(clientPassThrough());
+    // the error handlers build their own clients from these originals
+    originals().forEach((k, v) -> p.putIfAbsent(k, v));
+    return p;
+  }
+}

@@ -1,0 +1,86 @@
+package io.sieve.config;
+
+import io.sieve.avro.CentroidModel;
+import io.sieve.avro.ClusterStats;
+import io.sieve.avro.DeadLetter;
+import io.sieve.avro.TrainerFeedback;
+import io.sieve.avro.TrainerSpec;
+import io.sieve.avro.TrainingBatch;
+import io.sieve.avro.TrainingExample;
+import io.sieve.serde.AvroSerdes;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+
+/** The topics of the service, built once from the configuration. */
+public record Topics(
+    Topic<String, TrainingExample> examples,
+    Topic<String, TrainerSpec> trainers,
+    Topic<String, TrainerFeedback> feedback,
+    Topic<Bytes, DeadLetter> deadLetters,
+    Topic<String, CentroidModel> centroids,
+    Topic<Integer, ClusterStats> clusterStats,
+    String batchesPrefix,
+    Serde<TrainingBatch> batchSerde) {
+
+  /** The single key of the centroid model on its compacted topic. */
+  public static final String MODEL_KEY = "model";
+
+  public static Topics from(SieveConfig config, AvroSerdes serdes) {
+    Serde<String> strings = Serdes.String();
+    return new Topics(
+        new Topic<>(
+            config.getString(SieveConfig.TOPIC_EXAMPLES_CONFIG),
+            strings,
+            serdes.forClass(TrainingExample.class, false)),
+        new Topic<>(
+            config.getString(SieveConfig.TOPIC_TRAINERS_CONFIG),
+            strings,
+            serdes.forClass(TrainerSpec.class, false)),
+        new Topic<>(
+            config.getString(SieveConfig.TOPIC_FEEDBACK_CONFIG),
+            strings,
+            serdes.forClass(TrainerFeedback.class, false)),
+        new Topic<>(
+            config.getString(SieveConfig.TOPIC_DEAD_LETTERS_CONFIG),
+            Serdes.Bytes(),
+            serdes.forClass(DeadLetter.class, false)),
+        new Topic<>(
+            config.getString(SieveConfig.TOPIC_CENTROIDS_CONFIG),
+            strings,
+            serdes.forClass(CentroidModel.class, false)),
+        new Topic<>(
+            config.getString(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG),
+            Serdes.Integer(),
+            serdes.forClass(ClusterStats.class, false)),
+        config.getString(SieveConfig.TOPIC_BATCHES_PREFIX_CONFIG),
+        serdes.forClass(TrainingBatch.class, false));
+  }
+
+  public String batchTopic(String trainerId) {
+    return batchesPrefix + trainerId;
+  }
+
+  /** A topic the service creates at start-up, with its partitions and topic configs. */
+  public record Spec(String name, int partitions, Map<String, String> configs) {}
+
+  /**
+   * The topics Sieve needs before its topology starts. Trainers and feedback must be co-partitioned
+   * (the planner reads both), so they share one partition count; the model topic has one partition,
+   * since one owner writes it.
+   */
+  public List<Spec> required(int partitions) {
+    Map<String, String> compact =
+        Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+    return List.of(
+        new Spec(examples.name(), partitions, Map.of()),
+        new Spec(trainers.name(), partitions, compact),
+        new Spec(feedback.name(), partitions, Map.of()),
+        new Spec(deadLetters.name(), partitions, Map.of()),
+        new Spec(centroids.name(), 1, compact),
+        new Spec(clusterStats.name(), partitions, compact));
+  }
+}

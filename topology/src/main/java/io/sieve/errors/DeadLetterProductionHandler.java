@@ -1,0 +1,59 @@
+package io.sieve.errors;
+
+import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.ProductionExceptionHandler;
+
+/**
+ * A record that cannot be written (too large for its topic, or failing to serialize) is
+ * dead-lettered with the record that caused it; other send errors fail the task as usual.
+ */
+public final class DeadLetterProductionHandler implements ProductionExceptionHandler {
+
+  private DeadLetterSender sender;
+
+  @Override
+  public void configure(Map<String, ?> configs) {
+    sender = new DeadLetterSender(configs);
+  }
+
+  @Override
+  public ProductionExceptionHandlerResponse handle(
+      ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
+    if (!(exception instanceof RecordTooLargeException)) {
+      return ProductionExceptionHandlerResponse.FAIL;
+    }
+    boolean written =
+        sender.send(
+            context,
+            "produce:" + record.topic(),
+            "record-too-large",
+            exception,
+            record.key(),
+            null);
+    return written
+        ? ProductionExceptionHandlerResponse.CONTINUE
+        : ProductionExceptionHandlerResponse.FAIL;
+  }
+
+  @Override
+  public ProductionExceptionHandlerResponse handleSerializationException(
+      ErrorHandlerContext context,
+      ProducerRecord record,
+      Exception exception,
+      SerializationExceptionOrigin origin) {
+    boolean written =
+        sender.send(
+            context,
+            "produce:" + record.topic(),
+            "unserializable",
+            exception,
+            context.sourceRawKey(),
+            context.sourceRawValue());
+    return written
+        ? ProductionExceptionHandlerResponse.CONTINUE
+        : ProductionExceptionHandlerResponse.FAIL;
+  }
+}

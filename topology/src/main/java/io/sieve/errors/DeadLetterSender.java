@@ -1,0 +1,118 @@
+package io.sieve.errors;
+
+import io.sieve.avro.DeadLetter;
+import io.sieve.config.SieveConfig;
+import io.sieve.registry.RestSchemaRegistry;
+import io.sieve.serde.AvroSerdes;
+import io.sieve.topology.SieveMetrics;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes dead letters from Kafka Streams' error handlers, which run outside any processor and so
+ * cannot forward. It has its own idempotent producer and waits for each write: a record is only
+ * skipped once its dead letter is durable. These writes are outside the stream transaction, so a
+ * crash in the same instant can repeat a dead letter, never lose one.
+ */
+final class DeadLetterSender implements AutoCloseable {
+
+  /** Config key under which the topology's {@link SieveMetrics} reach the handlers. */
+  static final String METRICS_CONFIG = io.sieve.app.SieveService.METRICS_CONFIG;
+
+  private static final Logger LOG = LoggerFactory.getLogger(DeadLetterSender.class);
+
+  private final String topic;
+  private final KafkaProducer<byte[], byte[]> producer;
+  private final AvroSerdes serdes;
+  private final SieveMetrics metrics;
+
+  DeadLetterSender(Map<String, ?> configs) {
+    Map<String, Object> originals = new HashMap<>(configs);
+    originals.remove(METRICS_CONFIG);
+    SieveConfig config = new SieveConfig(originals);
+    this.topic = config.getString(SieveConfig.TOPIC_DEAD_LETTERS_CONFIG);
+    Map<String, Object> props = new HashMap<>(config.clientPassThrough());
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, config.applicationId() + "-dead-letters");
+    this.producer =
+        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    this.serdes = new AvroSerdes(new RestSchemaRegistry(config.registryOptions()));
+    Object m = configs.get(METRICS_CONFIG);
+    this.metrics = m instanceof SieveMetrics sm ? sm : new SieveMetrics();
+  }
+
+  /** Sends and waits; false when the dead letter could not be written. */
+  boolean send(
+      ErrorHandlerContext context,
+      String stage,
+      String reason,
+      Exception error,
+      byte[] key,
+      byte[] value) {
+    DeadLetter letter =
+        DeadLetter.newBuilder()
+            .setStage(stage)
+            .setReason(reason)
+            .setError(describe(error))
+            .setTopic(context.topic())
+            .setPartition(context.partition())
+            .setOffset(context.offset())
+            .setKey(key == null ? null : ByteBuffer.wrap(key))
+            .setValue(value == null ? null : ByteBuffer.wrap(value))
+            .setFailedAt(Instant.ofEpochMilli(System.currentTimeMillis()))
+            .build();
+    try {
+      producer
+          .send(new ProducerRecord<>(topic, key, serdes.serialize(topic, letter)))
+          .get(30, TimeUnit.SECONDS);
+      metrics.deadLetter(reason);
+      LOG.warn(
+          "dead-lettered {}-{}@{} at {}: {} ({})",
+          context.topic(),
+          context.partition(),
+          context.offset(),
+          stage,
+          reason,
+          letter.getError());
+      return true;
+    } catch (Exception e) {
+      LOG.error(
+          "could not write a dead letter for {}-{}@{}",
+          context.topic(),
+          context.partition(),
+          context.offset(),
+          e);
+      return false;
+    }
+  }
+
+  private static String describe(Exception error) {
+    StringBuilder sb = new StringBuilder();
+    Throwable t = error;
+    while (t != null && sb.length() < 2000) {
+      if (sb.length() > 0) {
+        sb.append(" <- ");
+      }
+      sb.append(t.getClass().getSimpleName()).append(": ").append(t.getMessage());
+      t = t.getCause() == t ? null : t.getCause();
+    }
+    return sb.toString();
+  }
+
+  @Override
+  public void close() {
+    producer.close();
+  }
+}

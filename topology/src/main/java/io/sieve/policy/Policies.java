@@ -1,0 +1,31 @@
+package io.sieve.policy;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/** The policies a trainer can name in its spec. */
+public final class Policies {
+
+  private static final Map<String, SelectionPolicy> BY_NAME = new TreeMap<>();
+
+  static {
+    register(new UniformPolicy());
+    register(new ClusterBalancedPolicy());
+  }
+
+  private Policies() {}
+
+  private static void register(SelectionPolicy policy) {
+    BY_NAME.put(policy.name(), policy);
+  }
+
+  /** The policy of that name, or null. */
+  public static SelectionPolicy byName(String name) {
+    return BY_NAME.get(name);
+  }
+
+  public static Set<String> names() {
+    return BY_NAME.keySet();
+  }
+}

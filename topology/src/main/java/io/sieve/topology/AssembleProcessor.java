@@ -1,0 +1,177 @@
+package io.sieve.topology;
+
+import io.sieve.avro.BatchExample;
+import io.sieve.avro.BatchHeader;
+import io.sieve.avro.PendingBatch;
+import io.sieve.avro.Selection;
+import io.sieve.avro.TrainingBatch;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Gathers a batch's fragments (keyed by batch id) and writes the batch, keyed by trainer id, once
+ * every cluster has answered. A batch still waiting after the timeout is written with {@code
+ * complete=false} and the clusters that did not answer: flagged, never silently short. A written
+ * batch leaves a marker for a while so that a fragment arriving late is dead-lettered rather than
+ * starting a second batch of the same id.
+ */
+public final class AssembleProcessor
+    implements Processor<String, Selection, String, Outcome<TrainingBatch>> {
+
+  public static final String STAGE = "assemble";
+  private static final Duration SWEEP = Duration.ofSeconds(1);
+
+  private final Duration timeout;
+  private final SieveMetrics metrics;
+  private ProcessorContext<String, Outcome<TrainingBatch>> context;
+  private KeyValueStore<String, PendingBatch> pending;
+
+  public AssembleProcessor(Duration timeout, SieveMetrics metrics) {
+    this.timeout = timeout;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Outcome<TrainingBatch>> context) {
+    this.context = context;
+    this.pending = context.getStateStore(Stores.ASSEMBLY);
+    context.schedule(SWEEP, PunctuationType.WALL_CLOCK_TIME, this::sweep);
+  }
+
+  @Override
+  public void process(Record<String, Selection> record) {
+    Selection selection = record.value();
+    String batchId = record.key();
+    PendingBatch batch = pending.get(batchId);
+    if (batch != null && batch.getEmitted()) {
+      context.forward(
+          record
+              .withKey(selection.getHeader().getTrainerId())
+              .withValue(
+                  Outcome.dead(
+                      DeadLetters.of(
+                          context,
+                          STAGE,
+                          "late-fragment",
+                          "cluster "
+                              + selection.getClusterId()
+                              + " answered after batch "
+                              + batchId
+                              + " was written",
+                          batchId,
+                          null))));
+      return;
+    }
+    if (batch == null) {
+      batch =
+          PendingBatch.newBuilder()
+              .setHeader(selection.getHeader())
+              .setSelections(new ArrayList<>())
+              .setFirstArrival(context.currentSystemTimeMs())
+              .build();
+    }
+    List<Selection> selections = new ArrayList<>(batch.getSelections());
+    boolean repeat =
+        selections.stream().anyMatch(s -> s.getClusterId() == selection.getClusterId());
+    if (!repeat) {
+      selections.add(selection);
+    }
+    batch.setSelections(selections);
+    if (selections.size() >= batch.getHeader().getFragments()) {
+      emit(batchId, batch, record.timestamp());
+    } else {
+      pending.put(batchId, batch);
+    }
+  }
+
+  private void sweep(long now) {
+    List<KeyValue<String, PendingBatch>> due = new ArrayList<>();
+    try (KeyValueIterator<String, PendingBatch> it = pending.all()) {
+      while (it.hasNext()) {
+        KeyValue<String, PendingBatch> kv = it.next();
+        if (now - kv.value.getFirstArrival() >= timeout.toMillis()) {
+          due.add(kv);
+        }
+      }
+    }
+    for (KeyValue<String, PendingBatch> kv : due) {
+      if (kv.value.getEmitted()) {
+        if (now - kv.value.getFirstArrival() >= 10 * timeout.toMillis()) {
+          pending.delete(kv.key);
+        }
+      } else {
+        emit(kv.key, kv.value, now);
+      }
+    }
+  }
+
+  private void emit(String batchId, PendingBatch batch, long timestamp) {
+    TrainingBatch out = assemble(batch, context.currentSystemTimeMs());
+    metrics.batchWritten(out.getExamples().size(), out.getComplete());
+    context.forward(new Record<>(out.getTrainerId(), Outcome.ok(out), timestamp));
+    pending.put(
+        batchId,
+        PendingBatch.newBuilder(batch).setSelections(new ArrayList<>()).setEmitted(true).build());
+  }
+
+  /** Builds the batch record from the fragments received: examples grouped by cluster. */
+  static TrainingBatch assemble(PendingBatch batch, long now) {
+    BatchHeader h = batch.getHeader();
+    List<Selection> selections = new ArrayList<>(batch.getSelections());
+    selections.sort(Comparator.comparingInt(Selection::getClusterId));
+    List<BatchExample> examples = new ArrayList<>(h.getRequested());
+    Map<String, Integer> clusterCounts = new TreeMap<>();
+    Map<String, Integer> groupCounts = new TreeMap<>();
+    Set<Integer> answered = new HashSet<>();
+    boolean allSupplied = true;
+    for (Selection s : selections) {
+      answered.add(s.getClusterId());
+      allSupplied &= s.getExamples().size() == s.getRequested();
+      for (BatchExample e : s.getExamples()) {
+        examples.add(e);
+        clusterCounts.merge(Integer.toString(e.getClusterId()), 1, Integer::sum);
+        e.getGroups().forEach((a, v) -> groupCounts.merge(a + "=" + v, 1, Integer::sum));
+      }
+    }
+    List<Integer> missing = new ArrayList<>();
+    for (Integer c : h.getClusters()) {
+      if (!answered.contains(c)) {
+        missing.add(c);
+      }
+    }
+    boolean complete = missing.isEmpty() && allSupplied && examples.size() == h.getRequested();
+    return TrainingBatch.newBuilder()
+        .setBatchId(h.getBatchId())
+        .setTrainerId(h.getTrainerId())
+        .setSequence(h.getSequence())
+        .setRound(h.getRound())
+        .setCycle(h.getCycle())
+        .setPolicy(h.getPolicy())
+        .setPolicyStateVersion(h.getPolicyStateVersion())
+        .setSeed(h.getSeed())
+        .setModelVersion(h.getModelVersion())
+        .setExamples(examples)
+        .setClusterCounts(clusterCounts)
+        .setGroupCounts(groupCounts)
+        .setRequested(h.getRequested())
+        .setComplete(complete)
+        .setMissingClusters(missing)
+        .setPlannedAt(h.getPlannedAt())
+        .setAssembledAt(Instant.ofEpochMilli(now))
+        .build();
+  }
+}

@@ -1,0 +1,269 @@
+package io.sieve.topology;
+
+import io.sieve.avro.BatchExample;
+import io.sieve.avro.DeadLetter;
+import io.sieve.avro.ModelUpdate;
+import io.sieve.avro.PlanFragment;
+import io.sieve.avro.Selection;
+import io.sieve.avro.TrainingBatch;
+import io.sieve.avro.TrainingExample;
+import io.sieve.cluster.AssignProcessor;
+import io.sieve.cluster.Assigned;
+import io.sieve.cluster.ModelOwnerProcessor;
+import io.sieve.config.SieveConfig;
+import io.sieve.config.Topics;
+import io.sieve.embed.HashingEmbedder;
+import io.sieve.policy.PlannerProcessor;
+import io.sieve.policy.TrainerEvent;
+import io.sieve.pool.FulfilProcessor;
+import io.sieve.pool.PoolProcessor;
+import io.sieve.serde.AvroSerdes;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The Sieve topology, a pure function of its configuration and serdes.
+ *
+ * <pre>
+ * examples → validate ─┬→ dead letters
+ *                      └→ key by content → [by-content] → dedup → assign ─┬→ [by-cluster] → pool → cluster stats
+ *                                                                         └→ [model-updates] → model owner → centroids
+ * trainers, feedback → planner ─┬→ dead letters
+ *                               └→ [plan-by-cluster] → fulfil (reads pool) → [selections-by-batch] → assemble → sieve.batches.&lt;trainer&gt;
+ * </pre>
+ *
+ * Bracketed names are repartition topics. The centroid model and the cluster statistics come back
+ * to every instance as global stores.
+ */
+public final class SieveTopology {
+
+  private SieveTopology() {}
+
+  public static Topology build(
+      SieveConfig config, Topics topics, AvroSerdes serdes, SieveMetrics metrics) {
+    StreamsBuilder builder = new StreamsBuilder();
+    Stores stores = new Stores(serdes);
+    int partitions = config.partitions();
+
+    builder.addStateStore(stores.dedup());
+    builder.addStateStore(stores.awaitingModel());
+    builder.addStateStore(stores.modelOwner());
+    builder.addStateStore(stores.pool());
+    builder.addStateStore(stores.poolStats());
+    builder.addStateStore(stores.trainers());
+    builder.addStateStore(stores.assembly());
+    builder.addGlobalStore(
+        stores.centroids(),
+        topics.centroids().name(),
+        topics.centroids().consumed("centroids-source"),
+        () -> new GlobalStoreUpdater<>(Stores.CENTROIDS));
+    builder.addGlobalStore(
+        stores.clusterStats(),
+        topics.clusterStats().name(),
+        topics.clusterStats().consumed("cluster-stats-source"),
+        () -> new GlobalStoreUpdater<>(Stores.CLUSTER_STATS));
+
+    // validate and embed
+    HashingEmbedder embedder = new HashingEmbedder(config.dimension());
+    Map<String, KStream<String, Outcome<TrainingExample>>> validated =
+        builder.stream(topics.examples().name(), topics.examples().consumed("examples-source"))
+            .peek((k, v) -> metrics.exampleIn(), Named.as("count-examples"))
+            .process(
+                () ->
+                    new ValidateProcessor(
+                        config.dimension(),
+                        embedder,
+                        topics.examples().valueSerde().serializer(),
+                        topics.examples().name()),
+                Named.as("validate"))
+            .split(Named.as("validated-"))
+            .branch((k, v) -> v.isOk(), Branched.as("ok"))
+            .defaultBranch(Branched.as("rejected"));
+    deadLetters(validated.get("validated-rejected"), topics, metrics, "validate");
+
+    // deduplicate by content, then assign to a cluster
+    KStream<String, TrainingExample> unique =
+        validated
+            .get("validated-ok")
+            .mapValues(Outcome::value, Named.as("unwrap-valid"))
+            .selectKey((k, v) -> DedupProcessor.contentHash(v), Named.as("key-by-content"))
+            .repartition(
+                Repartitioned.with(Serdes.String(), topics.examples().valueSerde())
+                    .withName("by-content")
+                    .withNumberOfPartitions(partitions));
+    if (config.getBoolean(SieveConfig.DEDUP_ENABLED_CONFIG)) {
+      unique = unique.process(() -> new DedupProcessor(metrics), Named.as("dedup"), Stores.DEDUP);
+    }
+    Map<String, KStream<String, Assigned>> assigned =
+        unique
+            .process(
+                () ->
+                    new AssignProcessor(
+                        config.getInt(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG),
+                        Duration.ofMillis(
+                            config.getLong(SieveConfig.CLUSTER_UPDATE_INTERVAL_CONFIG))),
+                Named.as("assign"),
+                Stores.AWAITING_MODEL)
+            .split(Named.as("assigned-"))
+            .branch((k, v) -> v instanceof Assigned.ToPool, Branched.as("to-pool"))
+            .defaultBranch(Branched.as("to-owner"));
+
+    // the model owner: one partition, one writer of the model
+    assigned
+        .get("assigned-to-owner")
+        .mapValues(v -> ((Assigned.ToOwner) v).update(), Named.as("unwrap-model-update"))
+        .repartition(
+            Repartitioned.with(Serdes.String(), serdes.forClass(ModelUpdate.class, false))
+                .withName("model-updates")
+                .withNumberOfPartitions(1))
+        .process(
+            () ->
+                new ModelOwnerProcessor(
+                    config.dimension(),
+                    config.getInt(SieveConfig.CLUSTER_K_INIT_CONFIG),
+                    config.getInt(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG),
+                    Duration.ofSeconds(5),
+                    config.getDouble(SieveConfig.CLUSTER_HALF_LIFE_CONFIG),
+                    config.getLong(SieveConfig.CLUSTER_SEED_CONFIG)),
+            Named.as("model-owner"),
+            Stores.MODEL_OWNER)
+        .to(topics.centroids().name(), topics.centroids().produced("centroids-sink"));
+
+    // pool, keyed by cluster
+    assigned
+        .get("assigned-to-pool")
+        .map(
+            (k, v) -> {
+              Assigned.ToPool p = (Assigned.ToPool) v;
+              return KeyValue.pair(p.clusterId(), p.example());
+            },
+            Named.as("key-by-cluster"))
+        .repartition(
+            Repartitioned.with(Serdes.Integer(), serdes.forClass(BatchExample.class, false))
+                .withName("by-cluster")
+                .withNumberOfPartitions(partitions))
+        .process(
+            () ->
+                new PoolProcessor(
+                    config.getInt(SieveConfig.POOL_CAPACITY_CONFIG),
+                    config.getLong(SieveConfig.CLUSTER_SEED_CONFIG),
+                    Duration.ofMillis(config.getLong(SieveConfig.STATS_INTERVAL_CONFIG)),
+                    metrics),
+            Named.as("pool"),
+            Stores.POOL,
+            Stores.POOL_STATS)
+        .to(topics.clusterStats().name(), topics.clusterStats().produced("cluster-stats-sink"));
+
+    // plan → fulfil → assemble
+    KStream<String, TrainerEvent> specs =
+        builder.stream(topics.trainers().name(), topics.trainers().consumed("trainers-source"))
+            .mapValues(
+                v -> (TrainerEvent) new TrainerEvent.SpecChanged(v), Named.as("spec-events"));
+    KStream<String, TrainerEvent> feedback =
+        builder.stream(topics.feedback().name(), topics.feedback().consumed("feedback-source"))
+            .mapValues(
+                v -> (TrainerEvent) new TrainerEvent.Feedback(v), Named.as("feedback-events"));
+    Map<String, KStream<Integer, Outcome<PlanFragment>>> planned =
+        specs
+            .merge(feedback, Named.as("trainer-events"))
+            .process(
+                () ->
+                    new PlannerProcessor(
+                        config.dimension(),
+                        config.getInt(SieveConfig.BATCH_MAX_BYTES_CONFIG),
+                        Duration.ofMillis(config.getLong(SieveConfig.PLANNER_INTERVAL_CONFIG))),
+                Named.as("planner"),
+                Stores.TRAINERS)
+            .split(Named.as("planned-"))
+            .branch((k, v) -> v.isOk(), Branched.as("ok"))
+            .defaultBranch(Branched.as("rejected"));
+    deadLetters(planned.get("planned-rejected"), topics, metrics, "planner");
+
+    Map<String, KStream<String, Outcome<TrainingBatch>>> assembled =
+        planned
+            .get("planned-ok")
+            .mapValues(Outcome::value, Named.as("unwrap-fragment"))
+            .repartition(
+                Repartitioned.with(Serdes.Integer(), serdes.forClass(PlanFragment.class, false))
+                    .withName("plan-by-cluster")
+                    .withNumberOfPartitions(partitions))
+            .process(FulfilProcessor::new, Named.as("fulfil"), Stores.POOL)
+            .repartition(
+                Repartitioned.with(Serdes.String(), serdes.forClass(Selection.class, false))
+                    .withName("selections-by-batch")
+                    .withNumberOfPartitions(partitions))
+            .process(
+                () ->
+                    new AssembleProcessor(
+                        Duration.ofMillis(config.getLong(SieveConfig.BATCH_TIMEOUT_CONFIG)),
+                        metrics),
+                Named.as("assemble"),
+                Stores.ASSEMBLY)
+            .split(Named.as("assembled-"))
+            .branch((k, v) -> v.isOk(), Branched.as("ok"))
+            .defaultBranch(Branched.as("rejected"));
+    deadLetters(assembled.get("assembled-rejected"), topics, metrics, "assembler");
+    assembled
+        .get("assembled-ok")
+        .mapValues(Outcome::value, Named.as("unwrap-batch"))
+        .to(
+            (key, batch, ctx) -> topics.batchTopic(batch.getTrainerId()),
+            org.apache.kafka.streams.kstream.Produced.with(Serdes.String(), topics.batchSerde())
+                .withName("batches-sink"));
+
+    return builder.build();
+  }
+
+  private static <K, V> void deadLetters(
+      KStream<K, Outcome<V>> rejected, Topics topics, SieveMetrics metrics, String from) {
+    rejected
+        .map(
+            (k, v) -> {
+              DeadLetter letter = v.deadLetter();
+              metrics.deadLetter(letter.getReason());
+              String id = letter.getRecordId();
+              Bytes key = id == null ? null : Bytes.wrap(id.getBytes(StandardCharsets.UTF_8));
+              return KeyValue.pair(key, letter);
+            },
+            Named.as(from + "-dead-letters"))
+        .to(topics.deadLetters().name(), topics.deadLetters().produced(from + "-dead-letter-sink"));
+  }
+
+  /** Copies a global topic into its global store; tombstones delete. */
+  static final class GlobalStoreUpdater<K, V> implements Processor<K, V, Void, Void> {
+    private final String storeName;
+    private KeyValueStore<K, V> store;
+
+    GlobalStoreUpdater(String storeName) {
+      this.storeName = storeName;
+    }
+
+    @Override
+    public void init(ProcessorContext<Void, Void> context) {
+      store = context.getStateStore(storeName);
+    }
+
+    @Override
+    public void process(Record<K, V> record) {
+      if (record.value() == null) {
+        store.delete(record.key());
+      } else {
+        store.put(record.key(), record.value());
+      }
+    }
+  }
+}
