@@ -1,0 +1,52 @@
+package io.sieve.app;
+
+import io.sieve.avro.TrainerSpec;
+import io.sieve.config.SieveConfig;
+import io.sieve.config.Topics;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** Declares and removes trainers on the compacted trainers topic. */
+public final class TrainerAdmin {
+
+  private final SieveConfig config;
+  private final Topics topics;
+
+  public TrainerAdmin(SieveConfig config, Topics topics) {
+    this.config = config;
+    this.topics = topics;
+  }
+
+  /** Creates the trainer's batch topic, then writes its spec, and waits for the write. */
+  public void put(TrainerSpec spec) {
+    try (TopicAdmin admin = new TopicAdmin(config)) {
+      admin.ensureBatchTopic(spec.getTrainerId());
+    }
+    write(spec.getTrainerId(), spec);
+  }
+
+  /** Writes a tombstone: the trainer gets no more batches. Its batch topic stays. */
+  public void delete(String trainerId) {
+    write(trainerId, null);
+  }
+
+  private void write(String trainerId, TrainerSpec spec) {
+    Map<String, Object> props = new HashMap<>(config.clientPassThrough());
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    try (KafkaProducer<String, TrainerSpec> producer =
+        new KafkaProducer<>(
+            props, new StringSerializer(), topics.trainers().valueSerde().serializer())) {
+      producer
+          .send(new ProducerRecord<>(topics.trainers().name(), trainerId, spec))
+          .get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot write trainer " + trainerId, e);
+    }
+  }
+}

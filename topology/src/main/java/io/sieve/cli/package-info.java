@@ -1,0 +1,2 @@
+/** The {@code sieve} command line: {@code demo} and {@code run}. */
+package io.sieve.cli;
