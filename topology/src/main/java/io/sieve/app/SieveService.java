@@ -5,6 +5,7 @@ import io.sieve.config.Topics;
 import io.sieve.errors.DeadLetterDeserializationHandler;
 import io.sieve.errors.DeadLetterProcessingHandler;
 import io.sieve.errors.DeadLetterProductionHandler;
+import io.sieve.errors.DeadLetterSender;
 import io.sieve.registry.RestSchemaRegistry;
 import io.sieve.serde.AvroSerdes;
 import io.sieve.topology.SieveMetrics;
@@ -26,15 +27,13 @@ public final class SieveService implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(SieveService.class);
 
-  /** Config key under which the handlers find this instance's metrics. */
-  public static final String METRICS_CONFIG = "sieve.metrics.instance";
-
   private final SieveConfig config;
   private final SieveMetrics metrics = new SieveMetrics();
   private final AvroSerdes serdes;
   private final Topics topics;
   private final KafkaStreams streams;
   private final BatchTopicProvisioner provisioner;
+  private final DeadLetterSender deadLetters;
 
   public SieveService(SieveConfig config) {
     this.config = config;
@@ -43,6 +42,7 @@ public final class SieveService implements AutoCloseable {
     try (TopicAdmin admin = new TopicAdmin(config)) {
       admin.ensureRequired(topics);
     }
+    this.deadLetters = new DeadLetterSender(config, serdes, metrics);
     Topology topology = SieveTopology.build(config, topics, serdes, metrics);
     LOG.debug("topology:\n{}", topology.describe());
     this.streams = new KafkaStreams(topology, streamsProperties());
@@ -63,7 +63,7 @@ public final class SieveService implements AutoCloseable {
         StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
     p.put(
         StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProductionHandler.class);
-    p.put(METRICS_CONFIG, metrics);
+    p.put(DeadLetterSender.SENDER_CONFIG, deadLetters);
     return p;
   }
 
@@ -109,5 +109,6 @@ public final class SieveService implements AutoCloseable {
   public void close() {
     provisioner.close();
     streams.close(Duration.ofSeconds(60));
+    deadLetters.close();
   }
 }

@@ -402,8 +402,6 @@ public final class SieveConfig extends AbstractConfig {
     p.put(StreamsConfig.producerPrefix("linger.ms"), 5);
     p.put(StreamsConfig.topicPrefix("max.message.bytes"), getInt(BATCH_MAX_BYTES_CONFIG) + 65_536);
     p.putAll(clientPassThrough());
-    // the error handlers build their own clients from these originals
-    originals().forEach((k, v) -> p.putIfAbsent(k, v));
     return p;
   }
 }

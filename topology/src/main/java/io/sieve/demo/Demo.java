@@ -68,8 +68,7 @@ public final class Demo {
       out.printf(
           "Watch it:        kcat -b %s -L   |   kafka-consumer-groups --bootstrap-server %s"
               + " --describe --all-groups%n",
-          kafka.bootstrapServers(),
-          kafka.bootstrapServers());
+          kafka.bootstrapServers(), kafka.bootstrapServers());
       Map<String, Object> props = new LinkedHashMap<>();
       props.put(SieveConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
       props.put(SieveConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
@@ -175,8 +174,7 @@ public final class Demo {
         trainer.examples(),
         m.deadLettersByReason().values().stream().mapToLong(Long::longValue).sum());
     out.printf("         recent batches, clusters: %s%n", top(recent.get("clusters"), 8));
-    out.printf(
-        "         recent batches, lang:     %s%n", prefixed(recent.get("groups"), "lang="));
+    out.printf("         recent batches, lang:     %s%n", prefixed(recent.get("groups"), "lang="));
   }
 
   private static int clusters(SieveService service) {
@@ -255,7 +253,10 @@ public final class Demo {
   private static String prefixed(Map<String, Double> shares, String prefix) {
     return shares.entrySet().stream()
         .filter(e -> e.getKey().startsWith(prefix))
-        .map(e -> String.format("%s %.0f%%", e.getKey().substring(prefix.length()), e.getValue() * 100))
+        .map(
+            e ->
+                String.format(
+                    "%s %.0f%%", e.getKey().substring(prefix.length()), e.getValue() * 100))
         .collect(Collectors.joining(", "));
   }
 

@@ -138,8 +138,7 @@ public final class SimulatedTrainer implements Runnable, AutoCloseable {
             .setSentAt(Instant.ofEpochMilli(System.currentTimeMillis()))
             .build();
     producer.send(
-        new ProducerRecord<>(
-            feedbackTopic, trainerId, serdes.serialize(feedbackTopic, feedback)));
+        new ProducerRecord<>(feedbackTopic, trainerId, serdes.serialize(feedbackTopic, feedback)));
   }
 
   public long batches() {

@@ -12,7 +12,7 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
 
   @Override
   public void configure(Map<String, ?> configs) {
-    sender = new DeadLetterSender(configs);
+    sender = DeadLetterSender.from(configs);
   }
 
   @Override

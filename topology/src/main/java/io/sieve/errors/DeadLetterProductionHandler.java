@@ -16,7 +16,7 @@ public final class DeadLetterProductionHandler implements ProductionExceptionHan
 
   @Override
   public void configure(Map<String, ?> configs) {
-    sender = new DeadLetterSender(configs);
+    sender = DeadLetterSender.from(configs);
   }
 
   @Override

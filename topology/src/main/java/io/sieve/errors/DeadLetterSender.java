@@ -2,7 +2,6 @@ package io.sieve.errors;
 
 import io.sieve.avro.DeadLetter;
 import io.sieve.config.SieveConfig;
-import io.sieve.registry.RestSchemaRegistry;
 import io.sieve.serde.AvroSerdes;
 import io.sieve.topology.SieveMetrics;
 import java.nio.ByteBuffer;
@@ -24,33 +23,47 @@ import org.slf4j.LoggerFactory;
  * skipped once its dead letter is durable. These writes are outside the stream transaction, so a
  * crash in the same instant can repeat a dead letter, never lose one.
  */
-final class DeadLetterSender implements AutoCloseable {
+public final class DeadLetterSender implements AutoCloseable {
 
-  /** Config key under which the topology's {@link SieveMetrics} reach the handlers. */
-  static final String METRICS_CONFIG = io.sieve.app.SieveService.METRICS_CONFIG;
+  /** Streams config key under which the handlers find the service's sender. */
+  public static final String SENDER_CONFIG = "sieve.dead.letter.sender";
 
   private static final Logger LOG = LoggerFactory.getLogger(DeadLetterSender.class);
 
+  private final SieveConfig config;
   private final String topic;
-  private final KafkaProducer<byte[], byte[]> producer;
   private final AvroSerdes serdes;
   private final SieveMetrics metrics;
+  private KafkaProducer<byte[], byte[]> producer;
 
-  DeadLetterSender(Map<String, ?> configs) {
-    Map<String, Object> originals = new HashMap<>(configs);
-    originals.remove(METRICS_CONFIG);
-    SieveConfig config = new SieveConfig(originals);
+  public DeadLetterSender(SieveConfig config, AvroSerdes serdes, SieveMetrics metrics) {
+    this.config = config;
     this.topic = config.getString(SieveConfig.TOPIC_DEAD_LETTERS_CONFIG);
-    Map<String, Object> props = new HashMap<>(config.clientPassThrough());
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.CLIENT_ID_CONFIG, config.applicationId() + "-dead-letters");
-    this.producer =
-        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-    this.serdes = new AvroSerdes(new RestSchemaRegistry(config.registryOptions()));
-    Object m = configs.get(METRICS_CONFIG);
-    this.metrics = m instanceof SieveMetrics sm ? sm : new SieveMetrics();
+    this.serdes = serdes;
+    this.metrics = metrics;
+  }
+
+  /** The sender a handler was configured with; handlers only run inside a Sieve service. */
+  static DeadLetterSender from(Map<String, ?> configs) {
+    Object sender = configs.get(SENDER_CONFIG);
+    if (sender instanceof DeadLetterSender s) {
+      return s;
+    }
+    throw new IllegalStateException(
+        SENDER_CONFIG
+            + " is not set: Sieve's error handlers need the service's dead-letter sender");
+  }
+
+  private synchronized KafkaProducer<byte[], byte[]> producer() {
+    if (producer == null) {
+      Map<String, Object> props = new HashMap<>(config.clientPassThrough());
+      props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+      props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+      props.put(ProducerConfig.ACKS_CONFIG, "all");
+      props.put(ProducerConfig.CLIENT_ID_CONFIG, config.applicationId() + "-dead-letters");
+      producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+    return producer;
   }
 
   /** Sends and waits; false when the dead letter could not be written. */
@@ -74,11 +87,11 @@ final class DeadLetterSender implements AutoCloseable {
             .setFailedAt(Instant.ofEpochMilli(System.currentTimeMillis()))
             .build();
     try {
-      producer
+      producer()
           .send(new ProducerRecord<>(topic, key, serdes.serialize(topic, letter)))
           .get(30, TimeUnit.SECONDS);
       metrics.deadLetter(reason);
-      LOG.warn(
+      LOG.debug(
           "dead-lettered {}-{}@{} at {}: {} ({})",
           context.topic(),
           context.partition(),
@@ -112,7 +125,10 @@ final class DeadLetterSender implements AutoCloseable {
   }
 
   @Override
-  public void close() {
-    producer.close();
+  public synchronized void close() {
+    if (producer != null) {
+      producer.close();
+      producer = null;
+    }
   }
 }

@@ -103,7 +103,9 @@ public final class ValidateProcessor
                     STAGE,
                     reason,
                     why,
-                    example == null ? record.key() : example.getId(),
+                    example == null || example.getId() == null || example.getId().isBlank()
+                        ? record.key()
+                        : example.getId(),
                     bytes))));
   }
 
