@@ -98,15 +98,13 @@ public final class ValidateProcessor
     context.forward(
         record.withValue(
             Outcome.dead(
-                DeadLetters.of(
-                    context,
-                    STAGE,
-                    reason,
-                    why,
-                    example == null || example.getId() == null || example.getId().isBlank()
-                        ? record.key()
-                        : example.getId(),
-                    bytes))));
+                DeadLetters.of(context, STAGE, reason, why, recordId(record, example), bytes))));
+  }
+
+  /** The example's id, or the record key when the example has none to offer. */
+  private static String recordId(Record<String, TrainingExample> record, TrainingExample example) {
+    String id = example == null ? null : example.getId();
+    return id == null || id.isBlank() ? record.key() : id;
   }
 
   static List<Float> boxed(float[] v) {

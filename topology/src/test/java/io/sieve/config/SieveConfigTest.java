@@ -1,0 +1,190 @@
+package io.sieve.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+class SieveConfigTest {
+
+  private static final String SECRET = "alice:s3cr3t-Pa55";
+
+  private static Map<String, Object> required() {
+    Map<String, Object> props = new HashMap<>();
+    props.put("bootstrap.servers", "broker:9092");
+    props.put("schema.registry.url", "http://registry:8081");
+    return props;
+  }
+
+  @Test
+  void everyDefaultIsPinned() {
+    // Given the defaults the service documents
+    Map<String, Object> expected = new TreeMap<>();
+    expected.put("application.id", "sieve");
+    expected.put("schema.registry.basic.auth.user.info", null);
+    expected.put("state.dir", System.getProperty("java.io.tmpdir") + "/sieve-state");
+    expected.put("topic.examples", "sieve.examples");
+    expected.put("topic.trainers", "sieve.trainers");
+    expected.put("topic.feedback", "sieve.feedback");
+    expected.put("topic.dead.letters", "sieve.dead-letters");
+    expected.put("topic.centroids", "sieve.centroids");
+    expected.put("topic.cluster.stats", "sieve.cluster-stats");
+    expected.put("topic.batches.prefix", "sieve.batches.");
+    expected.put("topic.partitions", 3);
+    expected.put("topic.replication.factor", (short) 1);
+    expected.put("embedding.dimension", 384);
+    expected.put("dedup.enabled", true);
+    expected.put("cluster.k.init", 16);
+    expected.put("cluster.bootstrap.size", 512);
+    expected.put("cluster.half.life", 50.0);
+    expected.put("cluster.update.interval.ms", 1000L);
+    expected.put("cluster.seed", 42L);
+    expected.put("pool.capacity.per.cluster", 10_000);
+    expected.put("planner.interval.ms", 200L);
+    expected.put("batch.assembly.timeout.ms", 30_000L);
+    expected.put("batch.max.bytes", 8 * 1024 * 1024);
+    expected.put("stats.publish.interval.ms", 500L);
+    expected.put("processing.guarantee", "exactly_once_v2");
+    expected.put("num.standby.replicas", 0);
+
+    // When the definition is read
+    Map<String, Object> actual = new TreeMap<>();
+    for (ConfigDef.ConfigKey key : SieveConfig.configDef().configKeys().values()) {
+      if (key.hasDefault()) {
+        actual.put(key.name, key.defaultValue);
+      }
+    }
+
+    // Then every key with a default has exactly the documented one
+    assertThat(actual).containsExactlyInAnyOrderEntriesOf(expected);
+    // and a parsed config without overrides carries the same values
+    SieveConfig config = new SieveConfig(required());
+    expected.forEach(
+        (name, value) -> {
+          if (value != null) {
+            assertThat(config.values().get(name)).as(name).isEqualTo(value);
+          }
+        });
+  }
+
+  @Test
+  void onlyTheConnectionSettingsAreRequired() {
+    // When the definition is read
+    List<String> withoutDefault =
+        SieveConfig.configDef().configKeys().values().stream()
+            .filter(k -> !k.hasDefault())
+            .map(k -> k.name)
+            .sorted()
+            .toList();
+
+    // Then only the broker and registry addresses must be given
+    assertThat(withoutDefault).containsExactly("bootstrap.servers", "schema.registry.url");
+  }
+
+  @Test
+  void failsFastWithoutBootstrapServers() {
+    // Given settings without bootstrap.servers
+    Map<String, Object> props = required();
+    props.remove("bootstrap.servers");
+
+    // Then the config is refused, naming the key
+    assertThatThrownBy(() -> new SieveConfig(props))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("bootstrap.servers");
+  }
+
+  @Test
+  void failsFastOnBlankBootstrapServers() {
+    // Given a blank bootstrap.servers
+    Map<String, Object> props = required();
+    props.put("bootstrap.servers", "  ");
+
+    // Then the config is refused, naming the key
+    assertThatThrownBy(() -> new SieveConfig(props))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("bootstrap.servers");
+  }
+
+  @Test
+  void failsFastOnOutOfRangePartitions() {
+    // Given zero partitions
+    Map<String, Object> props = required();
+    props.put("topic.partitions", "0");
+
+    // Then the config is refused, naming the key
+    assertThatThrownBy(() -> new SieveConfig(props))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("topic.partitions");
+  }
+
+  @Test
+  void failsFastOnUnknownProcessingGuarantee() {
+    // Given a guarantee Sieve does not support
+    Map<String, Object> props = required();
+    props.put("processing.guarantee", "exactly_once");
+
+    // Then the config is refused, naming the key
+    assertThatThrownBy(() -> new SieveConfig(props))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("processing.guarantee");
+  }
+
+  @Test
+  void acceptsAtLeastOnce() {
+    // Given at_least_once
+    Map<String, Object> props = required();
+    props.put("processing.guarantee", "at_least_once");
+
+    // Then it reaches the Kafka Streams properties
+    assertThat(new SieveConfig(props).streamsProperties())
+        .containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, "at_least_once");
+  }
+
+  @Test
+  void registrySecretIsUsableButNeverPrinted() {
+    // Given a config with basic-auth credentials, and every log line captured
+    Map<String, Object> props = required();
+    props.put("schema.registry.basic.auth.user.info", SECRET);
+    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    Logger kafka = (Logger) LoggerFactory.getLogger("org.apache.kafka");
+    Level kafkaLevel = kafka.getLevel();
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    root.addAppender(logs);
+    kafka.setLevel(Level.INFO);
+    SieveConfig config;
+    try {
+      // When it is parsed and handed to Kafka Streams, which logs its values
+      config = new SieveConfig(props);
+      new StreamsConfig(config.streamsProperties());
+    } finally {
+      root.detachAppender(logs);
+      kafka.setLevel(kafkaLevel);
+    }
+
+    // Then the secret is available to the registry client
+    assertThat(config.schemaRegistryAuth().value()).isEqualTo(SECRET);
+    // but neither the config nor its values print it
+    assertThat(config.toString()).doesNotContain(SECRET);
+    assertThat(config.values().toString()).doesNotContain(SECRET);
+    assertThat(String.valueOf(config.schemaRegistryAuth())).doesNotContain(SECRET);
+    // and no log line carries it, though the values were logged
+    assertThat(logs.list)
+        .as("Kafka Streams logs its configuration at INFO")
+        .anyMatch(e -> e.getFormattedMessage().contains("StreamsConfig values"));
+    assertThat(logs.list)
+        .allSatisfy(e -> assertThat(e.getFormattedMessage()).doesNotContain(SECRET));
+  }
+}

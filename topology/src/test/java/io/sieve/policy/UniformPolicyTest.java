@@ -1,0 +1,182 @@
+package io.sieve.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sieve.avro.TrainerSpec;
+import io.sieve.avro.TrainerState;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+class UniformPolicyTest {
+
+  private static final int BATCH = 4;
+
+  private final UniformPolicy policy = new UniformPolicy();
+
+  /** One drawn example: where it sits and the cycle it was drawn in. */
+  private record Slot(int cluster, long slot, long cycle) {
+    Slot position() {
+      return new Slot(cluster, slot, -1);
+    }
+  }
+
+  private static TrainerState trainer(long seed) {
+    return TrainerState.newBuilder()
+        .setTrainerId("t")
+        .setSpec(TrainerSpec.newBuilder().setTrainerId("t").setSeed(seed).build())
+        .build();
+  }
+
+  private static SortedMap<Integer, Long> sizes(long... perCluster) {
+    SortedMap<Integer, Long> sizes = new TreeMap<>();
+    for (int c = 0; c < perCluster.length; c++) {
+      sizes.put(c, perCluster[c]);
+    }
+    return sizes;
+  }
+
+  private static List<Slot> slots(Draw draw) {
+    List<Slot> out = new ArrayList<>();
+    for (Map.Entry<Integer, List<Draw.Pick>> e : draw.picks().entrySet()) {
+      for (Draw.Pick p : e.getValue()) {
+        out.add(new Slot(e.getKey(), p.slot(), p.cycle()));
+      }
+    }
+    return out;
+  }
+
+  private List<List<Slot>> draw(TrainerState state, SortedMap<Integer, Long> sizes, int batches) {
+    List<List<Slot>> out = new ArrayList<>();
+    for (int b = 0; b < batches; b++) {
+      out.add(slots(policy.draw(state, sizes, BATCH, Seeds.mix(7, state.getSequence(), b))));
+    }
+    return out;
+  }
+
+  private static Set<Slot> allPositions(SortedMap<Integer, Long> sizes) {
+    Set<Slot> all = new HashSet<>();
+    sizes.forEach(
+        (cluster, size) -> {
+          for (long s = 0; s < size; s++) {
+            all.add(new Slot(cluster, s, -1));
+          }
+        });
+    return all;
+  }
+
+  @Test
+  void threeBatchesDrawTwelveDistinctExamplesOfTheFirstCycle() {
+    // Given a pool of 13 examples in clusters of 7, 5 and 1
+    TrainerState state = trainer(1);
+    SortedMap<Integer, Long> sizes = sizes(7, 5, 1);
+
+    // When three batches of 4 are drawn
+    List<Slot> picks = draw(state, sizes, 3).stream().flatMap(List::stream).toList();
+
+    // Then all 12 picks belong to cycle 0, exist in the pool and never repeat
+    assertThat(picks).hasSize(12).allSatisfy(p -> assertThat(p.cycle()).isZero());
+    assertThat(picks.stream().map(Slot::position).toList())
+        .doesNotHaveDuplicates()
+        .allMatch(allPositions(sizes)::contains);
+    assertThat(state.getCycle()).isZero();
+  }
+
+  @Test
+  void fourthBatchTakesTheLastExampleThenWrapsIntoTheNextCycle() {
+    // Given three batches drawn from a pool of 13
+    TrainerState state = trainer(1);
+    SortedMap<Integer, Long> sizes = sizes(7, 5, 1);
+    List<List<Slot>> first = draw(state, sizes, 3);
+
+    // When a fourth batch is drawn
+    Draw fourth = policy.draw(state, sizes, BATCH, 99L);
+    List<Slot> picks = slots(fourth);
+
+    // Then it is full, starts in cycle 0 and holds no example twice
+    assertThat(picks).hasSize(BATCH);
+    assertThat(fourth.cycle()).isZero();
+    assertThat(picks.stream().map(Slot::position).toList()).doesNotHaveDuplicates();
+    // and it takes exactly the one example cycle 0 had left, so cycle 0 covers the pool once
+    List<Slot> cycleZero = new ArrayList<>();
+    first.forEach(cycleZero::addAll);
+    picks.stream().filter(p -> p.cycle() == 0).forEach(cycleZero::add);
+    assertThat(picks.stream().filter(p -> p.cycle() == 0)).hasSize(1);
+    assertThat(cycleZero.stream().map(Slot::position).toList())
+        .hasSize(13)
+        .containsExactlyInAnyOrderElementsOf(allPositions(sizes));
+    // and the rest comes from cycle 1, which the trainer is now in
+    assertThat(picks.stream().filter(p -> p.cycle() == 1)).hasSize(3);
+    assertThat(state.getCycle()).isEqualTo(1);
+  }
+
+  @Test
+  void everyCycleVisitsEachExampleAtMostOnceOverManyBatches() {
+    // Given a pool of 13 and twenty batches of 4 (six cycles and more)
+    TrainerState state = trainer(3);
+    SortedMap<Integer, Long> sizes = sizes(7, 5, 1);
+
+    // When they are drawn
+    List<List<Slot>> batches = draw(state, sizes, 20);
+
+    // Then no batch repeats an example, and no cycle visits one example twice
+    Map<Long, List<Slot>> byCycle = new TreeMap<>();
+    for (List<Slot> batch : batches) {
+      assertThat(batch).hasSize(BATCH);
+      assertThat(batch.stream().map(Slot::position).toList()).doesNotHaveDuplicates();
+      batch.forEach(p -> byCycle.computeIfAbsent(p.cycle(), k -> new ArrayList<>()).add(p));
+    }
+    assertThat(byCycle).hasSizeGreaterThanOrEqualTo(6);
+    byCycle.forEach(
+        (cycle, picks) ->
+            assertThat(picks.stream().map(Slot::position).toList())
+                .as("cycle %d", cycle)
+                .doesNotHaveDuplicates()
+                .allMatch(allPositions(sizes)::contains));
+  }
+
+  @Test
+  void sameSeedGivesTheSameDraws() {
+    // Given two trainers with the same seed, and one with another
+    SortedMap<Integer, Long> sizes = sizes(7, 5, 1);
+
+    // When each draws five batches with the same batch seeds
+    List<List<Slot>> a = draw(trainer(5), sizes, 5);
+    List<List<Slot>> b = draw(trainer(5), sizes, 5);
+    List<List<Slot>> other = draw(trainer(6), sizes, 5);
+
+    // Then the same seed replays the same batches, and another seed gives other ones
+    assertThat(a).isEqualTo(b);
+    assertThat(other).isNotEqualTo(a);
+  }
+
+  @Test
+  void examplesArrivingMidCycleWaitForTheNextCycle() {
+    // Given a trainer one batch into cycle 0 of a pool of 13
+    TrainerState state = trainer(1);
+    draw(state, sizes(7, 5, 1), 1);
+
+    // When cluster 0 grows by 2 and a new cluster 3 of 10 appears, and the cycle is drawn out
+    SortedMap<Integer, Long> grown = sizes(9, 5, 1, 10);
+    List<Slot> restOfCycle = draw(state, grown, 2).stream().flatMap(List::stream).toList();
+
+    // Then the rest of cycle 0 draws neither the new cluster nor the new slots of cluster 0
+    assertThat(restOfCycle)
+        .hasSize(8)
+        .allSatisfy(p -> assertThat(p.cycle()).isZero())
+        .noneMatch(p -> p.cluster() == 3)
+        .noneMatch(p -> p.cluster() == 0 && p.slot() >= 7);
+
+    // and the next cycle includes them
+    List<Slot> nextCycle =
+        draw(state, grown, 7).stream().flatMap(List::stream).filter(p -> p.cycle() == 1).toList();
+    assertThat(nextCycle).anyMatch(p -> p.cluster() == 3);
+    assertThat(nextCycle).anyMatch(p -> p.cluster() == 0 && p.slot() >= 7);
+    assertThat(new Cursors(state).get(3).getSize()).isEqualTo(10);
+  }
+}

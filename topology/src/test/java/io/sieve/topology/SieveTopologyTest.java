@@ -1,0 +1,560 @@
+package io.sieve.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sieve.avro.BatchExample;
+import io.sieve.avro.CentroidModel;
+import io.sieve.avro.ClusterStats;
+import io.sieve.avro.DeadLetter;
+import io.sieve.avro.TrainerFeedback;
+import io.sieve.avro.TrainerSpec;
+import io.sieve.avro.TrainingBatch;
+import io.sieve.avro.TrainingExample;
+import io.sieve.config.SieveConfig;
+import io.sieve.config.Topics;
+import io.sieve.registry.InMemorySchemaRegistry;
+import io.sieve.serde.AvroSerdes;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole topology in a {@link TopologyTestDriver}: wall-clock punctuations are driven by hand.
+ *
+ * <p>The driver feeds records written to a global store's source topic straight back into that
+ * global store (as it does for repartition topics), so the centroid model and the cluster
+ * statistics reach the planner and the assigner without any help from the test; {@link
+ * #shouldBootstrapModelAfterBootstrapSizeSamples} checks that this holds.
+ */
+class SieveTopologyTest {
+
+  private static final int DIMENSION = 16;
+  private static final int BOOTSTRAP = 20;
+  private static final Instant START = Instant.parse("2025-01-01T00:00:00Z");
+  private static final String TRAINER = "t1";
+
+  @TempDir Path stateDir;
+
+  private TopologyTestDriver driver;
+  private SieveMetrics metrics;
+  private TestInputTopic<String, TrainingExample> examples;
+  private TestInputTopic<String, TrainerSpec> trainers;
+  private TestInputTopic<String, TrainerFeedback> feedback;
+  private TestOutputTopic<Bytes, DeadLetter> deadLetters;
+  private TestOutputTopic<String, CentroidModel> centroids;
+  private TestOutputTopic<Integer, ClusterStats> clusterStats;
+  private TestOutputTopic<String, TrainingBatch> batches;
+
+  @BeforeEach
+  void startDriver() {
+    Map<String, Object> props = new HashMap<>();
+    props.put(SieveConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    props.put(SieveConfig.SCHEMA_REGISTRY_URL_CONFIG, "http://unused");
+    props.put(SieveConfig.APPLICATION_ID_CONFIG, "sieve-test");
+    props.put(SieveConfig.STATE_DIR_CONFIG, stateDir.toString());
+    props.put(SieveConfig.EMBEDDING_DIMENSION_CONFIG, DIMENSION);
+    props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, BOOTSTRAP);
+    props.put(SieveConfig.CLUSTER_K_INIT_CONFIG, 3);
+    props.put(SieveConfig.TOPIC_PARTITIONS_CONFIG, 1);
+    props.put(SieveConfig.POOL_CAPACITY_CONFIG, 50);
+    props.put(SieveConfig.PROCESSING_GUARANTEE_CONFIG, "at_least_once");
+    SieveConfig config = new SieveConfig(props);
+    AvroSerdes serdes = new AvroSerdes(new InMemorySchemaRegistry());
+    Topics topics = Topics.from(config, serdes);
+    metrics = new SieveMetrics();
+    driver =
+        new TopologyTestDriver(
+            SieveTopology.build(config, topics, serdes, metrics),
+            config.streamsProperties(),
+            START);
+    examples =
+        driver.createInputTopic(
+            topics.examples().name(),
+            topics.examples().keySerde().serializer(),
+            topics.examples().valueSerde().serializer());
+    trainers =
+        driver.createInputTopic(
+            topics.trainers().name(),
+            topics.trainers().keySerde().serializer(),
+            topics.trainers().valueSerde().serializer());
+    feedback =
+        driver.createInputTopic(
+            topics.feedback().name(),
+            topics.feedback().keySerde().serializer(),
+            topics.feedback().valueSerde().serializer());
+    deadLetters =
+        driver.createOutputTopic(
+            topics.deadLetters().name(),
+            topics.deadLetters().keySerde().deserializer(),
+            topics.deadLetters().valueSerde().deserializer());
+    centroids =
+        driver.createOutputTopic(
+            topics.centroids().name(),
+            topics.centroids().keySerde().deserializer(),
+            topics.centroids().valueSerde().deserializer());
+    clusterStats =
+        driver.createOutputTopic(
+            topics.clusterStats().name(),
+            topics.clusterStats().keySerde().deserializer(),
+            topics.clusterStats().valueSerde().deserializer());
+    batches =
+        driver.createOutputTopic(
+            topics.batchTopic(TRAINER),
+            Serdes.String().deserializer(),
+            topics.batchSerde().deserializer());
+  }
+
+  @AfterEach
+  void closeDriver() {
+    driver.close();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static final String[] TOPICS = {"kafka", "football", "baking"};
+  private static final String[][] WORDS = {
+    {"broker", "partition", "offset", "consumer", "producer", "topic"},
+    {"goal", "striker", "keeper", "penalty", "league", "referee"},
+    {"flour", "sugar", "butter", "oven", "dough", "whisk"}
+  };
+
+  /**
+   * Example {@code i} of topic {@code t}: text about the topic, and an embedding close to the
+   * topic's own axis so that the three topics form three clearly separate clusters.
+   */
+  private static TrainingExample topical(int t, int i) {
+    List<Float> embedding = new ArrayList<>(DIMENSION);
+    for (int j = 0; j < DIMENSION; j++) {
+      float noise = 0.05f * (((i * 31 + j * 17) % 7) - 3) / 3f;
+      embedding.add(j == t * 5 ? 1f : noise);
+    }
+    String[] w = WORDS[t];
+    return TrainingExample.newBuilder()
+        .setId(TOPICS[t] + "-" + i)
+        .setText(w[i % w.length] + " " + w[(i + 1) % w.length] + " number " + i)
+        .setEmbedding(embedding)
+        .setGroups(Map.of("topic", TOPICS[t]))
+        .build();
+  }
+
+  private void pipe(TrainingExample example) {
+    examples.pipeInput(example.getId(), example);
+  }
+
+  /**
+   * Pipes {@code perTopic} examples of each of the three topics, interleaved; returns their ids.
+   */
+  private List<String> pipeTopical(int perTopic) {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < perTopic; i++) {
+      for (int t = 0; t < TOPICS.length; t++) {
+        TrainingExample e = topical(t, i);
+        pipe(e);
+        ids.add(e.getId());
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * Lets the wall-clock punctuations run for a while: sample flush, bootstrap, model refresh, pool
+   * statistics and planning all fire several times.
+   */
+  private void settle() {
+    for (int step = 0; step < 40; step++) {
+      driver.advanceWallClockTime(Duration.ofMillis(250));
+    }
+  }
+
+  /** Pool size per cluster as the planner sees it, from the global cluster-stats store. */
+  private Map<Integer, Long> poolSizes() {
+    KeyValueStore<Integer, ClusterStats> store = driver.getKeyValueStore(Stores.CLUSTER_STATS);
+    Map<Integer, Long> sizes = new TreeMap<>();
+    try (KeyValueIterator<Integer, ClusterStats> it = store.all()) {
+      it.forEachRemaining(kv -> sizes.put(kv.key, kv.value.getSize()));
+    }
+    return sizes;
+  }
+
+  private void spec(TrainerSpec spec) {
+    trainers.pipeInput(spec.getTrainerId(), spec);
+  }
+
+  private static TrainerSpec.Builder specOf(String policy, int batchSize, int window) {
+    return TrainerSpec.newBuilder()
+        .setTrainerId(TRAINER)
+        .setPolicy(policy)
+        .setBatchSize(batchSize)
+        .setWindow(window)
+        .setSeed(11);
+  }
+
+  private void ack(String batchId) {
+    feedback.pipeInput(
+        TRAINER, TrainerFeedback.newBuilder().setTrainerId(TRAINER).setBatchId(batchId).build());
+  }
+
+  private static List<String> ids(TrainingBatch batch) {
+    return batch.getExamples().stream().map(BatchExample::getId).toList();
+  }
+
+  private DeadLetter onlyDeadLetter() {
+    List<KeyValue<Bytes, DeadLetter>> letters = deadLetters.readKeyValuesToList();
+    assertThat(letters).hasSize(1);
+    return letters.get(0).value;
+  }
+
+  // ---------------------------------------------------------------- validation
+
+  @Test
+  void shouldDeadLetterMissingId() {
+    // Given a valid example at offset 0, then one with a blank id at offset 1
+    pipe(topical(0, 0));
+    examples.pipeInput(
+        "key-of-nameless", TrainingExample.newBuilder(topical(0, 1)).setId(" ").build());
+
+    // Then one dead letter says where the record was and why it was refused
+    DeadLetter letter = onlyDeadLetter();
+    assertThat(letter.getStage()).isEqualTo("validate");
+    assertThat(letter.getReason()).isEqualTo("missing-id");
+    assertThat(letter.getTopic()).isEqualTo("sieve.examples");
+    assertThat(letter.getPartition()).isZero();
+    assertThat(letter.getOffset()).isEqualTo(1L);
+    assertThat(letter.getRecordId()).isEqualTo("key-of-nameless");
+    assertThat(letter.getValue()).as("the original record travels with the letter").isNotNull();
+  }
+
+  @Test
+  void shouldDeadLetterWrongDimensionEmbedding() {
+    // Given an example whose embedding has 15 values instead of 16
+    pipe(topical(1, 0));
+    TrainingExample e = topical(1, 1);
+    pipe(
+        TrainingExample.newBuilder(e)
+            .setEmbedding(new ArrayList<>(e.getEmbedding().subList(0, DIMENSION - 1)))
+            .build());
+
+    // Then it is dead-lettered for its dimension
+    DeadLetter letter = onlyDeadLetter();
+    assertThat(letter.getStage()).isEqualTo("validate");
+    assertThat(letter.getReason()).isEqualTo("wrong-dimension");
+    assertThat(letter.getRecordId()).isEqualTo(e.getId());
+    assertThat(letter.getTopic()).isEqualTo("sieve.examples");
+    assertThat(letter.getOffset()).isEqualTo(1L);
+    assertThat(letter.getError()).contains("15").contains("16");
+  }
+
+  @Test
+  void shouldDeadLetterNonFiniteEmbedding() {
+    // Given an example whose embedding holds a NaN
+    TrainingExample e = topical(2, 0);
+    List<Float> embedding = new ArrayList<>(e.getEmbedding());
+    embedding.set(3, Float.NaN);
+    pipe(TrainingExample.newBuilder(e).setEmbedding(embedding).build());
+
+    // Then it is dead-lettered as non-finite
+    DeadLetter letter = onlyDeadLetter();
+    assertThat(letter.getStage()).isEqualTo("validate");
+    assertThat(letter.getReason()).isEqualTo("non-finite-embedding");
+    assertThat(letter.getRecordId()).isEqualTo(e.getId());
+    assertThat(letter.getTopic()).isEqualTo("sieve.examples");
+    assertThat(letter.getOffset()).isZero();
+  }
+
+  @Test
+  void shouldDeadLetterNoTextAndNoEmbedding() {
+    // Given two valid examples, then one with neither text nor embedding
+    pipe(topical(0, 0));
+    pipe(topical(0, 1));
+    pipe(TrainingExample.newBuilder().setId("empty").build());
+
+    // Then it is dead-lettered for lack of content
+    DeadLetter letter = onlyDeadLetter();
+    assertThat(letter.getStage()).isEqualTo("validate");
+    assertThat(letter.getReason()).isEqualTo("no-content");
+    assertThat(letter.getRecordId()).isEqualTo("empty");
+    assertThat(letter.getTopic()).isEqualTo("sieve.examples");
+    assertThat(letter.getOffset()).isEqualTo(2L);
+    assertThat(metrics.deadLettersByReason()).containsEntry("no-content", 1L);
+  }
+
+  // ---------------------------------------------------------------- dedup, clustering, pool
+
+  @Test
+  void shouldDropExactDuplicateText() {
+    // Given 24 distinct examples and one more that copies the text of the first under another id
+    List<String> ids = pipeTopical(8);
+    TrainingExample first = topical(0, 0);
+    pipe(TrainingExample.newBuilder(first).setId("copy-of-" + first.getId()).build());
+
+    // When the model is made and the pool has taken everything
+    settle();
+
+    // Then the copy never reaches the pool: it holds the 24 originals only
+    assertThat(deadLetters.isEmpty()).isTrue();
+    assertThat(metrics.duplicates()).isEqualTo(1);
+    assertThat(metrics.pooledCount()).isEqualTo(ids.size());
+    assertThat(poolSizes().values().stream().mapToLong(Long::longValue).sum())
+        .isEqualTo(ids.size());
+    // the published statistics agree: the last figures of every cluster add up to 24
+    Map<Integer, ClusterStats> latest = new TreeMap<>();
+    clusterStats.readKeyValuesToList().forEach(kv -> latest.put(kv.key, kv.value));
+    assertThat(latest.values().stream().mapToLong(ClusterStats::getSize).sum())
+        .isEqualTo(ids.size());
+  }
+
+  @Test
+  void shouldBootstrapModelAfterBootstrapSizeSamples() {
+    // Given more examples than the bootstrap needs
+    pipeTopical(8);
+    assertThat(centroids.isEmpty()).as("no model before the samples are flushed").isTrue();
+
+    // When the punctuations run
+    settle();
+
+    // Then the first model written is version 1 with at most k.init clusters
+    List<KeyValue<String, CentroidModel>> models = centroids.readKeyValuesToList();
+    assertThat(models).isNotEmpty();
+    KeyValue<String, CentroidModel> first = models.get(0);
+    assertThat(first.key).isEqualTo(Topics.MODEL_KEY);
+    assertThat(first.value.getVersion()).isEqualTo(1L);
+    assertThat(first.value.getDimension()).isEqualTo(DIMENSION);
+    assertThat(first.value.getClusters()).hasSizeBetween(1, 3);
+    // the three well separated topics give three clusters
+    assertThat(first.value.getClusters()).hasSize(3);
+    // and the model reached the global store, where the assigner reads it
+    CentroidModel global =
+        driver.<String, CentroidModel>getKeyValueStore(Stores.CENTROIDS).get(Topics.MODEL_KEY);
+    assertThat(global).isNotNull();
+    assertThat(global.getVersion()).isEqualTo(models.get(models.size() - 1).value.getVersion());
+    // so every waiting example was assigned and pooled
+    assertThat(metrics.pooledCount()).isEqualTo(24);
+  }
+
+  // ---------------------------------------------------------------- batches
+
+  @Test
+  void shouldEmitBatchForTrainerWithCredit() {
+    // Given 60 pooled examples on three topics
+    pipeTopical(20);
+    settle();
+
+    // When a uniform trainer with a window of 2 asks for batches of 10
+    spec(specOf("uniform", 10, 2).build());
+    settle();
+
+    // Then exactly two complete batches of 10 distinct examples are written
+    List<KeyValue<String, TrainingBatch>> written = batches.readKeyValuesToList();
+    assertThat(written).hasSize(2);
+    for (KeyValue<String, TrainingBatch> kv : written) {
+      TrainingBatch b = kv.value;
+      assertThat(kv.key).isEqualTo(TRAINER);
+      assertThat(b.getTrainerId()).isEqualTo(TRAINER);
+      assertThat(b.getComplete()).isTrue();
+      assertThat(b.getRequested()).isEqualTo(10);
+      assertThat(b.getMissingClusters()).isEmpty();
+      assertThat(ids(b)).hasSize(10).doesNotHaveDuplicates();
+      assertThat(b.getClusterCounts().values().stream().mapToInt(Integer::intValue).sum())
+          .isEqualTo(10);
+    }
+    assertThat(written.stream().map(kv -> kv.value.getSequence())).containsExactly(0L, 1L);
+
+    // When the trainer acknowledges the first batch
+    ack(written.get(0).value.getBatchId());
+    settle();
+
+    // Then one more batch follows, and only one
+    List<TrainingBatch> more = batches.readValuesToList();
+    assertThat(more).hasSize(1);
+    assertThat(more.get(0).getSequence()).isEqualTo(2L);
+    assertThat(more.get(0).getRound()).isEqualTo(1L);
+    assertThat(ids(more.get(0))).hasSize(10).doesNotHaveDuplicates();
+    assertThat(deadLetters.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldNotRepeatExampleWithinUniformCycle() {
+    // Given a pool of 27 examples
+    List<String> pooled = pipeTopical(9);
+    settle();
+    assertThat(poolSizes().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(27);
+
+    // When a uniform trainer draws twenty batches of 4 (about three passes over the pool)
+    spec(specOf("uniform", 4, 20).build());
+    List<TrainingBatch> written = batches.readValuesToList();
+
+    // Then no cycle holds an example twice
+    assertThat(written).hasSize(20);
+    Map<Long, List<String>> byCycle = new TreeMap<>();
+    for (TrainingBatch b : written) {
+      assertThat(b.getComplete()).isTrue();
+      assertThat(ids(b)).doesNotHaveDuplicates();
+      for (BatchExample e : b.getExamples()) {
+        byCycle.computeIfAbsent(e.getCycle(), c -> new ArrayList<>()).add(e.getId());
+      }
+    }
+    assertThat(byCycle.keySet()).contains(0L, 1L, 2L);
+    byCycle.forEach((cycle, ids) -> assertThat(ids).as("cycle %d", cycle).doesNotHaveDuplicates());
+    // and the first cycle is one full pass over the pool
+    assertThat(byCycle.get(0L)).containsExactlyInAnyOrderElementsOf(pooled);
+    // the batch's own cycle is the lowest cycle among its examples
+    for (TrainingBatch b : written) {
+      long lowest = b.getExamples().stream().mapToLong(BatchExample::getCycle).min().orElseThrow();
+      assertThat(b.getCycle()).isEqualTo(lowest);
+    }
+  }
+
+  @Test
+  void shouldBalanceClustersWithinOne() {
+    // Given 60 pooled examples in three clusters of about 20
+    pipeTopical(20);
+    settle();
+    Map<Integer, Long> sizes = poolSizes();
+    assertThat(sizes).hasSize(3);
+
+    // When a cluster-balanced trainer draws six batches of 10
+    spec(specOf("cluster-balanced", 10, 6).build());
+    List<TrainingBatch> written = batches.readValuesToList();
+
+    // Then in every batch the clusters' shares differ by at most one
+    assertThat(written).hasSize(6);
+    for (TrainingBatch b : written) {
+      assertThat(b.getComplete()).isTrue();
+      assertThat(ids(b)).hasSize(10).doesNotHaveDuplicates();
+      Map<Integer, Long> counts =
+          b.getExamples().stream()
+              .collect(Collectors.groupingBy(BatchExample::getClusterId, Collectors.counting()));
+      assertThat(counts.keySet()).isEqualTo(sizes.keySet());
+      long max = counts.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+      long min = counts.values().stream().mapToLong(Long::longValue).min().orElseThrow();
+      assertThat(max - min).as("counts %s", counts).isLessThanOrEqualTo(1);
+      assertThat(b.getClusterCounts())
+          .isEqualTo(
+              counts.entrySet().stream()
+                  .collect(
+                      Collectors.toMap(
+                          e -> Integer.toString(e.getKey()), e -> e.getValue().intValue())));
+    }
+  }
+
+  @Test
+  void shouldGiveSmallClusterAllItHasAndShareTheRestEvenly() {
+    // Given three clusters, one of them holding only 2 examples
+    pipeTopical(2);
+    for (int i = 2; i < 14; i++) {
+      pipe(topical(0, i));
+      pipe(topical(1, i));
+    }
+    settle();
+    Map<Integer, Long> sizes = poolSizes();
+    assertThat(sizes.values()).containsExactlyInAnyOrder(2L, 14L, 14L);
+
+    // When a cluster-balanced trainer asks for 11
+    spec(specOf("cluster-balanced", 11, 1).build());
+
+    // Then the small cluster gives its 2 and the others split the remaining 9 as 4 and 5
+    TrainingBatch b = batches.readValue();
+    Map<Integer, Long> counts =
+        b.getExamples().stream()
+            .collect(Collectors.groupingBy(BatchExample::getClusterId, Collectors.counting()));
+    assertThat(counts.values()).containsExactlyInAnyOrder(2L, 4L, 5L);
+    sizes.forEach(
+        (cluster, size) -> {
+          if (size == 2L) {
+            assertThat(counts.get(cluster)).isEqualTo(2L);
+          }
+        });
+    assertThat(b.getComplete()).isTrue();
+  }
+
+  // ---------------------------------------------------------------- planner dead letters
+
+  @Test
+  void shouldDeadLetterUnknownBatchFeedback() {
+    // Given a trainer with a spec
+    pipeTopical(8);
+    settle();
+    spec(specOf("uniform", 4, 1).build());
+    assertThat(batches.readValuesToList()).hasSize(1);
+
+    // When its feedback names a batch it never got
+    ack("t1-999");
+
+    // Then the feedback is dead-lettered by the planner and gives no credit
+    DeadLetter letter = onlyDeadLetter();
+    assertThat(letter.getStage()).isEqualTo("plan");
+    assertThat(letter.getReason()).isEqualTo("unknown-batch");
+    assertThat(letter.getRecordId()).isEqualTo("t1-999");
+    assertThat(letter.getTopic()).isEqualTo("sieve.feedback");
+    assertThat(letter.getOffset()).isZero();
+    settle();
+    assertThat(batches.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldDeadLetterSpecWithUnknownPolicy() {
+    // When a trainer names a policy Sieve does not have
+    spec(specOf("loss-weighted-magic", 4, 1).build());
+
+    // Then the spec is dead-lettered by the planner
+    DeadLetter letter = onlyDeadLetter();
+    assertThat(letter.getStage()).isEqualTo("plan");
+    assertThat(letter.getReason()).isEqualTo("unknown-policy");
+    assertThat(letter.getRecordId()).isEqualTo(TRAINER);
+    assertThat(letter.getTopic()).isEqualTo("sieve.trainers");
+    assertThat(letter.getError()).contains("uniform").contains("cluster-balanced");
+  }
+
+  @Test
+  void shouldDeadLetterSpecWhoseBatchesCannotFit() {
+    // When a trainer asks for batches far above batch.max.bytes
+    spec(specOf("uniform", 1_000_000, 1).build());
+
+    // Then the spec is dead-lettered by the planner with the size problem
+    DeadLetter letter = onlyDeadLetter();
+    assertThat(letter.getStage()).isEqualTo("plan");
+    assertThat(letter.getReason()).isEqualTo("batch-too-large");
+    assertThat(letter.getRecordId()).isEqualTo(TRAINER);
+    assertThat(letter.getError()).contains("ids-only");
+  }
+
+  @Test
+  void shouldNotPlanBeforeThePoolHoldsABatch() {
+    // Given a trainer whose batch is larger than the pool
+    pipeTopical(8);
+    settle();
+    spec(specOf("uniform", 30, 1).build());
+    settle();
+    assertThat(batches.isEmpty()).isTrue();
+
+    // When the pool grows past a batch
+    for (int i = 8; i < 12; i++) {
+      pipe(topical(0, i));
+      pipe(topical(1, i));
+    }
+    settle();
+
+    // Then the planner's punctuation plans it
+    List<List<String>> written = batches.readValuesToList().stream().map(b -> ids(b)).toList();
+    assertThat(written).hasSize(1);
+    assertThat(written.get(0)).hasSize(30).doesNotHaveDuplicates();
+  }
+}
