@@ -69,12 +69,12 @@ public final class SieveTopology {
     builder.addGlobalStore(
         stores.centroids(),
         topics.centroids().name(),
-        topics.centroids().consumed("centroids-source"),
+        topics.centroids().consumed("centroids"),
         () -> new GlobalStoreUpdater<>(Stores.CENTROIDS));
     builder.addGlobalStore(
         stores.clusterStats(),
         topics.clusterStats().name(),
-        topics.clusterStats().consumed("cluster-stats-source"),
+        topics.clusterStats().consumed("cluster-stats"),
         () -> new GlobalStoreUpdater<>(Stores.CLUSTER_STATS));
 
     // validate and embed
