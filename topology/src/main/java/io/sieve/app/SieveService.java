@@ -34,6 +34,7 @@ public final class SieveService implements AutoCloseable {
   private final KafkaStreams streams;
   private final BatchTopicProvisioner provisioner;
   private final DeadLetterSender deadLetters;
+  private volatile boolean closing;
 
   public SieveService(SieveConfig config) {
     this.config = config;
@@ -67,10 +68,38 @@ public final class SieveService implements AutoCloseable {
     return p;
   }
 
+  /**
+   * Starts the service once the schema registry answers. Until then it logs a clear error and
+   * retries, as it would after a registry outage: no record is read before its schemas can be.
+   */
   public SieveService start() {
+    awaitRegistry();
     provisioner.start();
     streams.start();
     return this;
+  }
+
+  private void awaitRegistry() {
+    RestSchemaRegistry registry = new RestSchemaRegistry(config.registryOptions());
+    long backoffMs = 1000;
+    while (!closing) {
+      try {
+        registry.compatibility();
+        return;
+      } catch (RuntimeException e) {
+        LOG.error(
+            "schema registry not usable yet: {}; retrying in {} s",
+            e.getMessage(),
+            backoffMs / 1000);
+        try {
+          Thread.sleep(backoffMs);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for the schema registry", ie);
+        }
+        backoffMs = Math.min(backoffMs * 2, 15_000);
+      }
+    }
   }
 
   /** Waits until the streams app is RUNNING; false on timeout. */
@@ -107,6 +136,7 @@ public final class SieveService implements AutoCloseable {
 
   @Override
   public void close() {
+    closing = true;
     provisioner.close();
     streams.close(Duration.ofSeconds(60));
     deadLetters.close();

@@ -81,6 +81,12 @@ public final class SieveConfig extends AbstractConfig {
   private static final String DEDUP_ENABLED_DOC =
       "Drop examples whose content (text, or embedding when there is no text) was seen before.";
 
+  public static final String DEDUP_RETENTION_CONFIG = "dedup.retention.ms";
+  public static final long DEDUP_RETENTION_DEFAULT = 7L * 24 * 3600 * 1000;
+  private static final String DEDUP_RETENTION_DOC =
+      "How long a content is remembered for exact-duplicate detection, by record time; the"
+          + " store stays bounded by what arrives in this period.";
+
   public static final String CLUSTER_K_INIT_CONFIG = "cluster.k.init";
   public static final int CLUSTER_K_INIT_DEFAULT = 16;
   private static final String CLUSTER_K_INIT_DOC = "Clusters made by k-means++ at bootstrap.";
@@ -244,6 +250,13 @@ public final class SieveConfig extends AbstractConfig {
             DEDUP_ENABLED_DEFAULT,
             Importance.MEDIUM,
             DEDUP_ENABLED_DOC)
+        .define(
+            DEDUP_RETENTION_CONFIG,
+            Type.LONG,
+            DEDUP_RETENTION_DEFAULT,
+            Range.atLeast(1000),
+            Importance.LOW,
+            DEDUP_RETENTION_DOC)
         .define(
             CLUSTER_K_INIT_CONFIG,
             Type.INT,

@@ -54,7 +54,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
   private static final int START_ATTEMPTS = 3;
 
-  private final KafkaRaftServer server;
+  private KafkaRaftServer server;
   private final Path dataDir;
   private final boolean ownsDataDir;
   private final String bootstrapServers;
@@ -292,6 +292,27 @@ public final class EmbeddedKafka implements AutoCloseable {
     config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
     config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
     return Admin.create(config);
+  }
+
+  /**
+   * Stops the broker and starts it again on the same ports and data, as a broker restart in
+   * production would: clients keep their bootstrap address and reconnect.
+   */
+  public synchronized void restart(Duration down) throws Exception {
+    if (closed) {
+      throw new IllegalStateException("the broker is closed");
+    }
+    Properties props = new Properties();
+    try (InputStream in = Files.newInputStream(dataDir.resolve("server.properties"))) {
+      props.load(in);
+    }
+    shutdownQuietly(server);
+    LOG.info("Embedded Kafka on {} stopped for a restart", bootstrapServers);
+    Thread.sleep(down.toMillis());
+    server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+    server.startup();
+    awaitReady();
+    LOG.info("Embedded Kafka on {} restarted", bootstrapServers);
   }
 
   @Override

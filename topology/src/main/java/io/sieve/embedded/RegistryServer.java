@@ -70,6 +70,15 @@ public final class RegistryServer implements AutoCloseable {
    */
   public static RegistryServer start(Path serverDir, Path logFile)
       throws IOException, InterruptedException {
+    return start(serverDir, logFile, 0);
+  }
+
+  /**
+   * As {@link #start(Path, Path)}, on the given port (0: a free one). A fixed port lets a client
+   * that was configured before the registry came up find it.
+   */
+  public static RegistryServer start(Path serverDir, Path logFile, int fixedPort)
+      throws IOException, InterruptedException {
     Path jar = runnerJar(serverDir);
     if (jar == null) {
       throw new IOException(
@@ -87,7 +96,7 @@ public final class RegistryServer implements AutoCloseable {
 
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     for (int attempt = 1; ; attempt++) {
-      int port = freePort();
+      int port = fixedPort > 0 ? fixedPort : freePort();
       Process process = launch(jar, port, log);
       RegistryServer server = new RegistryServer(process, port);
       try {
@@ -97,7 +106,7 @@ public final class RegistryServer implements AutoCloseable {
       } catch (PortTakenException e) {
         // Another process grabbed the port between probing and binding: try another one.
         server.close();
-        if (attempt >= START_ATTEMPTS) {
+        if (fixedPort > 0 || attempt >= START_ATTEMPTS) {
           throw new IOException(e.getMessage(), e);
         }
       } catch (IOException | InterruptedException | RuntimeException | Error e) {

@@ -18,6 +18,9 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
   @Override
   public DeserializationHandlerResponse handle(
       ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
+    if (RegistryOutage.causedBy(exception)) {
+      return DeserializationHandlerResponse.FAIL;
+    }
     boolean written =
         sender.send(
             context, "deserialize", "undeserializable", exception, record.key(), record.value());

@@ -22,6 +22,9 @@ public final class DeadLetterProcessingHandler implements ProcessingExceptionHan
   @Override
   public ProcessingHandlerResponse handle(
       ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+    if (RegistryOutage.causedBy(exception)) {
+      return ProcessingHandlerResponse.FAIL;
+    }
     boolean written =
         sender.send(
             context,

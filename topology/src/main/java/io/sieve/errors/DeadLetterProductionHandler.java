@@ -44,6 +44,9 @@ public final class DeadLetterProductionHandler implements ProductionExceptionHan
       ProducerRecord record,
       Exception exception,
       SerializationExceptionOrigin origin) {
+    if (RegistryOutage.causedBy(exception)) {
+      return ProductionExceptionHandlerResponse.FAIL;
+    }
     boolean written =
         sender.send(
             context,

@@ -6,18 +6,22 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Drops exact duplicates. Records arrive keyed by content hash (see {@link #contentHash}), so every
- * copy of one content meets the same store; the first id seen for a content wins.
+ * copy of one content meets the same store; the first id seen for a content wins. A content is
+ * remembered for the retention period (by record time), so that the store stays bounded on a feed
+ * that never ends; a copy arriving later than that is treated as new.
  */
 public final class DedupProcessor
     implements Processor<String, TrainingExample, String, TrainingExample> {
@@ -25,11 +29,13 @@ public final class DedupProcessor
   private static final Logger LOG = LoggerFactory.getLogger(DedupProcessor.class);
 
   private final SieveMetrics metrics;
+  private final long retentionMs;
   private ProcessorContext<String, TrainingExample> context;
-  private KeyValueStore<String, String> seen;
+  private WindowStore<String, String> seen;
 
-  public DedupProcessor(SieveMetrics metrics) {
+  public DedupProcessor(SieveMetrics metrics, Duration retention) {
     this.metrics = metrics;
+    this.retentionMs = retention.toMillis();
   }
 
   @Override
@@ -40,14 +46,21 @@ public final class DedupProcessor
 
   @Override
   public void process(Record<String, TrainingExample> record) {
-    String first = seen.get(record.key());
+    long time = record.timestamp();
+    String first = null;
+    try (WindowStoreIterator<String> it =
+        seen.fetch(record.key(), Math.max(0, time - retentionMs), time + retentionMs)) {
+      if (it.hasNext()) {
+        first = it.next().value;
+      }
+    }
     String id = record.value().getId();
     if (first != null) {
       metrics.duplicateDropped();
       LOG.debug("example {} duplicates {}; dropped", id, first);
       return;
     }
-    seen.put(record.key(), id);
+    seen.put(record.key(), id, time);
     context.forward(record.withKey(id));
   }
 

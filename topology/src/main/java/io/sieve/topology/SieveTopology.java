@@ -59,7 +59,8 @@ public final class SieveTopology {
     Stores stores = new Stores(serdes);
     int partitions = config.partitions();
 
-    builder.addStateStore(stores.dedup());
+    Duration dedupRetention = Duration.ofMillis(config.getLong(SieveConfig.DEDUP_RETENTION_CONFIG));
+    builder.addStateStore(stores.dedup(dedupRetention));
     builder.addStateStore(stores.awaitingModel());
     builder.addStateStore(stores.modelOwner());
     builder.addStateStore(stores.pool());
@@ -106,7 +107,9 @@ public final class SieveTopology {
                     .withName("by-content")
                     .withNumberOfPartitions(partitions));
     if (config.getBoolean(SieveConfig.DEDUP_ENABLED_CONFIG)) {
-      unique = unique.process(() -> new DedupProcessor(metrics), Named.as("dedup"), Stores.DEDUP);
+      unique =
+          unique.process(
+              () -> new DedupProcessor(metrics, dedupRetention), Named.as("dedup"), Stores.DEDUP);
     }
     Map<String, KStream<String, Assigned>> assigned =
         unique

@@ -8,10 +8,12 @@ import io.sieve.avro.PendingBatch;
 import io.sieve.avro.TrainerState;
 import io.sieve.avro.TrainingExample;
 import io.sieve.serde.AvroSerdes;
+import java.time.Duration;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.WindowStore;
 
 /** Names and builders of every state store: persistent RocksDB, changelogged. */
 public final class Stores {
@@ -36,8 +38,16 @@ public final class Stores {
     this.serdes = serdes;
   }
 
-  public StoreBuilder<KeyValueStore<String, String>> dedup() {
-    return persistent(DEDUP, Serdes.String(), Serdes.String());
+  /**
+   * Content hash → first example id, kept for {@code retention}: a window store drops whole
+   * segments as stream time passes, so the store stays bounded on a lifelong feed.
+   */
+  public StoreBuilder<WindowStore<String, String>> dedup(Duration retention) {
+    return org.apache.kafka.streams.state.Stores.windowStoreBuilder(
+        org.apache.kafka.streams.state.Stores.persistentWindowStore(
+            DEDUP, retention, retention, false),
+        Serdes.String(),
+        Serdes.String());
   }
 
   public StoreBuilder<KeyValueStore<String, TrainingExample>> awaitingModel() {

@@ -46,6 +46,7 @@ class SieveConfigTest {
     expected.put("topic.replication.factor", (short) 1);
     expected.put("embedding.dimension", 384);
     expected.put("dedup.enabled", true);
+    expected.put("dedup.retention.ms", 604_800_000L);
     expected.put("cluster.k.init", 16);
     expected.put("cluster.bootstrap.size", 512);
     expected.put("cluster.half.life", 50.0);
