@@ -1,0 +1,93 @@
+package io.sieve.it;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/** A Sieve instance in a child JVM ({@code sieve run --config FILE}), to be killed or stopped. */
+final class SieveProcess implements AutoCloseable {
+
+  private final Process process;
+  final Path log;
+
+  private SieveProcess(Process process, Path log) {
+    this.process = process;
+    this.log = log;
+  }
+
+  static SieveProcess start(Map<String, Object> config, Path dir, String name) throws IOException {
+    Files.createDirectories(dir);
+    Path configFile = dir.resolve(name + ".properties");
+    Properties props = new Properties();
+    config.forEach((k, v) -> props.setProperty(k, String.valueOf(v)));
+    try (OutputStream out = Files.newOutputStream(configFile)) {
+      props.store(out, "Sieve instance " + name);
+    }
+    Path log = dir.resolve(name + ".log");
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.add("-Xmx512m");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add("io.sieve.cli.SieveCli");
+    command.add("run");
+    command.add("--config");
+    command.add(configFile.toString());
+    Process p =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
+    return new SieveProcess(p, log);
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** SIGKILL: no shutdown hook, no commit, no clean close. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** SIGTERM: the shutdown hook closes Kafka Streams cleanly. */
+  void stop() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(90, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      process.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Resident set size in KiB, from /proc. */
+  long rssKib() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return -1;
+  }
+
+  String logText() throws IOException {
+    return Files.exists(log) ? Files.readString(log) : "";
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+}
