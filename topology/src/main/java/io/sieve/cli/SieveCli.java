@@ -22,7 +22,11 @@ import picocli.CommandLine.Option;
     name = "sieve",
     mixinStandardHelpOptions = true,
     description = "Streaming training-data selection on Kafka Streams.",
-    subcommands = {SieveCli.DemoCommand.class, SieveCli.RunCommand.class})
+    subcommands = {
+      SieveCli.DemoCommand.class,
+      SieveCli.RunCommand.class,
+      SieveCli.BenchCommand.class
+    })
 public final class SieveCli implements Callable<Integer> {
 
   @Override
@@ -103,6 +107,46 @@ public final class SieveCli implements Callable<Integer> {
       }
       Demo demo = new Demo(duration, policy, report, rate, batchSize, System.out);
       demo.report(demo.run());
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "bench",
+      mixinStandardHelpOptions = true,
+      description =
+          "Measures end-to-end throughput of the full topology against a passthrough topology,"
+              + " batch latency and footprint, on a local broker and registry.")
+  static final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--records", defaultValue = "100000", description = "Examples per run.")
+    int records;
+
+    @Option(names = "--reps", defaultValue = "3", description = "Repetitions of each topology.")
+    int reps;
+
+    @Option(names = "--dimension", defaultValue = "384", description = "Embedding dimension.")
+    int dimension;
+
+    @Option(
+        names = "--batch-size",
+        defaultValue = "256",
+        description = "Batch size of the latency run.")
+    int batchSize;
+
+    @Option(
+        names = "--latency-run",
+        defaultValue = "60s",
+        description = "How long the latency run lasts.")
+    Duration latencyRun;
+
+    @Option(names = "--report", description = "Directory to write benchmark.json into.")
+    Path report;
+
+    @Override
+    public Integer call() throws Exception {
+      new io.sieve.bench.Benchmark(
+              records, reps, dimension, batchSize, latencyRun, report, System.out)
+          .run();
       return 0;
     }
   }

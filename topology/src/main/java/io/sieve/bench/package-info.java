@@ -1,0 +1,2 @@
+/** The end-to-end performance benchmark ({@code sieve bench}). */
+package io.sieve.bench;
