@@ -60,6 +60,8 @@ public final class DeadLetterSender implements AutoCloseable {
       props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
       props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
       props.put(ProducerConfig.ACKS_CONFIG, "all");
+      // each send is awaited before the record is skipped: do not wait for company
+      props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
       props.put(ProducerConfig.CLIENT_ID_CONFIG, config.applicationId() + "-dead-letters");
       producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     }

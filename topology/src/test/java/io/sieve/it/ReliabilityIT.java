@@ -216,9 +216,11 @@ class ReliabilityIT {
   void shouldDeadLetterEveryPoisonPillAtAHighRate() throws Exception {
     Scenario s = new Scenario("poison", registry.url());
     try (SieveProcess sieve = s.start("a")) {
-      // Given a stream where two records in three are poison
+      // Given a running instance
+      Set<String> valid = new HashSet<>(s.produce("warm", 60));
+      s.awaitPooled(valid.size(), Duration.ofSeconds(120));
+      // and a stream where two records in three are poison
       int n = 3000;
-      Set<String> valid = new HashSet<>();
       int poison = 0;
       long start = System.nanoTime();
       try (KafkaProducer<String, byte[]> producer = producer()) {
@@ -293,7 +295,7 @@ class ReliabilityIT {
     Scenario s = new Scenario("soak", registry.url());
     s.config.put(SieveConfig.POOL_CAPACITY_CONFIG, 50);
     s.config.put(SieveConfig.DEDUP_RETENTION_CONFIG, 10_000L);
-    Path state = Path.of(String.valueOf(s.config.get(SieveConfig.STATE_DIR_CONFIG)));
+    Path state = dir.resolve("state-a");
     try (SieveProcess sieve = s.start("a");
         Trainer trainer = s.trainer("t1", "uniform", 20, 2)) {
       List<long[]> samples = new ArrayList<>();
@@ -470,7 +472,11 @@ class ReliabilityIT {
 
   /** Reads a trainer's batches in the background and acknowledges each one. */
   static final class Trainer implements AutoCloseable {
-    private final List<TrainingBatch> batches = Collections.synchronizedList(new ArrayList<>());
+    /** Batches by id: a consumer may see a batch again after a rebalance; trainers dedupe. */
+    private final Map<String, TrainingBatch> batches =
+        Collections.synchronizedMap(new java.util.LinkedHashMap<>());
+
+    private final List<String> conflicts = Collections.synchronizedList(new ArrayList<>());
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> producer = producer();
     private final Thread thread;
@@ -495,7 +501,10 @@ class ReliabilityIT {
                   while (running) {
                     for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                       TrainingBatch b = s.serdes.deserialize(topic, r.value(), TrainingBatch.class);
-                      batches.add(b);
+                      TrainingBatch earlier = batches.putIfAbsent(b.getBatchId(), b);
+                      if (earlier != null && !earlier.equals(b)) {
+                        conflicts.add(b.getBatchId());
+                      }
                       TrainerFeedback fb =
                           TrainerFeedback.newBuilder()
                               .setTrainerId(id)
@@ -519,9 +528,11 @@ class ReliabilityIT {
       return batches.size();
     }
 
+    /** Distinct batches received; a batch id seen twice must have had the same content. */
     List<TrainingBatch> batches() {
+      assertThat(conflicts).as("batch ids delivered with different contents").isEmpty();
       synchronized (batches) {
-        return new ArrayList<>(batches);
+        return new ArrayList<>(batches.values());
       }
     }
 
