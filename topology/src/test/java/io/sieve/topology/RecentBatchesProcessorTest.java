@@ -69,6 +69,19 @@ class RecentBatchesProcessorTest {
   }
 
   @Test
+  void ordersBySequenceWhateverTheArrivalOrder() {
+    // Given batches written by different assembler tasks, arriving out of order
+    for (long s : new long[] {1, 0, 5, 3, 4, 2}) {
+      processor.process(new Record<>("t1", composition(s), s));
+    }
+
+    // Then the store holds the three highest sequences, highest first
+    List<Long> sequences =
+        store.get("t1").getBatches().stream().map(BatchComposition::getSequence).toList();
+    assertThat(sequences).containsExactly(5L, 4L, 3L);
+  }
+
+  @Test
   void aRepeatedBatchIsKeptOnce() {
     // Given the same batch seen twice (a replay after a crash)
     processor.process(new Record<>("t1", composition(0), 0));
