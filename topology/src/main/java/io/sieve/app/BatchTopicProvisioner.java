@@ -46,12 +46,18 @@ final class BatchTopicProvisioner implements AutoCloseable {
     thread.start();
   }
 
-  private void run() {
+  /** The trainers watcher's settings: the pass-through (security included) and the brokers. */
+  static Map<String, Object> consumerProperties(SieveConfig config) {
     Map<String, Object> props = new HashMap<>(config.clientPassThrough());
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    return props;
+  }
+
+  private void run() {
+    Map<String, Object> props = consumerProperties(config);
     Set<String> done = new HashSet<>();
     try (KafkaConsumer<String, byte[]> c =
             new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());

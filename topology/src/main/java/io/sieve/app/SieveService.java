@@ -1,21 +1,25 @@
 package io.sieve.app;
 
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
 import io.sieve.errors.DeadLetterDeserializationHandler;
 import io.sieve.errors.DeadLetterProcessingHandler;
 import io.sieve.errors.DeadLetterProductionHandler;
 import io.sieve.errors.DeadLetterSender;
+import io.sieve.query.QueryServer;
 import io.sieve.registry.RestSchemaRegistry;
 import io.sieve.serde.AvroSerdes;
 import io.sieve.topology.SieveMetrics;
 import io.sieve.topology.SieveTopology;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +33,8 @@ public final class SieveService implements AutoCloseable {
 
   private final SieveConfig config;
   private final SieveMetrics metrics = new SieveMetrics();
+  private final QueryServer queryServer;
+  private final KafkaStreamsMetrics streamsMetrics;
   private final AvroSerdes serdes;
   private final Topics topics;
   private final KafkaStreams streams;
@@ -46,7 +52,24 @@ public final class SieveService implements AutoCloseable {
     this.deadLetters = new DeadLetterSender(config, serdes, metrics);
     Topology topology = SieveTopology.build(config, topics, serdes, metrics);
     LOG.debug("topology:\n{}", topology.describe());
-    this.streams = new KafkaStreams(topology, streamsProperties());
+    // bound before Kafka Streams is made, so that application.server names the real port
+    this.queryServer =
+        config.getBoolean(SieveConfig.REST_ENABLED_CONFIG) ? QueryServer.bind(config) : null;
+    Properties props = streamsProperties();
+    if (queryServer != null) {
+      HostInfo self = queryServer.hostInfo();
+      props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+    }
+    try {
+      this.streams = new KafkaStreams(topology, props);
+    } catch (RuntimeException e) {
+      if (queryServer != null) {
+        queryServer.close();
+      }
+      deadLetters.close();
+      throw e;
+    }
+    this.streamsMetrics = metrics.bind(streams);
     this.streams.setUncaughtExceptionHandler(
         e -> {
           LOG.error("stream thread failed; replacing it", e);
@@ -73,6 +96,7 @@ public final class SieveService implements AutoCloseable {
    * retries, as it would after a registry outage: no record is read before its schemas can be.
    */
   public SieveService start() {
+    startQueryServer();
     awaitRegistry();
     provisioner.start();
     streams.start();
@@ -100,6 +124,22 @@ public final class SieveService implements AutoCloseable {
         backoffMs = Math.min(backoffMs * 2, 15_000);
       }
     }
+  }
+
+  /**
+   * Serves the REST API, if enabled, without starting the streams app: {@link #start} does both.
+   * Until the app runs, queries of its stores answer 503.
+   */
+  public SieveService startQueryServer() {
+    if (queryServer != null) {
+      queryServer.start(streams, metrics);
+    }
+    return this;
+  }
+
+  /** The REST API's base URL, or null when {@code rest.enabled} is false. */
+  public URI restUrl() {
+    return queryServer == null ? null : queryServer.url();
   }
 
   /** Waits until the streams app is RUNNING; false on timeout. */
@@ -137,8 +177,12 @@ public final class SieveService implements AutoCloseable {
   @Override
   public void close() {
     closing = true;
+    if (queryServer != null) {
+      queryServer.close();
+    }
     provisioner.close();
     streams.close(Duration.ofSeconds(60));
+    streamsMetrics.close();
     deadLetters.close();
   }
 }

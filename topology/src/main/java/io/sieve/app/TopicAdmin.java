@@ -23,10 +23,14 @@ public final class TopicAdmin implements AutoCloseable {
 
   public TopicAdmin(SieveConfig config) {
     this.config = config;
+    this.admin = Admin.create(properties(config));
+  }
+
+  /** The admin client's settings: the pass-through (security included) and the brokers. */
+  public static Map<String, Object> properties(SieveConfig config) {
     Map<String, Object> props = new HashMap<>(config.clientPassThrough());
-    props.remove("streams.");
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    this.admin = Admin.create(props);
+    return props;
   }
 
   /** The topics of {@link Topics#required}, with the configured partitions and replication. */

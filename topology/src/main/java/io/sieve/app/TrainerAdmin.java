@@ -35,13 +35,20 @@ public final class TrainerAdmin {
     write(trainerId, null);
   }
 
-  private void write(String trainerId, TrainerSpec spec) {
+  /** The spec producer's settings: the pass-through (security included) and the brokers. */
+  public static Map<String, Object> producerProperties(SieveConfig config) {
     Map<String, Object> props = new HashMap<>(config.clientPassThrough());
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     props.put(ProducerConfig.ACKS_CONFIG, "all");
+    return props;
+  }
+
+  private void write(String trainerId, TrainerSpec spec) {
     try (KafkaProducer<String, TrainerSpec> producer =
         new KafkaProducer<>(
-            props, new StringSerializer(), topics.trainers().valueSerde().serializer())) {
+            producerProperties(config),
+            new StringSerializer(),
+            topics.trainers().valueSerde().serializer())) {
       producer
           .send(new ProducerRecord<>(topics.trainers().name(), trainerId, spec))
           .get(30, TimeUnit.SECONDS);

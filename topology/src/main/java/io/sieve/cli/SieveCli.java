@@ -168,6 +168,8 @@ public final class SieveCli implements Callable<Integer> {
       try (InputStream in = Files.newInputStream(config)) {
         props.load(in);
       }
+      // a running service serves its REST API and metrics unless the file turns them off
+      props.putIfAbsent(SieveConfig.REST_ENABLED_CONFIG, "true");
       SieveConfig sieveConfig = new SieveConfig(Map.copyOf(props));
       SieveService service = new SieveService(sieveConfig);
       CountDownLatch stopped = new CountDownLatch(1);
@@ -180,6 +182,9 @@ public final class SieveCli implements Callable<Integer> {
                   },
                   "sieve-shutdown"));
       service.start();
+      if (service.restUrl() != null) {
+        System.out.printf("Sieve REST API and metrics: %s%n", service.restUrl());
+      }
       stopped.await();
       return 0;
     }

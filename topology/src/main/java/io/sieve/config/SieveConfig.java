@@ -145,6 +145,37 @@ public final class SieveConfig extends AbstractConfig {
   public static final int STANDBY_REPLICAS_DEFAULT = 0;
   private static final String STANDBY_REPLICAS_DOC = "Standby replicas of each state store.";
 
+  public static final String REST_ENABLED_CONFIG = "rest.enabled";
+  public static final boolean REST_ENABLED_DEFAULT = false;
+  private static final String REST_ENABLED_DOC =
+      "Serve the REST API (health, readiness, Prometheus metrics, clusters, trainers).";
+
+  public static final String REST_HOST_CONFIG = "rest.host";
+  public static final String REST_HOST_DEFAULT = "127.0.0.1";
+  private static final String REST_HOST_DOC =
+      "Address the REST API binds to; also the host advertised to other instances"
+          + " (application.server), so it must be one they can reach.";
+
+  public static final String REST_PORT_CONFIG = "rest.port";
+  public static final int REST_PORT_DEFAULT = 7070;
+  private static final String REST_PORT_DOC = "Port of the REST API; 0 picks a free one.";
+
+  public static final String REST_TOKEN_CONFIG = "rest.token";
+  private static final String REST_TOKEN_DOC =
+      "Optional bearer token: when set, every endpoint but /health requires"
+          + " 'Authorization: Bearer <token>'. Instances of one application share it.";
+
+  public static final String REST_QUERY_TIMEOUT_CONFIG = "rest.query.timeout.ms";
+  public static final long REST_QUERY_TIMEOUT_DEFAULT = 2000L;
+  private static final String REST_QUERY_TIMEOUT_DOC =
+      "How long a query retries while its store is not queryable (rebalancing, restoring,"
+          + " starting) before answering 503 with Retry-After.";
+
+  public static final String RECENT_BATCHES_CONFIG = "trainer.recent.batches";
+  public static final int RECENT_BATCHES_DEFAULT = 20;
+  private static final String RECENT_BATCHES_DOC =
+      "Compositions of each trainer's most recent batches kept for the REST API.";
+
   public static final String STREAMS_PREFIX = "streams.";
 
   private static final ConfigDef DEFINITION = definition();
@@ -335,7 +366,42 @@ public final class SieveConfig extends AbstractConfig {
             STANDBY_REPLICAS_DEFAULT,
             Range.atLeast(0),
             Importance.LOW,
-            STANDBY_REPLICAS_DOC);
+            STANDBY_REPLICAS_DOC)
+        .define(
+            REST_ENABLED_CONFIG,
+            Type.BOOLEAN,
+            REST_ENABLED_DEFAULT,
+            Importance.MEDIUM,
+            REST_ENABLED_DOC)
+        .define(
+            REST_HOST_CONFIG,
+            Type.STRING,
+            REST_HOST_DEFAULT,
+            new ConfigDef.NonEmptyString(),
+            Importance.MEDIUM,
+            REST_HOST_DOC)
+        .define(
+            REST_PORT_CONFIG,
+            Type.INT,
+            REST_PORT_DEFAULT,
+            Range.between(0, 65_535),
+            Importance.MEDIUM,
+            REST_PORT_DOC)
+        .define(REST_TOKEN_CONFIG, Type.PASSWORD, null, Importance.MEDIUM, REST_TOKEN_DOC)
+        .define(
+            REST_QUERY_TIMEOUT_CONFIG,
+            Type.LONG,
+            REST_QUERY_TIMEOUT_DEFAULT,
+            Range.between(0, 60_000),
+            Importance.LOW,
+            REST_QUERY_TIMEOUT_DOC)
+        .define(
+            RECENT_BATCHES_CONFIG,
+            Type.INT,
+            RECENT_BATCHES_DEFAULT,
+            Range.between(1, 1000),
+            Importance.LOW,
+            RECENT_BATCHES_DOC);
   }
 
   public String applicationId() {

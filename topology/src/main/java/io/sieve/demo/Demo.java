@@ -77,12 +77,18 @@ public final class Demo {
       props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, 400);
       props.put(SieveConfig.CLUSTER_K_INIT_CONFIG, 12);
       props.put(SieveConfig.POOL_CAPACITY_CONFIG, 2000);
+      props.put(SieveConfig.REST_ENABLED_CONFIG, true);
+      props.put(SieveConfig.REST_PORT_CONFIG, 0);
       SieveConfig config = new SieveConfig(props);
       try (SieveService service = new SieveService(config).start()) {
         if (!service.awaitRunning(Duration.ofSeconds(60))) {
           throw new IllegalStateException("Sieve did not reach RUNNING within 60 s");
         }
         out.printf("Sieve is running (application id %s).%n", config.applicationId());
+        out.printf(
+            "REST API:        %s  (try /clusters, /trainers/%s, /trainers/%s/batches,"
+                + " /metrics)%n",
+            service.restUrl(), TRAINER_ID, TRAINER_ID);
         Topics topics = service.topics();
         new TrainerAdmin(config, topics)
             .put(

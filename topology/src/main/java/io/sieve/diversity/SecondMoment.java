@@ -1,9 +1,10 @@
 package io.sieve.diversity;
 
 /**
- * A running Σ x xᵀ (upper triangle kept; the matrix is symmetric) over vectors of a fixed (small) dimension, with its count. It is additive, so
- * the moments of clusters merge into the moment of their union, and {@link #vendi()} gives the
- * Vendi score of everything added. For large embeddings, add a {@link RandomProjection} of them.
+ * A running Σ x xᵀ (upper triangle kept; the matrix is symmetric) over vectors of a fixed (small)
+ * dimension, with its count. It is additive, so the moments of clusters merge into the moment of
+ * their union, and {@link #vendi()} gives the Vendi score of everything added. For large
+ * embeddings, add a {@link RandomProjection} of them.
  */
 public final class SecondMoment {
 

@@ -54,16 +54,23 @@ public final class DeadLetterSender implements AutoCloseable {
             + " is not set: Sieve's error handlers need the service's dead-letter sender");
   }
 
+  /** The producer's settings: the pass-through (security included), brokers, idempotence. */
+  public static Map<String, Object> producerProperties(SieveConfig config) {
+    Map<String, Object> props = new HashMap<>(config.clientPassThrough());
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    // each send is awaited before the record is skipped: do not wait for company
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, config.applicationId() + "-dead-letters");
+    return props;
+  }
+
   private synchronized KafkaProducer<byte[], byte[]> producer() {
     if (producer == null) {
-      Map<String, Object> props = new HashMap<>(config.clientPassThrough());
-      props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-      props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-      props.put(ProducerConfig.ACKS_CONFIG, "all");
-      // each send is awaited before the record is skipped: do not wait for company
-      props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-      props.put(ProducerConfig.CLIENT_ID_CONFIG, config.applicationId() + "-dead-letters");
-      producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+      producer =
+          new KafkaProducer<>(
+              producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
     }
     return producer;
   }

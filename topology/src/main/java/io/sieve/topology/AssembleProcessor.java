@@ -121,7 +121,7 @@ public final class AssembleProcessor
 
   private void emit(String batchId, PendingBatch batch, long timestamp) {
     TrainingBatch out = assemble(batch, context.currentSystemTimeMs());
-    metrics.batchWritten(out.getExamples().size(), out.getComplete());
+    metrics.batchWritten(out, BatchDiversity.of(out.getClusterCounts(), out.getGroupCounts()));
     context.forward(new Record<>(out.getTrainerId(), Outcome.ok(out), timestamp));
     pending.put(
         batchId,

@@ -1,22 +1,133 @@
 package io.sieve.topology;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sieve.avro.CentroidModel;
+import io.sieve.avro.ClusterStats;
+import io.sieve.avro.TrainerState;
+import io.sieve.avro.TrainingBatch;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.apache.kafka.streams.KafkaStreams;
 
 /**
- * This instance's running counts, shared by the processors of all its stream threads. They are
- * in-process figures for progress displays; the durable truth is in the topics and stores.
+ * The one place where this instance's figures are recorded, backed by a Micrometer {@link
+ * MeterRegistry} (a Prometheus one unless another is given). Processors of all stream threads share
+ * it. The names below are Micrometer's; Prometheus shows them with dots as underscores, counters
+ * with {@code _total}, timers in {@code _seconds} (see README, Metrics).
+ *
+ * <p>Counters and timers are recorded as records flow. Gauges of state (clusters, pool sizes,
+ * trainers' policy state) are set from the stores by whoever reads them, through {@link #clusters},
+ * {@link #trainers} and {@link #shareTarget}; they are figures of this instance, and the durable
+ * truth stays in the topics and stores.
  */
 public final class SieveMetrics {
 
-  private final LongAdder examplesIn = new LongAdder();
-  private final LongAdder duplicates = new LongAdder();
-  private final LongAdder pooled = new LongAdder();
-  private final LongAdder batches = new LongAdder();
-  private final LongAdder incompleteBatches = new LongAdder();
-  private final LongAdder batchedExamples = new LongAdder();
-  private final Map<String, LongAdder> deadLetters = new ConcurrentHashMap<>();
+  public static final String EXAMPLES_IN = "sieve.examples.in";
+  public static final String DUPLICATES = "sieve.duplicates.dropped";
+  public static final String POOLED = "sieve.examples.pooled";
+  public static final String DEAD_LETTERS = "sieve.dead.letters";
+  public static final String BATCHES = "sieve.batches";
+  public static final String BATCH_EXAMPLES = "sieve.batch.examples";
+  public static final String BATCH_LATENCY = "sieve.batch.latency";
+  public static final String BATCH_SELECTED = "sieve.batch.selected";
+  public static final String BATCH_SHARE = "sieve.batch.share";
+  public static final String BATCH_SHARE_TARGET = "sieve.batch.share.target";
+  public static final String BATCH_CLUSTER_ENTROPY = "sieve.batch.cluster.entropy";
+  public static final String BATCH_GROUP_ENTROPY = "sieve.batch.group.entropy";
+  public static final String CLUSTERS = "sieve.clusters";
+  public static final String MODEL_VERSION = "sieve.model.version";
+  public static final String POOL_SIZE = "sieve.pool.size";
+  public static final String POOL_SEEN = "sieve.pool.seen";
+  public static final String POLICY_STATE = "sieve.policy.state";
+  public static final String TRAINER_OUTSTANDING = "sieve.trainer.outstanding";
+
+  /** Tag values of {@code kind} on the share meters. */
+  public static final String CLUSTER = "cluster";
+
+  public static final String GROUP = "group";
+
+  /** Batch latency buckets: planning to writing takes a few commit intervals when all is well. */
+  private static final Duration[] LATENCY_BUCKETS = {
+    Duration.ofMillis(50),
+    Duration.ofMillis(100),
+    Duration.ofMillis(250),
+    Duration.ofMillis(500),
+    Duration.ofSeconds(1),
+    Duration.ofMillis(2500),
+    Duration.ofSeconds(5),
+    Duration.ofSeconds(10),
+    Duration.ofSeconds(30),
+    Duration.ofSeconds(60)
+  };
+
+  private static final String UNKNOWN_TRAINER = "unknown";
+
+  private final MeterRegistry registry;
+  private final Counter examplesIn;
+  private final Counter duplicates;
+  private final Counter pooled;
+  private final Gauges gauges;
+  private final Map<String, Set<Tags>> sharesByTrainer = new ConcurrentHashMap<>();
+
+  /** Figures in a Prometheus registry of their own. */
+  public SieveMetrics() {
+    this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  public SieveMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.gauges = new Gauges(registry);
+    this.examplesIn =
+        Counter.builder(EXAMPLES_IN)
+            .description("Records read from the examples topic")
+            .register(registry);
+    this.duplicates =
+        Counter.builder(DUPLICATES)
+            .description("Examples dropped as exact duplicates")
+            .register(registry);
+    this.pooled =
+        Counter.builder(POOLED).description("Examples placed in a cluster pool").register(registry);
+    gauges.set(CLUSTERS, Tags.empty(), 0);
+    gauges.set(MODEL_VERSION, Tags.empty(), 0);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** The Prometheus text exposition of every meter; needs a Prometheus registry. */
+  public String scrape() {
+    if (registry instanceof PrometheusMeterRegistry prometheus) {
+      return prometheus.scrape();
+    }
+    throw new IllegalStateException("not a Prometheus registry: " + registry.getClass());
+  }
+
+  /** Binds Kafka Streams' own metrics; close the result when the app closes. */
+  public KafkaStreamsMetrics bind(KafkaStreams streams) {
+    KafkaStreamsMetrics binder = new KafkaStreamsMetrics(streams);
+    binder.bindTo(registry);
+    return binder;
+  }
+
+  // ---- recorded as records flow --------------------------------------------------------------
 
   public void exampleIn() {
     examplesIn.increment();
@@ -30,45 +141,254 @@ public final class SieveMetrics {
     pooled.increment();
   }
 
+  public void deadLetter(String reason) {
+    Counter.builder(DEAD_LETTERS)
+        .description("Dead letters written, by reason")
+        .tag("reason", reason == null ? "unknown" : reason)
+        .register(registry)
+        .increment();
+  }
+
+  /**
+   * A batch written for a trainer not known here; prefer {@link #batchWritten(TrainingBatch,
+   * BatchDiversity)}.
+   */
   public void batchWritten(int examples, boolean complete) {
-    batches.increment();
-    batchedExamples.add(examples);
-    if (!complete) {
-      incompleteBatches.increment();
+    batchCounters(UNKNOWN_TRAINER, examples, complete);
+  }
+
+  /**
+   * A batch written: counts, latency from planning (the planner's {@code plannedAt}) to writing
+   * ({@code assembledAt}), composition, shares and the diversity the assembler computed.
+   */
+  public void batchWritten(TrainingBatch batch, BatchDiversity diversity) {
+    String trainer = batch.getTrainerId();
+    batchCounters(trainer, batch.getExamples().size(), batch.getComplete());
+    Timer.builder(BATCH_LATENCY)
+        .description("Time from planning a batch (credit available) to writing it")
+        .tag("trainer", trainer)
+        .serviceLevelObjectives(LATENCY_BUCKETS)
+        .register(registry)
+        .record(
+            Duration.ofMillis(
+                Math.max(
+                    0,
+                    batch.getAssembledAt().toEpochMilli() - batch.getPlannedAt().toEpochMilli())));
+    Map<Tags, Double> shares = new HashMap<>();
+    composition(trainer, CLUSTER, batch.getClusterCounts(), shares);
+    composition(trainer, GROUP, batch.getGroupCounts(), shares);
+    // every share this trainer had before and not now is 0, so a dashboard does not show a stale
+    // one
+    Set<Tags> known = sharesByTrainer.computeIfAbsent(trainer, t -> ConcurrentHashMap.newKeySet());
+    for (Tags tags : known) {
+      shares.putIfAbsent(tags, 0.0);
+    }
+    shares.forEach((tags, share) -> gauges.set(BATCH_SHARE, tags, share));
+    known.addAll(shares.keySet());
+    DistributionSummary.builder(BATCH_CLUSTER_ENTROPY)
+        .description("Shannon entropy of each batch's cluster distribution")
+        .baseUnit("bits")
+        .tag("trainer", trainer)
+        .register(registry)
+        .record(diversity.clusterEntropy());
+    diversity
+        .groupEntropy()
+        .forEach(
+            (attribute, h) ->
+                DistributionSummary.builder(BATCH_GROUP_ENTROPY)
+                    .description(
+                        "Shannon entropy of each batch's distribution over a group attribute")
+                    .baseUnit("bits")
+                    .tags("trainer", trainer, "attribute", attribute)
+                    .register(registry)
+                    .record(h));
+  }
+
+  private void batchCounters(String trainer, int examples, boolean complete) {
+    Counter.builder(BATCHES)
+        .description("Batches written, by trainer and completeness")
+        .tags("trainer", trainer, "complete", Boolean.toString(complete))
+        .register(registry)
+        .increment();
+    Counter.builder(BATCH_EXAMPLES)
+        .description("Examples written in batches, by trainer")
+        .tag("trainer", trainer)
+        .register(registry)
+        .increment(examples);
+  }
+
+  private void composition(
+      String trainer, String kind, Map<String, Integer> counts, Map<Tags, Double> shares) {
+    long total = 0;
+    for (int n : counts.values()) {
+      total += n;
+    }
+    for (Map.Entry<String, Integer> e : counts.entrySet()) {
+      Tags tags = Tags.of("trainer", trainer, "kind", kind, "key", e.getKey());
+      Counter.builder(BATCH_SELECTED)
+          .description("Examples written in batches, by trainer and cluster or group value")
+          .tags(tags)
+          .register(registry)
+          .increment(e.getValue());
+      shares.put(tags, total == 0 ? 0.0 : e.getValue() / (double) total);
     }
   }
 
-  public void deadLetter(String reason) {
-    deadLetters.computeIfAbsent(reason, r -> new LongAdder()).increment();
+  // ---- gauges of state, set by whoever reads the stores --------------------------------------
+
+  /**
+   * The cluster model and every cluster's pool figures, from the global stores: every instance sees
+   * all clusters, so aggregate these with max, not sum. Clusters no longer listed are removed.
+   */
+  public synchronized void clusters(CentroidModel model, Collection<ClusterStats> stats) {
+    gauges.set(CLUSTERS, Tags.empty(), model == null ? 0 : model.getClusters().size());
+    gauges.set(MODEL_VERSION, Tags.empty(), model == null ? 0 : model.getVersion());
+    Set<String> present = new HashSet<>();
+    for (ClusterStats s : stats) {
+      String id = Integer.toString(s.getClusterId());
+      present.add(id);
+      gauges.set(POOL_SIZE, Tags.of(CLUSTER, id), s.getSize());
+      gauges.set(POOL_SEEN, Tags.of(CLUSTER, id), s.getSeen());
+    }
+    Predicate<Meter.Id> gone = id -> !present.contains(id.getTag(CLUSTER));
+    gauges.remove(POOL_SIZE, gone);
+    gauges.remove(POOL_SEEN, gone);
   }
 
+  /**
+   * The trainers whose state this instance owns: their policy-state values and outstanding batches.
+   * Trainers no longer listed (removed, or moved to another instance) are removed.
+   */
+  public synchronized void trainers(Collection<TrainerState> states) {
+    Set<String> present = new HashSet<>();
+    Set<String> policyKeys = new HashSet<>();
+    for (TrainerState s : states) {
+      String trainer = s.getTrainerId();
+      present.add(trainer);
+      gauges.set(TRAINER_OUTSTANDING, Tags.of("trainer", trainer), s.getOutstanding().size());
+      new TreeMap<>(s.getPolicyState())
+          .forEach(
+              (key, value) -> {
+                policyKeys.add(trainer + "\u0000" + key);
+                gauges.set(POLICY_STATE, Tags.of("trainer", trainer, "key", key), value);
+              });
+    }
+    gauges.remove(TRAINER_OUTSTANDING, id -> !present.contains(id.getTag("trainer")));
+    gauges.remove(
+        POLICY_STATE,
+        id -> !policyKeys.contains(id.getTag("trainer") + "\u0000" + id.getTag("key")));
+  }
+
+  /**
+   * The hook for share targets: a trainer's target share of a cluster ({@link #CLUSTER}) or a group
+   * value ({@link #GROUP}, key {@code attribute=value}), beside {@link #BATCH_SHARE} with the same
+   * tags. A NaN target removes the gauge.
+   */
+  public synchronized void shareTarget(String trainer, String kind, String key, double target) {
+    Tags tags = Tags.of("trainer", trainer, "kind", kind, "key", key);
+    if (Double.isNaN(target)) {
+      gauges.remove(BATCH_SHARE_TARGET, id -> Tags.of(id.getTags()).equals(tags));
+    } else {
+      gauges.set(BATCH_SHARE_TARGET, tags, target);
+    }
+  }
+
+  // ---- figures for progress displays ---------------------------------------------------------
+
   public long examplesIn() {
-    return examplesIn.sum();
+    return (long) examplesIn.count();
   }
 
   public long duplicates() {
-    return duplicates.sum();
+    return (long) duplicates.count();
   }
 
   public long pooledCount() {
-    return pooled.sum();
+    return (long) pooled.count();
   }
 
   public long batches() {
-    return batches.sum();
+    return sum(BATCHES, c -> true);
   }
 
   public long incompleteBatches() {
-    return incompleteBatches.sum();
+    return sum(BATCHES, c -> "false".equals(c.getId().getTag("complete")));
   }
 
   public long batchedExamples() {
-    return batchedExamples.sum();
+    return sum(BATCH_EXAMPLES, c -> true);
   }
 
   public Map<String, Long> deadLettersByReason() {
-    Map<String, Long> out = new java.util.TreeMap<>();
-    deadLetters.forEach((k, v) -> out.put(k, v.sum()));
+    Map<String, Long> out = new TreeMap<>();
+    for (Counter c : registry.find(DEAD_LETTERS).counters()) {
+      out.merge(c.getId().getTag("reason"), (long) c.count(), Long::sum);
+    }
     return out;
+  }
+
+  private long sum(String name, Predicate<Counter> which) {
+    long total = 0;
+    for (Counter c : registry.find(name).counters()) {
+      if (which.test(c)) {
+        total += (long) c.count();
+      }
+    }
+    return total;
+  }
+
+  /** Settable gauges: a registry only keeps a weak reference to a gauge's state, so we hold it. */
+  private static final class Gauges {
+    private final MeterRegistry registry;
+    private final Map<Meter.Id, Cell> cells = new ConcurrentHashMap<>();
+
+    Gauges(MeterRegistry registry) {
+      this.registry = registry;
+    }
+
+    void set(String name, Tags tags, double value) {
+      Meter.Id key = new Meter.Id(name, tags, null, null, Meter.Type.GAUGE);
+      cells
+          .computeIfAbsent(
+              key,
+              k -> {
+                Cell cell = new Cell();
+                Gauge gauge =
+                    Gauge.builder(name, cell, Cell::get)
+                        .tags(tags)
+                        .strongReference(true)
+                        .register(registry);
+                cell.gauge = gauge;
+                return cell;
+              })
+          .set(value);
+    }
+
+    void remove(String name, Predicate<Meter.Id> which) {
+      cells
+          .entrySet()
+          .removeIf(
+              e -> {
+                Meter.Id id = e.getKey();
+                if (id.getName().equals(name) && which.test(id)) {
+                  registry.remove(e.getValue().gauge);
+                  return true;
+                }
+                return false;
+              });
+    }
+  }
+
+  private static final class Cell {
+    private final AtomicLong bits = new AtomicLong(Double.doubleToLongBits(0.0));
+    private Gauge gauge;
+
+    double get() {
+      return Double.longBitsToDouble(bits.get());
+    }
+
+    void set(double value) {
+      bits.set(Double.doubleToLongBits(value));
+    }
   }
 }

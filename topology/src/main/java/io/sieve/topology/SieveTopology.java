@@ -1,5 +1,6 @@
 package io.sieve.topology;
 
+import io.sieve.avro.BatchComposition;
 import io.sieve.avro.BatchExample;
 import io.sieve.avro.DeadLetter;
 import io.sieve.avro.ModelUpdate;
@@ -43,7 +44,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *                      └→ key by content → [by-content] → dedup → assign ─┬→ [by-cluster] → pool → cluster stats
  *                                                                         └→ [model-updates] → model owner → centroids
  * trainers, feedback → planner ─┬→ dead letters
- *                               └→ [plan-by-cluster] → fulfil (reads pool) → [selections-by-batch] → assemble → sieve.batches.&lt;trainer&gt;
+ *                               └→ [plan-by-cluster] → fulfil (reads pool) → [selections-by-batch] → assemble ─┬→ sieve.batches.&lt;trainer&gt;
+ *                                                                                                              └→ [compositions-by-trainer] → recent batches
  * </pre>
  *
  * Bracketed names are repartition topics. The centroid model and the cluster statistics come back
@@ -67,6 +69,7 @@ public final class SieveTopology {
     builder.addStateStore(stores.poolStats());
     builder.addStateStore(stores.trainers());
     builder.addStateStore(stores.assembly());
+    builder.addStateStore(stores.recentBatches());
     builder.addGlobalStore(
         stores.centroids(),
         topics.centroids().name(),
@@ -220,13 +223,24 @@ public final class SieveTopology {
             .branch((k, v) -> v.isOk(), Branched.as("ok"))
             .defaultBranch(Branched.as("rejected"));
     deadLetters(assembled.get("assembled-rejected"), topics, metrics, "assembler");
-    assembled
-        .get("assembled-ok")
-        .mapValues(Outcome::value, Named.as("unwrap-batch"))
-        .to(
-            (key, batch, ctx) -> topics.batchTopic(batch.getTrainerId()),
-            org.apache.kafka.streams.kstream.Produced.with(Serdes.String(), topics.batchSerde())
-                .withName("batches-sink"));
+    KStream<String, TrainingBatch> written =
+        assembled.get("assembled-ok").mapValues(Outcome::value, Named.as("unwrap-batch"));
+    written.to(
+        (key, batch, ctx) -> topics.batchTopic(batch.getTrainerId()),
+        org.apache.kafka.streams.kstream.Produced.with(Serdes.String(), topics.batchSerde())
+            .withName("batches-sink"));
+
+    // the last compositions per trainer, for the REST API (keyed by trainer, not batch, from here)
+    written
+        .mapValues(RecentBatchesProcessor::composition, Named.as("batch-composition"))
+        .repartition(
+            Repartitioned.with(Serdes.String(), serdes.forClass(BatchComposition.class, false))
+                .withName("compositions-by-trainer")
+                .withNumberOfPartitions(partitions))
+        .process(
+            () -> new RecentBatchesProcessor(config.getInt(SieveConfig.RECENT_BATCHES_CONFIG)),
+            Named.as("recent-batches"),
+            Stores.RECENT_BATCHES);
 
     return builder.build();
   }

@@ -5,6 +5,7 @@ import io.sieve.avro.CentroidModel;
 import io.sieve.avro.ClusterStats;
 import io.sieve.avro.ModelOwnerState;
 import io.sieve.avro.PendingBatch;
+import io.sieve.avro.RecentBatches;
 import io.sieve.avro.TrainerState;
 import io.sieve.avro.TrainingExample;
 import io.sieve.serde.AvroSerdes;
@@ -25,6 +26,9 @@ public final class Stores {
   public static final String POOL_STATS = "pool-stats-store";
   public static final String TRAINERS = "trainer-state-store";
   public static final String ASSEMBLY = "assembly-store";
+
+  /** The composition of each trainer's most recent batches, for the REST API. */
+  public static final String RECENT_BATCHES = "recent-batches-store";
 
   /** Global: the centroid model, replicated to every instance. */
   public static final String CENTROIDS = "centroids-store";
@@ -73,6 +77,10 @@ public final class Stores {
 
   public StoreBuilder<KeyValueStore<String, PendingBatch>> assembly() {
     return persistent(ASSEMBLY, Serdes.String(), serdes.forClass(PendingBatch.class, false));
+  }
+
+  public StoreBuilder<KeyValueStore<String, RecentBatches>> recentBatches() {
+    return persistent(RECENT_BATCHES, Serdes.String(), serdes.forClass(RecentBatches.class, false));
   }
 
   /** Global stores are restored from their source topic, so they keep no changelog. */

@@ -59,6 +59,12 @@ class SieveConfigTest {
     expected.put("stats.publish.interval.ms", 500L);
     expected.put("processing.guarantee", "exactly_once_v2");
     expected.put("num.standby.replicas", 0);
+    expected.put("rest.enabled", false);
+    expected.put("rest.host", "127.0.0.1");
+    expected.put("rest.port", 7070);
+    expected.put("rest.token", null);
+    expected.put("rest.query.timeout.ms", 2000L);
+    expected.put("trainer.recent.batches", 20);
 
     // When the definition is read
     Map<String, Object> actual = new TreeMap<>();

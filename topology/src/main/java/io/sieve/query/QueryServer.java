@@ -1,0 +1,417 @@
+package io.sieve.query;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.sieve.avro.CentroidModel;
+import io.sieve.avro.ClusterStats;
+import io.sieve.avro.RecentBatches;
+import io.sieve.avro.TrainerState;
+import io.sieve.config.SieveConfig;
+import io.sieve.config.Topics;
+import io.sieve.topology.SieveMetrics;
+import io.sieve.topology.Stores;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.config.types.Password;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The REST API of one instance, on the JDK's HTTP server: JSON over the stores, the Prometheus
+ * scrape, liveness and readiness.
+ *
+ * <pre>
+ * GET /health                   200 unless the app failed (no token needed)
+ * GET /ready                    200 when RUNNING, else 503
+ * GET /metrics                  Prometheus text
+ * GET /clusters                 every cluster: model weight, pool size, seen, group counts, age
+ * GET /clusters/{id}            one cluster
+ * GET /trainers                 every trainer, gathered from all instances
+ * GET /trainers/{id}            spec, policy state, sequence, outstanding batches
+ * GET /trainers/{id}/batches    composition of its recent batches
+ * </pre>
+ *
+ * The server is bound when it is made, before Kafka Streams, so that the address it advertises
+ * ({@code application.server}) is the real one even with port 0; it serves once {@link #start} is
+ * called.
+ */
+public final class QueryServer implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(QueryServer.class);
+  private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+  private static final String LOCAL_SCOPE = "scope=local";
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final HostInfo self;
+  private final Password token;
+  private final Duration timeout;
+  private final ObjectMapper json = new ObjectMapper();
+  private volatile StoreQueries queries;
+  private volatile StoreGauges gauges;
+  private volatile SieveMetrics metrics;
+  private boolean started;
+
+  private QueryServer(HttpServer server, ExecutorService executor, SieveConfig config) {
+    this.server = server;
+    this.executor = executor;
+    this.self =
+        new HostInfo(config.getString(SieveConfig.REST_HOST_CONFIG), server.getAddress().getPort());
+    Password t = config.getPassword(SieveConfig.REST_TOKEN_CONFIG);
+    this.token = t == null || t.value().isEmpty() ? null : t;
+    this.timeout = Duration.ofMillis(config.getLong(SieveConfig.REST_QUERY_TIMEOUT_CONFIG));
+  }
+
+  /** Binds {@code rest.host:rest.port}; nothing is served until {@link #start}. */
+  public static QueryServer bind(SieveConfig config) {
+    String host = config.getString(SieveConfig.REST_HOST_CONFIG);
+    int port = config.getInt(SieveConfig.REST_PORT_CONFIG);
+    HttpServer server;
+    try {
+      server = HttpServer.create(new InetSocketAddress(host, port), 64);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot bind the REST API to " + host + ":" + port, e);
+    }
+    AtomicInteger n = new AtomicInteger();
+    ExecutorService executor =
+        Executors.newFixedThreadPool(
+            4,
+            r -> {
+              Thread thread = new Thread(r, "sieve-rest-" + n.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
+    server.setExecutor(executor);
+    return new QueryServer(server, executor, config);
+  }
+
+  /** The address other instances reach this one at: {@code application.server}. */
+  public HostInfo hostInfo() {
+    return self;
+  }
+
+  public URI url() {
+    return URI.create("http://" + self.host() + ":" + self.port());
+  }
+
+  /** Serves queries over this app's stores; idempotent. */
+  public synchronized void start(KafkaStreams streams, SieveMetrics metrics) {
+    if (started) {
+      return;
+    }
+    this.queries = new StoreQueries(streams, self, timeout);
+    this.gauges = new StoreGauges(queries, metrics);
+    this.metrics = metrics;
+    server.createContext("/", this::handle);
+    server.start();
+    started = true;
+    LOG.info("REST API on {} ({})", url(), token == null ? "no token" : "bearer token required");
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+
+  // ---- dispatch ------------------------------------------------------------------------------
+
+  private void handle(HttpExchange exchange) throws IOException {
+    Response response;
+    try {
+      response = route(exchange);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      response = Response.notQueryable("interrupted", 1);
+    } catch (NotQueryableException e) {
+      response = Response.notQueryable(e.getMessage(), 1);
+    } catch (RuntimeException e) {
+      LOG.warn("query {} failed", exchange.getRequestURI().getPath(), e);
+      response = Response.error(500, e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+    write(exchange, response);
+  }
+
+  private Response route(HttpExchange exchange)
+      throws NotQueryableException, InterruptedException, IOException {
+    String path = exchange.getRequestURI().getPath();
+    if (path.length() > 1 && path.endsWith("/")) {
+      path = path.substring(0, path.length() - 1);
+    }
+    if (!"GET".equals(exchange.getRequestMethod())) {
+      return new Response(
+          405,
+          Map.of("status", 405, "error", "only GET"),
+          null,
+          "application/json",
+          Map.of("Allow", "GET"));
+    }
+    if (path.equals("/health")) {
+      return health();
+    }
+    if (!authorized(exchange)) {
+      return new Response(
+          401,
+          Map.of("status", 401, "error", "a bearer token is required"),
+          null,
+          "application/json",
+          Map.of("WWW-Authenticate", "Bearer realm=\"sieve\""));
+    }
+    String[] parts = path.substring(1).split("/", -1);
+    String query = exchange.getRequestURI().getRawQuery();
+    boolean forwarded = exchange.getRequestHeaders().containsKey(Forwarder.FORWARDED_HEADER);
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    switch (parts[0]) {
+      case "ready":
+        return parts.length == 1 ? ready() : notFound(path);
+      case "metrics":
+        return parts.length == 1 ? metrics() : notFound(path);
+      case "clusters":
+        if (parts.length == 1) {
+          return clusters(null);
+        }
+        if (parts.length == 2) {
+          return clusters(parts[1]);
+        }
+        return notFound(path);
+      case "trainers":
+        if (parts.length == 1) {
+          return trainers(LOCAL_SCOPE.equals(query), authorization);
+        }
+        if (parts.length == 2) {
+          return trainer(parts[1], path, forwarded, authorization);
+        }
+        if (parts.length == 3 && parts[2].equals("batches")) {
+          return recentBatches(parts[1], path, forwarded, authorization);
+        }
+        return notFound(path);
+      default:
+        return notFound(path);
+    }
+  }
+
+  private boolean authorized(HttpExchange exchange) {
+    if (token == null) {
+      return true;
+    }
+    String given = exchange.getRequestHeaders().getFirst("Authorization");
+    byte[] expected = ("Bearer " + token.value()).getBytes(StandardCharsets.UTF_8);
+    // constant-time, so the comparison does not leak how much of a guess was right
+    return given != null && MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static Response notFound(String path) {
+    return Response.error(404, "no such resource: " + path);
+  }
+
+  // ---- endpoints -----------------------------------------------------------------------------
+
+  private Response health() {
+    KafkaStreams.State state = queries.streams().state();
+    boolean failed =
+        state == KafkaStreams.State.ERROR
+            || state == KafkaStreams.State.PENDING_ERROR
+            || state == KafkaStreams.State.PENDING_SHUTDOWN
+            || state == KafkaStreams.State.NOT_RUNNING;
+    return Response.json(
+        failed ? 503 : 200, Map.of("status", failed ? "DOWN" : "UP", "state", state));
+  }
+
+  private Response ready() {
+    KafkaStreams.State state = queries.streams().state();
+    boolean running = state == KafkaStreams.State.RUNNING;
+    Map<String, Object> body = Map.of("ready", running, "state", state.name());
+    return running
+        ? Response.ok(body)
+        : new Response(503, body, null, "application/json", Map.of("Retry-After", "1"));
+  }
+
+  private Response metrics() {
+    gauges.refresh();
+    return Response.raw(200, metrics.scrape().getBytes(StandardCharsets.UTF_8), PROMETHEUS_TEXT);
+  }
+
+  /** From the global stores, which every instance holds whole: no routing. */
+  private Response clusters(String id) throws NotQueryableException, InterruptedException {
+    Integer clusterId = null;
+    if (id != null) {
+      try {
+        clusterId = Integer.valueOf(id);
+      } catch (NumberFormatException e) {
+        return Response.error(400, "a cluster id is an integer: " + id);
+      }
+    }
+    Integer wanted = clusterId;
+    return queries.retrying(
+        "the cluster stores",
+        remaining -> {
+          ReadOnlyKeyValueStore<String, CentroidModel> models = queries.local(Stores.CENTROIDS);
+          ReadOnlyKeyValueStore<Integer, ClusterStats> stats = queries.local(Stores.CLUSTER_STATS);
+          CentroidModel model = models.get(Topics.MODEL_KEY);
+          long now = System.currentTimeMillis();
+          if (wanted != null) {
+            ClusterStats s = stats.get(wanted);
+            var centroid = Views.liveClusters(model).get(wanted);
+            if (s == null && centroid == null) {
+              return Response.error(404, "no cluster " + wanted);
+            }
+            return Response.ok(Views.cluster(wanted, centroid, s, now));
+          }
+          SortedMap<Integer, ClusterStats> all = new TreeMap<>();
+          try (KeyValueIterator<Integer, ClusterStats> it = stats.all()) {
+            it.forEachRemaining(kv -> all.put(kv.key, kv.value));
+          }
+          return Response.ok(Views.clusters(model, all, now));
+        });
+  }
+
+  /** Every trainer: this instance's own, plus each other instance's, asked with scope=local. */
+  private Response trainers(boolean localOnly, String authorization)
+      throws NotQueryableException, InterruptedException {
+    return queries.retrying(
+        "the trainer store",
+        remaining -> {
+          List<Map<String, Object>> all = new ArrayList<>(localTrainers());
+          if (!localOnly) {
+            Collection<StreamsMetadata> hosts =
+                queries.streams().streamsMetadataForStore(Stores.TRAINERS);
+            for (StreamsMetadata host : hosts) {
+              if (host.hostInfo().equals(self)) {
+                continue;
+              }
+              Response r =
+                  queries.forward(
+                      host.hostInfo(), "/trainers", LOCAL_SCOPE, authorization, remaining);
+              if (r.status() != 200) {
+                throw new IOException(host.hostInfo() + " answered " + r.status());
+              }
+              Map<String, List<Map<String, Object>>> theirs =
+                  json.readValue(r.raw(), new TypeReference<>() {});
+              all.addAll(theirs.getOrDefault("trainers", List.of()));
+            }
+          }
+          all.sort(Comparator.comparing(m -> String.valueOf(m.get("trainerId"))));
+          Map<String, Object> body = new LinkedHashMap<>();
+          body.put("trainers", all);
+          return Response.ok(body);
+        });
+  }
+
+  private List<Map<String, Object>> localTrainers() {
+    List<Map<String, Object>> out = new ArrayList<>();
+    ReadOnlyKeyValueStore<String, TrainerState> store = queries.local(Stores.TRAINERS);
+    try (KeyValueIterator<String, TrainerState> it = store.all()) {
+      it.forEachRemaining(
+          kv -> {
+            if (kv.value != null) {
+              out.add(Views.trainerSummary(kv.value));
+            }
+          });
+    }
+    return out;
+  }
+
+  private Response trainer(String id, String path, boolean forwarded, String authorization)
+      throws NotQueryableException, InterruptedException {
+    return byKey(
+        Stores.TRAINERS,
+        id,
+        path,
+        forwarded,
+        authorization,
+        (ReadOnlyKeyValueStore<String, TrainerState> store) -> {
+          TrainerState state = store.get(id);
+          return state == null
+              ? Response.error(404, "no trainer " + id)
+              : Response.ok(Views.trainer(state));
+        });
+  }
+
+  /**
+   * From the recent-batches store (keyed by trainer). A trainer that has had no batch yet answers
+   * an empty list; one that was never declared is unknown to this store too, so it also answers
+   * empty rather than 404.
+   */
+  private Response recentBatches(String id, String path, boolean forwarded, String authorization)
+      throws NotQueryableException, InterruptedException {
+    return byKey(
+        Stores.RECENT_BATCHES,
+        id,
+        path,
+        forwarded,
+        authorization,
+        (ReadOnlyKeyValueStore<String, RecentBatches> store) ->
+            Response.ok(Views.recentBatches(id, store.get(id))));
+  }
+
+  private interface LocalQuery<V> {
+    Response answer(ReadOnlyKeyValueStore<String, V> store);
+  }
+
+  /**
+   * Answers from this instance when it owns the key's partition, or forwards to the owner. A
+   * forwarded query that finds the key moved is retried here and then answered 503, never forwarded
+   * again.
+   */
+  private <V> Response byKey(
+      String store,
+      String key,
+      String path,
+      boolean forwarded,
+      String authorization,
+      LocalQuery<V> local)
+      throws NotQueryableException, InterruptedException {
+    return queries.retrying(
+        store + " for key " + key,
+        remaining -> {
+          KeyQueryMetadata owner = queries.owner(store, key);
+          if (owner.activeHost().equals(self)) {
+            return local.answer(queries.<V>localPartition(store, owner.partition()));
+          }
+          if (forwarded) {
+            throw new StoreQueries.NotOwnedHereException(
+                "key " + key + " of " + store + " is owned by " + owner.activeHost());
+          }
+          return queries.forward(owner.activeHost(), path, null, authorization, remaining);
+        });
+  }
+
+  // ---- writing -------------------------------------------------------------------------------
+
+  private void write(HttpExchange exchange, Response response) throws IOException {
+    byte[] body =
+        response.raw() != null
+            ? response.raw()
+            : json.writeValueAsBytes(response.json() == null ? Map.of() : response.json());
+    exchange.getResponseHeaders().set("Content-Type", response.contentType());
+    response.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
+    exchange.sendResponseHeaders(response.status(), body.length == 0 ? -1 : body.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(body);
+    }
+  }
+}
