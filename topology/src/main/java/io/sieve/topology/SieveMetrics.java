@@ -17,6 +17,8 @@ public final class SieveMetrics {
   private final LongAdder incompleteBatches = new LongAdder();
   private final LongAdder batchedExamples = new LongAdder();
   private final Map<String, LongAdder> deadLetters = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> groupShortfalls = new ConcurrentHashMap<>();
+  private final LongAdder scoresUpdated = new LongAdder();
 
   public void exampleIn() {
     examplesIn.increment();
@@ -70,5 +72,26 @@ public final class SieveMetrics {
     Map<String, Long> out = new java.util.TreeMap<>();
     deadLetters.forEach((k, v) -> out.put(k, v.sum()));
     return out;
+  }
+
+  /** A batch could not get its target of group {@code group} (attr=value) from the pool. */
+  public void groupShortfall(String group) {
+    groupShortfalls.computeIfAbsent(group, g -> new LongAdder()).increment();
+  }
+
+  /** Batches planned short of a group target, by group. */
+  public Map<String, Long> groupShortfalls() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    groupShortfalls.forEach((k, v) -> out.put(k, v.sum()));
+    return out;
+  }
+
+  /** Examples whose pool score feedback replaced. */
+  public void scoresUpdated(int n) {
+    scoresUpdated.add(n);
+  }
+
+  public long scoresUpdated() {
+    return scoresUpdated.sum();
   }
 }
