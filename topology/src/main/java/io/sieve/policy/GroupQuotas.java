@@ -34,6 +34,11 @@ import java.util.TreeMap;
  * is left of {@code c_k}; what does not fit goes by water-filling over the remaining supply of any
  * cluster. The group targets are exact whenever the pool holds them; the cluster split is kept as
  * far as supply allows.
+ *
+ * <p><b>No repeats.</b> The pool fills the quotas ({@code io.sieve.pool.PoolDraw}) from the cluster
+ * policy's cursor picks first, which keep their cycle guarantee (no repeat within the cluster's
+ * cycle), and tops the rest up from the cluster's items of the value; those carry {@code cycle =
+ * −1} and are guaranteed only not to repeat within the batch. No batch ever holds an example twice.
  */
 public final class GroupQuotas {
 
