@@ -4,16 +4,54 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** The slots a policy chose for one batch, per cluster, and the batch's sampling cycle. */
-public record Draw(TreeMap<Integer, List<Pick>> picks, long cycle) {
+/**
+ * What a policy chose for one batch.
+ *
+ * @param picks slots per cluster, drawn through the trainer's cursors
+ * @param cycle the batch's sampling cycle
+ * @param counts per cluster, items the pool must choose itself by {@code strategy} (empty for
+ *     policies that name slots)
+ * @param strategy the pool-side strategy for {@code counts} (null: uniform), e.g. {@code coverage}
+ * @param strategyParams its parameters
+ * @param groupShares exact group shares the policy itself wants ({@code attr=value → share}), or
+ *     null; realised as group quotas like the {@code group.targets} parameter
+ */
+public record Draw(
+    TreeMap<Integer, List<Pick>> picks,
+    long cycle,
+    TreeMap<Integer, Integer> counts,
+    String strategy,
+    Map<String, Double> strategyParams,
+    Map<String, Double> groupShares) {
 
   /** One chosen slot and the cycle it was drawn in. */
   public record Pick(long slot, long cycle) {}
+
+  /** A draw of explicit slots only. */
+  public Draw(TreeMap<Integer, List<Pick>> picks, long cycle) {
+    this(picks, cycle, new TreeMap<>(), null, Map.of(), null);
+  }
+
+  /** The same draw with exact group shares attached. */
+  public Draw withGroupShares(Map<String, Double> shares) {
+    return new Draw(picks, cycle, counts, strategy, strategyParams, shares);
+  }
+
+  /** Items per cluster, slots and pool-chosen counts together. */
+  public TreeMap<Integer, Integer> perCluster() {
+    TreeMap<Integer, Integer> out = new TreeMap<>(counts);
+    picks.forEach((k, v) -> out.merge(k, v.size(), Integer::sum));
+    out.values().removeIf(v -> v == 0);
+    return out;
+  }
 
   public int total() {
     int n = 0;
     for (Map.Entry<Integer, List<Pick>> e : picks.entrySet()) {
       n += e.getValue().size();
+    }
+    for (int c : counts.values()) {
+      n += c;
     }
     return n;
   }

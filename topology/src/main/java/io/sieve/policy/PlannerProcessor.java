@@ -9,15 +9,20 @@ import io.sieve.avro.PlanFragment;
 import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainerSpec;
 import io.sieve.avro.TrainerState;
+import io.sieve.cluster.CentroidModels;
+import io.sieve.cluster.Centroids;
 import io.sieve.config.Topics;
 import io.sieve.topology.DeadLetters;
 import io.sieve.topology.Outcome;
+import io.sieve.topology.SieveMetrics;
 import io.sieve.topology.Stores;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.apache.kafka.streams.KeyValue;
@@ -27,6 +32,8 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Plans batches for the trainers of its partitions (keyed by trainer id).
@@ -36,24 +43,40 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * trainer's policy chooses slots per cluster, and one plan fragment per cluster goes to the pool
  * partitions, keyed by cluster id. The planner reads pool sizes from the replicated cluster-stats
  * store; they only grow, so a slightly stale size names slots that exist.
+ *
+ * <p>Feedback also reaches the trainer's policy ({@link SelectionPolicy#onFeedback}) with a {@link
+ * PlanContext}: pool sizes, group counts per cluster and the current centres. A group constraint
+ * (the {@code group.targets} / {@code group.min} parameters, or shares the policy sets itself)
+ * turns the policy's per-cluster counts into per-cluster group quotas ({@link GroupQuotas}); the
+ * policy's slots then travel as preferred candidates and the pool tops each quota up. A target the
+ * pool cannot meet is logged as a warning and counted.
  */
 public final class PlannerProcessor
     implements Processor<String, TrainerEvent, Integer, Outcome<PlanFragment>> {
 
   public static final String STAGE = "plan";
+  private static final Logger LOG = LoggerFactory.getLogger(PlannerProcessor.class);
+
+  /** Salt of the random stream that breaks ties in group quotas, apart from the policy's. */
+  private static final long GROUP_SALT = 0x67726f7570L;
 
   private final int dimension;
   private final long maxBatchBytes;
   private final Duration interval;
+  private final SieveMetrics metrics;
+  private long centroidsVersion = -1;
+  private Centroids centroids;
   private ProcessorContext<Integer, Outcome<PlanFragment>> context;
   private KeyValueStore<String, TrainerState> trainers;
   private KeyValueStore<Integer, ClusterStats> clusterStats;
   private KeyValueStore<String, CentroidModel> models;
 
-  public PlannerProcessor(int dimension, long maxBatchBytes, Duration interval) {
+  public PlannerProcessor(
+      int dimension, long maxBatchBytes, Duration interval, SieveMetrics metrics) {
     this.dimension = dimension;
     this.maxBatchBytes = maxBatchBytes;
     this.interval = interval;
+    this.metrics = metrics;
   }
 
   @Override
@@ -124,6 +147,7 @@ public final class PlannerProcessor
       return;
     }
     state.setOutstanding(outstanding);
+    Policies.byName(state.getSpec().getPolicy()).onFeedback(feedback, state, context());
     state.setRound(state.getRound() + 1);
     state.setStateVersion(state.getStateVersion() + 1);
     plan(state);
@@ -153,22 +177,43 @@ public final class PlannerProcessor
     TrainerSpec spec = state.getSpec();
     boolean planned = false;
     while (spec != null && state.getOutstanding().size() < spec.getWindow()) {
-      SortedMap<Integer, Long> sizes = poolSizes();
-      long total = sizes.values().stream().mapToLong(Long::longValue).sum();
+      PlanContext planContext = context();
+      long total = planContext.poolSizes().values().stream().mapToLong(Long::longValue).sum();
       if (total < spec.getBatchSize()) {
         break;
       }
-      planOne(state, spec, sizes);
+      planOne(state, spec, planContext);
       planned = true;
     }
     return planned;
   }
 
-  private void planOne(TrainerState state, TrainerSpec spec, SortedMap<Integer, Long> sizes) {
+  private void planOne(TrainerState state, TrainerSpec spec, PlanContext planContext) {
     long sequence = state.getSequence();
     long seed = Seeds.mix(spec.getSeed(), Seeds.of(state.getTrainerId()), sequence);
     SelectionPolicy policy = Policies.byName(spec.getPolicy());
-    Draw draw = policy.draw(state, sizes, spec.getBatchSize(), seed);
+    Map<String, Double> policyBefore = new HashMap<>(state.getPolicyState());
+    long stateVersion = state.getStateVersion();
+    Draw draw = policy.draw(state, planContext, spec.getBatchSize(), seed);
+    if (!policyBefore.equals(state.getPolicyState())) {
+      // the batch records the state it was planned from; the change shows in the next version
+      state.setStateVersion(stateVersion + 1);
+    }
+    TreeMap<Integer, PlanFragment.Builder> fragments = fragments(draw);
+    GroupQuotas.Constraint constraint =
+        draw.groupShares() != null
+            ? new GroupQuotas.Constraint(
+                attributeOf(draw.groupShares()),
+                valuesOf(draw.groupShares()),
+                GroupQuotas.Mode.EXACT)
+            : GroupQuotas.parse(spec.getParams());
+    if (constraint != null && !constraint.shares().isEmpty()) {
+      applyGroups(state, constraint, draw, planContext, fragments, seed);
+    }
+    int requested = 0;
+    for (PlanFragment.Builder f : fragments.values()) {
+      requested += fragmentTotal(f);
+    }
     long now = context.currentSystemTimeMs();
     String batchId = state.getTrainerId() + "-" + sequence;
     CentroidModel model = models.get(Topics.MODEL_KEY);
@@ -180,29 +225,17 @@ public final class PlannerProcessor
             .setRound(state.getRound())
             .setCycle(draw.cycle())
             .setPolicy(policy.name())
-            .setPolicyStateVersion(state.getStateVersion())
+            .setPolicyStateVersion(stateVersion)
             .setSeed(seed)
             .setModelVersion(model == null ? 0 : model.getVersion())
-            .setRequested(draw.total())
-            .setFragments(draw.picks().size())
-            .setClusters(new ArrayList<>(draw.picks().keySet()))
+            .setRequested(requested)
+            .setFragments(fragments.size())
+            .setClusters(new ArrayList<>(fragments.keySet()))
             .setIdsOnly(spec.getIdsOnly())
             .setPlannedAt(Instant.ofEpochMilli(now))
             .build();
-    for (Map.Entry<Integer, List<Draw.Pick>> e : draw.picks().entrySet()) {
-      List<Long> slots = new ArrayList<>(e.getValue().size());
-      List<Long> cycles = new ArrayList<>(e.getValue().size());
-      for (Draw.Pick p : e.getValue()) {
-        slots.add(p.slot());
-        cycles.add(p.cycle());
-      }
-      PlanFragment fragment =
-          PlanFragment.newBuilder()
-              .setHeader(header)
-              .setClusterId(e.getKey())
-              .setSlots(slots)
-              .setCycles(cycles)
-              .build();
+    for (Map.Entry<Integer, PlanFragment.Builder> e : fragments.entrySet()) {
+      PlanFragment fragment = e.getValue().setHeader(header).build();
       context.forward(new Record<>(e.getKey(), Outcome.ok(fragment), now));
     }
     List<OutstandingBatch> outstanding = new ArrayList<>(state.getOutstanding());
@@ -211,17 +244,121 @@ public final class PlannerProcessor
     state.setSequence(sequence + 1);
   }
 
-  private SortedMap<Integer, Long> poolSizes() {
+  /** One fragment per cluster the draw names: its slots, or its pool-chosen count. */
+  private static TreeMap<Integer, PlanFragment.Builder> fragments(Draw draw) {
+    TreeMap<Integer, PlanFragment.Builder> out = new TreeMap<>();
+    for (Map.Entry<Integer, Integer> e : draw.perCluster().entrySet()) {
+      List<Draw.Pick> picks = draw.picks().getOrDefault(e.getKey(), List.of());
+      List<Long> slots = new ArrayList<>(picks.size());
+      List<Long> cycles = new ArrayList<>(picks.size());
+      for (Draw.Pick p : picks) {
+        slots.add(p.slot());
+        cycles.add(p.cycle());
+      }
+      out.put(
+          e.getKey(),
+          PlanFragment.newBuilder()
+              .setClusterId(e.getKey())
+              .setSlots(slots)
+              .setCycles(cycles)
+              .setStrategy(draw.strategy())
+              .setStrategyParams(new TreeMap<>(draw.strategyParams()))
+              .setCount(draw.counts().getOrDefault(e.getKey(), 0)));
+    }
+    return out;
+  }
+
+  /** Replaces the fragments' counts by group quotas; slots stay as preferred candidates. */
+  private void applyGroups(
+      TrainerState state,
+      GroupQuotas.Constraint constraint,
+      Draw draw,
+      PlanContext planContext,
+      TreeMap<Integer, PlanFragment.Builder> fragments,
+      long seed) {
+    GroupQuotas.Result result =
+        GroupQuotas.plan(
+            constraint,
+            draw.total(),
+            draw.perCluster(),
+            planContext,
+            new Random(Seeds.mix(seed, GROUP_SALT)));
+    for (GroupQuotas.Shortfall s : result.shortfalls()) {
+      LOG.warn(
+          "trainer {}: group target {} wants {} items per batch but the pool holds {}; the"
+              + " shortfall goes to the other groups",
+          state.getTrainerId(),
+          s.group(),
+          s.wanted(),
+          s.got());
+      metrics.groupShortfall(s.group());
+    }
+    fragments.keySet().retainAll(result.perCluster().keySet());
+    for (Map.Entry<Integer, GroupQuotas.ClusterQuota> e : result.perCluster().entrySet()) {
+      PlanFragment.Builder f =
+          fragments.computeIfAbsent(
+              e.getKey(),
+              k ->
+                  PlanFragment.newBuilder()
+                      .setClusterId(k)
+                      .setSlots(new ArrayList<>())
+                      .setCycles(new ArrayList<>())
+                      .setStrategy(draw.strategy())
+                      .setStrategyParams(new TreeMap<>(draw.strategyParams())));
+      GroupQuotas.ClusterQuota q = e.getValue();
+      f.setCount(0)
+          .setGroupAttribute(constraint.attribute())
+          .setGroupQuotas(new TreeMap<>(q.byValue()))
+          .setOtherQuota(q.other())
+          .setFreeQuota(q.free());
+    }
+  }
+
+  /** Items a fragment asks for. */
+  static int fragmentTotal(PlanFragment.Builder f) {
+    if (f.getGroupAttribute() != null) {
+      int n = f.getOtherQuota() + f.getFreeQuota();
+      for (int q : f.getGroupQuotas().values()) {
+        n += q;
+      }
+      return n;
+    }
+    return f.getSlots().size() + f.getCount();
+  }
+
+  private static String attributeOf(Map<String, Double> keyed) {
+    String key = keyed.keySet().iterator().next();
+    return key.substring(0, key.indexOf('='));
+  }
+
+  private static Map<String, Double> valuesOf(Map<String, Double> keyed) {
+    Map<String, Double> out = new TreeMap<>();
+    keyed.forEach((k, v) -> out.put(k.substring(k.indexOf('=') + 1), v));
+    return out;
+  }
+
+  /** Pool sizes and group counts from the cluster statistics, and the current centres. */
+  private PlanContext context() {
     SortedMap<Integer, Long> sizes = new TreeMap<>();
+    Map<Integer, Map<String, Long>> groups = new TreeMap<>();
     try (KeyValueIterator<Integer, ClusterStats> it = clusterStats.all()) {
       while (it.hasNext()) {
         KeyValue<Integer, ClusterStats> kv = it.next();
         if (kv.value != null && kv.value.getSize() > 0) {
           sizes.put(kv.key, kv.value.getSize());
+          groups.put(kv.key, kv.value.getGroupCounts());
         }
       }
     }
-    return sizes;
+    CentroidModel model = models.get(Topics.MODEL_KEY);
+    if (model == null) {
+      centroids = null;
+      centroidsVersion = -1;
+    } else if (model.getVersion() != centroidsVersion) {
+      centroids = CentroidModels.centroids(model);
+      centroidsVersion = model.getVersion();
+    }
+    return new PlanContext(sizes, groups, centroids);
   }
 
   private void dead(String reason, String detail, String recordId) {

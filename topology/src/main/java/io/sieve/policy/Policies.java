@@ -12,6 +12,11 @@ public final class Policies {
   static {
     register(new UniformPolicy());
     register(new ClusterBalancedPolicy());
+    register(new IterativeRefinementPolicy());
+    register(new UcbPolicy());
+    register(new Exp3Policy());
+    register(new CoveragePolicy());
+    register(new EquitablePolicy());
   }
 
   private Policies() {}

@@ -44,6 +44,12 @@ public final class TrainerSpecs {
           "unknown-policy",
           "unknown policy '" + spec.getPolicy() + "'; known: " + Policies.names());
     }
+    try {
+      Policies.byName(spec.getPolicy()).checkParams(spec.getParams());
+      GroupQuotas.parse(spec.getParams());
+    } catch (IllegalArgumentException e) {
+      return new Problem("invalid-params", e.getMessage());
+    }
     if (spec.getBatchSize() < 1 || spec.getBatchSize() > 1_000_000) {
       return new Problem("invalid-batch-size", "batchSize must be in [1, 1000000]");
     }

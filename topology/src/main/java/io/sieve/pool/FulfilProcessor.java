@@ -7,15 +7,22 @@ import io.sieve.topology.Stores;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Reads the slots a plan fragment names from the cluster's pool and sends them on, keyed by batch.
- * It runs beside the pool (same partitions, same store), so the draw needs no remote read. The
- * sampling itself was decided by the planner: this step only looks the slots up.
+ * Draws a plan fragment from the cluster's pool and sends the examples on, keyed by batch. It runs
+ * beside the pool (same partitions, same store), so the draw needs no remote read.
+ *
+ * <p>A fragment of slots only (the cluster policies without group constraints) is a set of lookups:
+ * the sampling was decided by the planner. A fragment with group quotas or a pool-side strategy
+ * (coverage) needs the items' groups or scores, which only the pool has: it reads the cluster's
+ * range of the store (one contiguous RocksDB range, at most the pool cap) and lets {@link PoolDraw}
+ * choose. Every example is sent with its slot, so that feedback can find it.
  */
 public final class FulfilProcessor implements Processor<Integer, PlanFragment, String, Selection> {
 
@@ -31,31 +38,53 @@ public final class FulfilProcessor implements Processor<Integer, PlanFragment, S
   @Override
   public void process(Record<Integer, PlanFragment> record) {
     PlanFragment fragment = record.value();
+    int cluster = fragment.getClusterId();
+    List<PoolDraw.Drawn> drawn;
+    if (PoolDraw.needsScan(fragment)) {
+      drawn = PoolDraw.draw(fragment, scan(cluster));
+    } else {
+      drawn = new ArrayList<>(fragment.getSlots().size());
+      List<Long> slots = fragment.getSlots();
+      List<Long> cycles = fragment.getCycles();
+      for (int i = 0; i < slots.size(); i++) {
+        BatchExample example = pool.get(PoolKeys.of(cluster, slots.get(i)));
+        if (example != null) {
+          drawn.add(
+              new PoolDraw.Drawn(slots.get(i), example, i < cycles.size() ? cycles.get(i) : 0));
+        }
+      }
+    }
     boolean idsOnly = fragment.getHeader().getIdsOnly();
-    List<BatchExample> examples = new ArrayList<>(fragment.getSlots().size());
-    List<Long> slots = fragment.getSlots();
-    List<Long> cycles = fragment.getCycles();
-    for (int i = 0; i < slots.size(); i++) {
-      BatchExample example = pool.get(PoolKeys.of(fragment.getClusterId(), slots.get(i)));
-      if (example == null) {
-        continue;
-      }
-      BatchExample.Builder out = BatchExample.newBuilder(example);
-      if (i < cycles.size()) {
-        out.setCycle(cycles.get(i));
-      }
+    List<BatchExample> examples = new ArrayList<>(drawn.size());
+    List<Long> slots = new ArrayList<>(drawn.size());
+    for (PoolDraw.Drawn d : drawn) {
+      BatchExample.Builder out = BatchExample.newBuilder(d.example()).setCycle(d.cycle());
       if (idsOnly) {
         out.setText(null).setEmbedding(null);
       }
       examples.add(out.build());
+      slots.add(d.slot());
     }
     Selection selection =
         Selection.newBuilder()
             .setHeader(fragment.getHeader())
-            .setClusterId(fragment.getClusterId())
-            .setRequested(fragment.getSlots().size())
+            .setClusterId(cluster)
+            .setRequested(PoolDraw.requested(fragment))
             .setExamples(examples)
+            .setSlots(slots)
             .build();
     context.forward(record.withKey(fragment.getHeader().getBatchId()).withValue(selection));
+  }
+
+  private List<PoolDraw.Item> scan(int cluster) {
+    List<PoolDraw.Item> items = new ArrayList<>();
+    try (KeyValueIterator<Bytes, BatchExample> it =
+        pool.range(PoolKeys.of(cluster, 0), PoolKeys.of(cluster, Long.MAX_VALUE))) {
+      while (it.hasNext()) {
+        KeyValue<Bytes, BatchExample> kv = it.next();
+        items.add(new PoolDraw.Item(PoolKeys.slotOf(kv.key), kv.value));
+      }
+    }
+    return items;
   }
 }

@@ -2,6 +2,7 @@ package io.sieve.topology;
 
 import io.sieve.avro.BatchExample;
 import io.sieve.avro.BatchHeader;
+import io.sieve.avro.IndexEntry;
 import io.sieve.avro.PendingBatch;
 import io.sieve.avro.Selection;
 import io.sieve.avro.TrainingBatch;
@@ -27,7 +28,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * every cluster has answered. A batch still waiting after the timeout is written with {@code
  * complete=false} and the clusters that did not answer: flagged, never silently short. A written
  * batch leaves a marker for a while so that a fragment arriving late is dead-lettered rather than
- * starting a second batch of the same id.
+ * starting a second batch of the same id. The marker keeps the batch's index (example id, cluster,
+ * slot) so that the trainer's per-example losses can be sent back to the pool ({@link
+ * ScoreRouterProcessor}); it is dropped with the marker, {@code 10 ×} the timeout after the batch
+ * was started.
  */
 public final class AssembleProcessor
     implements Processor<String, Selection, String, Outcome<TrainingBatch>> {
@@ -125,7 +129,29 @@ public final class AssembleProcessor
     context.forward(new Record<>(out.getTrainerId(), Outcome.ok(out), timestamp));
     pending.put(
         batchId,
-        PendingBatch.newBuilder(batch).setSelections(new ArrayList<>()).setEmitted(true).build());
+        PendingBatch.newBuilder(batch)
+            .setSelections(new ArrayList<>())
+            .setEmitted(true)
+            .setIndex(index(batch))
+            .build());
+  }
+
+  /** Where each example of the batch came from, for score updates. */
+  static List<IndexEntry> index(PendingBatch batch) {
+    List<IndexEntry> out = new ArrayList<>();
+    for (Selection s : batch.getSelections()) {
+      List<BatchExample> examples = s.getExamples();
+      List<Long> slots = s.getSlots();
+      for (int i = 0; i < examples.size() && i < slots.size(); i++) {
+        out.add(
+            IndexEntry.newBuilder()
+                .setId(examples.get(i).getId())
+                .setClusterId(s.getClusterId())
+                .setSlot(slots.get(i))
+                .build());
+      }
+    }
+    return out;
   }
 
   /** Builds the batch record from the fragments received: examples grouped by cluster. */

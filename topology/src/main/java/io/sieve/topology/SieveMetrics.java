@@ -57,6 +57,8 @@ public final class SieveMetrics {
   public static final String POOL_SEEN = "sieve.pool.seen";
   public static final String POLICY_STATE = "sieve.policy.state";
   public static final String TRAINER_OUTSTANDING = "sieve.trainer.outstanding";
+  public static final String GROUP_SHORTFALLS = "sieve.group.shortfalls";
+  public static final String SCORES_UPDATED = "sieve.scores.updated";
 
   /** Tag values of {@code kind} on the share meters. */
   public static final String CLUSTER = "cluster";
@@ -317,6 +319,36 @@ public final class SieveMetrics {
 
   public long batchedExamples() {
     return sum(BATCH_EXAMPLES, c -> true);
+  }
+
+  /** A batch could not get its target of group {@code group} (attr=value) from the pool. */
+  public void groupShortfall(String group) {
+    Counter.builder(GROUP_SHORTFALLS)
+        .description("Batches planned short of a group target, by group value")
+        .tag("group", group)
+        .register(registry)
+        .increment();
+  }
+
+  /** Batches planned short of a group target, by group. */
+  public Map<String, Long> groupShortfalls() {
+    Map<String, Long> out = new TreeMap<>();
+    for (Counter c : registry.find(GROUP_SHORTFALLS).counters()) {
+      out.merge(c.getId().getTag("group"), (long) c.count(), Long::sum);
+    }
+    return out;
+  }
+
+  /** Examples whose pool score feedback replaced. */
+  public void scoresUpdated(int n) {
+    Counter.builder(SCORES_UPDATED)
+        .description("Pool examples whose score was replaced by a trainer's loss")
+        .register(registry)
+        .increment(n);
+  }
+
+  public long scoresUpdated() {
+    return sum(SCORES_UPDATED, c -> true);
   }
 
   public Map<String, Long> deadLettersByReason() {

@@ -5,7 +5,9 @@ import io.sieve.avro.BatchExample;
 import io.sieve.avro.DeadLetter;
 import io.sieve.avro.ModelUpdate;
 import io.sieve.avro.PlanFragment;
+import io.sieve.avro.ScoreUpdate;
 import io.sieve.avro.Selection;
+import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainingBatch;
 import io.sieve.avro.TrainingExample;
 import io.sieve.cluster.AssignProcessor;
@@ -18,6 +20,7 @@ import io.sieve.policy.PlannerProcessor;
 import io.sieve.policy.TrainerEvent;
 import io.sieve.pool.FulfilProcessor;
 import io.sieve.pool.PoolProcessor;
+import io.sieve.pool.ScoreUpdateProcessor;
 import io.sieve.serde.AvroSerdes;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -46,6 +49,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * trainers, feedback → planner ─┬→ dead letters
  *                               └→ [plan-by-cluster] → fulfil (reads pool) → [selections-by-batch] → assemble ─┬→ sieve.batches.&lt;trainer&gt;
  *                                                                                                              └→ [compositions-by-trainer] → recent batches
+ * feedback with example losses → [feedback-by-batch] → score router (reads assembly) → [score-updates] → score update (writes pool)
  * </pre>
  *
  * Bracketed names are repartition topics. The centroid model and the cluster statistics come back
@@ -179,10 +183,11 @@ public final class SieveTopology {
         builder.stream(topics.trainers().name(), topics.trainers().consumed("trainers-source"))
             .mapValues(
                 v -> (TrainerEvent) new TrainerEvent.SpecChanged(v), Named.as("spec-events"));
+    KStream<String, TrainerFeedback> feedbackRecords =
+        builder.stream(topics.feedback().name(), topics.feedback().consumed("feedback-source"));
     KStream<String, TrainerEvent> feedback =
-        builder.stream(topics.feedback().name(), topics.feedback().consumed("feedback-source"))
-            .mapValues(
-                v -> (TrainerEvent) new TrainerEvent.Feedback(v), Named.as("feedback-events"));
+        feedbackRecords.mapValues(
+            v -> (TrainerEvent) new TrainerEvent.Feedback(v), Named.as("feedback-events"));
     Map<String, KStream<Integer, Outcome<PlanFragment>>> planned =
         specs
             .merge(feedback, Named.as("trainer-events"))
@@ -191,7 +196,8 @@ public final class SieveTopology {
                     new PlannerProcessor(
                         config.dimension(),
                         config.getInt(SieveConfig.BATCH_MAX_BYTES_CONFIG),
-                        Duration.ofMillis(config.getLong(SieveConfig.PLANNER_INTERVAL_CONFIG))),
+                        Duration.ofMillis(config.getLong(SieveConfig.PLANNER_INTERVAL_CONFIG)),
+                        metrics),
                 Named.as("planner"),
                 Stores.TRAINERS)
             .split(Named.as("planned-"))
@@ -241,6 +247,23 @@ public final class SieveTopology {
             () -> new RecentBatchesProcessor(config.getInt(SieveConfig.RECENT_BATCHES_CONFIG)),
             Named.as("recent-batches"),
             Stores.RECENT_BATCHES);
+
+    // per-example losses → the assembler's index of the batch → score updates in the pool
+    feedbackRecords
+        .filter(
+            (k, v) -> v != null && !v.getExampleLosses().isEmpty(),
+            Named.as("feedback-with-example-losses"))
+        .selectKey((k, v) -> v.getBatchId(), Named.as("key-feedback-by-batch"))
+        .repartition(
+            Repartitioned.with(Serdes.String(), serdes.forClass(TrainerFeedback.class, false))
+                .withName("feedback-by-batch")
+                .withNumberOfPartitions(partitions))
+        .process(ScoreRouterProcessor::new, Named.as("score-router"), Stores.ASSEMBLY)
+        .repartition(
+            Repartitioned.with(Serdes.Integer(), serdes.forClass(ScoreUpdate.class, false))
+                .withName("score-updates")
+                .withNumberOfPartitions(partitions))
+        .process(() -> new ScoreUpdateProcessor(metrics), Named.as("score-update"), Stores.POOL);
 
     return builder.build();
   }

@@ -1,0 +1,311 @@
+package io.sieve.policy;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Group constraints on a batch, composable with any cluster policy: per-batch quotas per value of
+ * one group attribute, split over the clusters.
+ *
+ * <p><b>Parameters</b> (in {@code TrainerSpec.params}; one attribute, one of the two):
+ *
+ * <ul>
+ *   <li>{@code group.targets = lang=en:0.5,lang=fr:0.3}: exact shares. The named values get {@code
+ *       share·n} items (largest-remainder rounding, so the counts sum to n); the rest, {@code (1 −
+ *       Σ shares)·n}, comes from items whose value is not named ("other").
+ *   <li>{@code group.min = lang=fr:0.2}: minimum shares. Each named value gets at least {@code
+ *       ⌈share·n⌉}; the rest is free (any value, as the cluster policy chose).
+ * </ul>
+ *
+ * <p><b>Shortfall.</b> A value whose pooled supply (from the cluster statistics) is below its
+ * target gets all it has; the missing items go evenly, by water-filling, to the other values with
+ * spare supply (exact mode) or to the free part (minimum mode). Each such case is reported, so the
+ * planner logs a warning and counts it.
+ *
+ * <p><b>Split over clusters.</b> The cluster policy's counts {@code c_k} are the guide: values are
+ * placed scarcest first ({@code supply / target} ascending), each by water-filling over {@code
+ * min(a_kg, room_k)} where {@code a_kg} is cluster k's supply of the value and {@code room_k} what
+ * is left of {@code c_k}; what does not fit goes by water-filling over the remaining supply of any
+ * cluster. The group targets are exact whenever the pool holds them; the cluster split is kept as
+ * far as supply allows.
+ *
+ * <p><b>No repeats.</b> The pool fills the quotas ({@code io.sieve.pool.PoolDraw}) from the cluster
+ * policy's cursor picks first, which keep their cycle guarantee (no repeat within the cluster's
+ * cycle), and tops the rest up from the cluster's items of the value; those carry {@code cycle =
+ * −1} and are guaranteed only not to repeat within the batch. No batch ever holds an example twice.
+ */
+public final class GroupQuotas {
+
+  public static final String TARGETS = "group.targets";
+  public static final String MINIMUM = "group.min";
+
+  private GroupQuotas() {}
+
+  public enum Mode {
+    EXACT,
+    MINIMUM
+  }
+
+  /** A constraint over one attribute: value → share. */
+  public record Constraint(String attribute, Map<String, Double> shares, Mode mode) {}
+
+  /** One cluster's quotas: per named value, "other" (exact mode) and free (minimum mode). */
+  public record ClusterQuota(TreeMap<String, Integer> byValue, int other, int free) {
+    public int total() {
+      int n = other + free;
+      for (int v : byValue.values()) {
+        n += v;
+      }
+      return n;
+    }
+  }
+
+  /** A value that could not get its target: wanted, got. */
+  public record Shortfall(String group, int wanted, int got) {}
+
+  /** The quotas per cluster, the batch-level targets per value, and any shortfalls. */
+  public record Result(
+      TreeMap<Integer, ClusterQuota> perCluster,
+      TreeMap<String, Integer> targets,
+      List<Shortfall> shortfalls) {}
+
+  /** The constraint in {@code params}, or null; throws with the reason if it is malformed. */
+  public static Constraint parse(Map<String, String> params) {
+    Params p = new Params(params);
+    boolean targets = p.has(TARGETS);
+    boolean minimum = p.has(MINIMUM);
+    if (targets && minimum) {
+      throw new IllegalArgumentException("give " + TARGETS + " or " + MINIMUM + ", not both");
+    }
+    if (!targets && !minimum) {
+      return null;
+    }
+    String name = targets ? TARGETS : MINIMUM;
+    String attribute = null;
+    Map<String, Double> shares = new LinkedHashMap<>();
+    double sum = 0;
+    for (String entry : p.string(name, "").split(",")) {
+      String e = entry.trim();
+      int colon = e.lastIndexOf(':');
+      int eq = e.indexOf('=');
+      if (colon < 0 || eq <= 0 || eq > colon) {
+        throw new IllegalArgumentException(
+            name + ": expected attr=value:share entries separated by commas, got '" + e + "'");
+      }
+      String attr = e.substring(0, eq).trim();
+      String value = e.substring(eq + 1, colon).trim();
+      double share;
+      try {
+        share = Double.parseDouble(e.substring(colon + 1).trim());
+      } catch (NumberFormatException ex) {
+        throw new IllegalArgumentException(name + ": share of '" + e + "' is not a number", ex);
+      }
+      if (!(share >= 0 && share <= 1)) {
+        throw new IllegalArgumentException(name + ": share of '" + e + "' must be in [0, 1]");
+      }
+      if (attribute != null && !attribute.equals(attr)) {
+        throw new IllegalArgumentException(
+            name + ": all entries must name one attribute (" + attribute + " and " + attr + ")");
+      }
+      attribute = attr;
+      if (shares.put(value, share) != null) {
+        throw new IllegalArgumentException(name + ": " + attr + "=" + value + " given twice");
+      }
+      sum += share;
+    }
+    if (sum > 1 + 1e-9) {
+      throw new IllegalArgumentException(name + ": shares sum to " + sum + ", more than 1");
+    }
+    return new Constraint(attribute, shares, targets ? Mode.EXACT : Mode.MINIMUM);
+  }
+
+  /**
+   * Quotas for a batch of {@code n}.
+   *
+   * @param base the cluster policy's items per cluster (summing to n)
+   * @param context pool sizes and group counts per cluster
+   * @param rng breaks water-filling ties
+   */
+  public static Result plan(
+      Constraint c, int n, SortedMap<Integer, Integer> base, PlanContext context, Random rng) {
+    List<String> values = new ArrayList<>(new TreeMap<>(c.shares()).keySet());
+    int g = values.size();
+    int[] clusters = context.poolSizes().keySet().stream().mapToInt(Integer::intValue).toArray();
+    int k = clusters.length;
+    // supply[j][i]: cluster i's items of value j; row g is "other" (exact) or the whole pool (min)
+    long[][] supply = new long[g + 1][k];
+    long[] total = new long[g + 1];
+    for (int i = 0; i < k; i++) {
+      long size = context.poolSizes().get(clusters[i]);
+      long named = 0;
+      for (int j = 0; j < g; j++) {
+        supply[j][i] =
+            Math.min(size, context.groupCount(clusters[i], c.attribute() + "=" + values.get(j)));
+        named += supply[j][i];
+        total[j] += supply[j][i];
+      }
+      supply[g][i] = c.mode() == Mode.EXACT ? Math.max(0, size - named) : size;
+      total[g] += supply[g][i];
+    }
+    int[] target = targets(c, values, n);
+    List<Shortfall> shortfalls = new ArrayList<>();
+    int deficit = 0;
+    long[] spare = new long[g + 1];
+    for (int j = 0; j < g; j++) {
+      if (target[j] > total[j]) {
+        shortfalls.add(
+            new Shortfall(c.attribute() + "=" + values.get(j), target[j], (int) total[j]));
+        deficit += target[j] - (int) total[j];
+        target[j] = (int) total[j];
+      } else {
+        spare[j] = total[j] - target[j];
+      }
+    }
+    if (c.mode() == Mode.EXACT) {
+      if (target[g] > total[g]) {
+        shortfalls.add(new Shortfall(c.attribute() + "=*", target[g], (int) total[g]));
+        deficit += target[g] - (int) total[g];
+        target[g] = (int) total[g];
+      } else {
+        spare[g] = total[g] - target[g];
+      }
+      int[] extra = WaterFilling.allocate(deficit, spare, rng);
+      for (int j = 0; j <= g; j++) {
+        target[j] += extra[j];
+      }
+    } else {
+      target[g] += deficit;
+    }
+
+    // split each value's target over clusters, scarcest first, the free part last
+    int[] room = new int[k];
+    for (int i = 0; i < k; i++) {
+      room[i] = base.getOrDefault(clusters[i], 0);
+    }
+    int[][] x = new int[g + 1][k];
+    List<Integer> order = new ArrayList<>();
+    for (int j = 0; j < (c.mode() == Mode.EXACT ? g + 1 : g); j++) {
+      order.add(j);
+    }
+    final int[] t = target;
+    order.sort(
+        Comparator.<Integer>comparingDouble(
+                j -> t[j] == 0 ? Double.MAX_VALUE : total[j] / (double) t[j])
+            .thenComparingInt(j -> j));
+    for (int j : order) {
+      place(t[j], supply[j], room, x[j], rng);
+    }
+    if (c.mode() == Mode.MINIMUM) {
+      long[] left = new long[k];
+      for (int i = 0; i < k; i++) {
+        long used = 0;
+        for (int j = 0; j < g; j++) {
+          used += x[j][i];
+        }
+        left[i] = supply[g][i] - used;
+      }
+      place(t[g], left, room, x[g], rng);
+    }
+
+    TreeMap<Integer, ClusterQuota> perCluster = new TreeMap<>();
+    for (int i = 0; i < k; i++) {
+      TreeMap<String, Integer> byValue = new TreeMap<>();
+      int sum = 0;
+      for (int j = 0; j < g; j++) {
+        byValue.put(values.get(j), x[j][i]);
+        sum += x[j][i];
+      }
+      int other = c.mode() == Mode.EXACT ? x[g][i] : 0;
+      int free = c.mode() == Mode.MINIMUM ? x[g][i] : 0;
+      if (sum + other + free > 0) {
+        perCluster.put(clusters[i], new ClusterQuota(byValue, other, free));
+      }
+    }
+    TreeMap<String, Integer> targets = new TreeMap<>();
+    for (int j = 0; j < g; j++) {
+      targets.put(c.attribute() + "=" + values.get(j), t[j]);
+    }
+    targets.put(c.mode() == Mode.EXACT ? c.attribute() + "=*" : "*", t[g]);
+    return new Result(perCluster, targets, shortfalls);
+  }
+
+  /** Batch-level counts per value (index g: other or free), before shortfalls. */
+  static int[] targets(Constraint c, List<String> values, int n) {
+    int g = values.size();
+    int[] t = new int[g + 1];
+    if (c.mode() == Mode.EXACT) {
+      double[] raw = new double[g + 1];
+      double named = 0;
+      for (int j = 0; j < g; j++) {
+        raw[j] = c.shares().get(values.get(j)) * n;
+        named += raw[j];
+      }
+      raw[g] = Math.max(0, n - named);
+      // largest remainder: floors, then one more to the largest fractional parts (ties: lower j)
+      int assigned = 0;
+      for (int j = 0; j <= g; j++) {
+        t[j] = (int) Math.floor(raw[j] + 1e-9);
+        assigned += t[j];
+      }
+      List<Integer> byFraction = new ArrayList<>();
+      for (int j = 0; j <= g; j++) {
+        byFraction.add(j);
+      }
+      byFraction.sort(
+          Comparator.<Integer>comparingDouble(j -> -(raw[j] - Math.floor(raw[j] + 1e-9)))
+              .thenComparingInt(j -> j));
+      for (int r = 0; assigned < n && r < byFraction.size(); r++, assigned++) {
+        t[byFraction.get(r)]++;
+      }
+    } else {
+      int assigned = 0;
+      for (int j = 0; j < g; j++) {
+        t[j] = (int) Math.ceil(c.shares().get(values.get(j)) * n - 1e-9);
+        assigned += t[j];
+      }
+      // ceilings of shares summing to ≤ 1 may overshoot n by < g: trim one each, in order
+      for (int j = 0; assigned > n; j = (j + 1) % g) {
+        if (t[j] > 0) {
+          t[j]--;
+          assigned--;
+        }
+      }
+      t[g] = n - assigned;
+    }
+    return t;
+  }
+
+  /**
+   * Places {@code count} units over clusters: first within each cluster's room, then anywhere with
+   * supply. Updates {@code room} and writes into {@code out}.
+   */
+  private static void place(int count, long[] supply, int[] room, int[] out, Random rng) {
+    int k = supply.length;
+    long[] caps = new long[k];
+    for (int i = 0; i < k; i++) {
+      caps[i] = Math.max(0, Math.min(supply[i], room[i]));
+    }
+    int[] first = WaterFilling.allocate(count, caps, rng);
+    int placed = 0;
+    for (int i = 0; i < k; i++) {
+      out[i] = first[i];
+      placed += first[i];
+      caps[i] = supply[i] - first[i];
+    }
+    if (placed < count) {
+      int[] second = WaterFilling.allocate(count - placed, caps, rng);
+      for (int i = 0; i < k; i++) {
+        out[i] += second[i];
+      }
+    }
+    for (int i = 0; i < k; i++) {
+      room[i] -= out[i];
+    }
+  }
+}

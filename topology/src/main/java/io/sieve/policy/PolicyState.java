@@ -1,0 +1,54 @@
+package io.sieve.policy;
+
+import io.sieve.avro.TrainerState;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A sorted, mutable view of {@link TrainerState#getPolicyState()}; {@link #save} writes it back.
+ * Keys are {@code name.<id>} (for example {@code logw.3}), so a policy's numbers read plainly in
+ * the trainers' store.
+ */
+final class PolicyState {
+
+  private final TrainerState state;
+  private final TreeMap<String, Double> values;
+
+  PolicyState(TrainerState state) {
+    this.state = state;
+    this.values = new TreeMap<>(state.getPolicyState());
+  }
+
+  double get(String key, double fallback) {
+    Double v = values.get(key);
+    return v == null ? fallback : v;
+  }
+
+  boolean has(String key) {
+    return values.containsKey(key);
+  }
+
+  void put(String key, double value) {
+    values.put(key, value);
+  }
+
+  void add(String key, double delta) {
+    values.merge(key, delta, Double::sum);
+  }
+
+  static String key(String name, int cluster) {
+    return name + "." + cluster;
+  }
+
+  static String key(String name, String group) {
+    return name + "." + group;
+  }
+
+  void save() {
+    state.setPolicyState(new TreeMap<String, Double>(values));
+  }
+
+  Map<String, Double> view() {
+    return values;
+  }
+}

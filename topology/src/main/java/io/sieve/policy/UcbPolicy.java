@@ -1,0 +1,132 @@
+package io.sieve.policy;
+
+import io.sieve.avro.TrainerFeedback;
+import io.sieve.avro.TrainerState;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Upper-confidence-bound choice of clusters (Quad).
+ *
+ * <p>Each acknowledged batch's loss on cluster k is its reward r. The cluster's running sum and
+ * count take it ({@code sum_k += r, T_k += 1, T += 1}), and so do its neighbours, discounted by
+ * centroid distance: for every other cluster j with cosine distance {@code d(k, j) < δ}, {@code
+ * sum_j += r·(1 − d/δ), T_j += 1}. A batch goes to the clusters with the largest
+ *
+ * <pre>
+ *   CS_k = R̄_k + α·sqrt(2·ln T / (T_k + 1)),   R̄_k = sum_k / T_k (0 before any reward)
+ * </pre>
+ *
+ * with {@code ln T} read as 0 before the first reward; ties break by a seeded hash of (batch seed,
+ * cluster). The top {@code m} clusters share the batch by water-filling over their pools; if they
+ * cannot hold it, the next clusters by CS join. An exhausted cluster, one whose pool is empty,
+ * drops out (in a stream the pool refills, so a cluster's own cycle restarts instead of retiring
+ * it; draws inside a cluster go without replacement through the trainer's cursors).
+ *
+ * <p>Parameters: {@code ucb.alpha} α (default 1), {@code ucb.clusters} m (default 4), {@code
+ * ucb.delta} δ in cosine distance (default 0.2; 0 turns neighbour propagation off).
+ *
+ * <p>State: {@code sum.<k>}, {@code n.<k>} (T_k), {@code T}.
+ */
+public final class UcbPolicy implements SelectionPolicy {
+
+  public static final String NAME = "ucb";
+  public static final String ALPHA = "ucb.alpha";
+  public static final double ALPHA_DEFAULT = 1.0;
+  public static final String CLUSTERS = "ucb.clusters";
+  public static final int CLUSTERS_DEFAULT = 4;
+  public static final String DELTA = "ucb.delta";
+  public static final double DELTA_DEFAULT = 0.2;
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public void checkParams(Map<String, String> params) {
+    Params p = new Params(params);
+    p.number(ALPHA, ALPHA_DEFAULT, 0, 1e6);
+    p.integer(CLUSTERS, CLUSTERS_DEFAULT, 1, 1_000_000);
+    p.number(DELTA, DELTA_DEFAULT, 0, 2);
+  }
+
+  @Override
+  public void onFeedback(TrainerFeedback feedback, TrainerState state, PlanContext context) {
+    Map<Integer, Double> rewards = FeedbackLosses.byCluster(feedback);
+    if (rewards.isEmpty()) {
+      return;
+    }
+    double delta = new Params(state.getSpec().getParams()).number(DELTA, DELTA_DEFAULT, 0, 2);
+    PolicyState ps = new PolicyState(state);
+    TreeSet<Integer> others = new TreeSet<>(context.poolSizes().keySet());
+    others.addAll(rewards.keySet());
+    for (Map.Entry<Integer, Double> e : rewards.entrySet()) {
+      int k = e.getKey();
+      double r = e.getValue();
+      ps.add(PolicyState.key("sum", k), r);
+      ps.add(PolicyState.key("n", k), 1);
+      ps.add("T", 1);
+      if (delta <= 0) {
+        continue;
+      }
+      for (int j : others) {
+        double d = context.distance(k, j);
+        if (j != k && d < delta) {
+          ps.add(PolicyState.key("sum", j), r * (1 - d / delta));
+          ps.add(PolicyState.key("n", j), 1);
+        }
+      }
+    }
+    ps.save();
+  }
+
+  /** CS_k for each cluster, index-aligned with {@code ids}. */
+  static double[] scores(TrainerState state, int[] ids, double alpha) {
+    PolicyState ps = new PolicyState(state);
+    double t = ps.get("T", 0);
+    double lnT = t > 1 ? Math.log(t) : 0;
+    double[] cs = new double[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      double n = ps.get(PolicyState.key("n", ids[i]), 0);
+      double mean = n > 0 ? ps.get(PolicyState.key("sum", ids[i]), 0) / n : 0;
+      cs[i] = mean + alpha * Math.sqrt(2 * lnT / (n + 1));
+    }
+    return cs;
+  }
+
+  @Override
+  public Draw draw(
+      TrainerState state, SortedMap<Integer, Long> poolSizes, int batchSize, long batchSeed) {
+    Params p = new Params(state.getSpec() == null ? Map.of() : state.getSpec().getParams());
+    double alpha = p.number(ALPHA, ALPHA_DEFAULT, 0, 1e6);
+    int m = p.integer(CLUSTERS, CLUSTERS_DEFAULT, 1, 1_000_000);
+    int[] ids = ClusterDraws.ids(poolSizes);
+    long[] sizes = ClusterDraws.capacities(poolSizes);
+    double[] cs = scores(state, ids, alpha);
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < ids.length; i++) {
+      if (sizes[i] > 0) {
+        order.add(i);
+      }
+    }
+    order.sort(
+        Comparator.<Integer>comparingDouble(i -> -cs[i])
+            .thenComparingLong(i -> Seeds.mix(batchSeed, ids[i])));
+    long[] capacity = new long[ids.length];
+    long held = 0;
+    for (int r = 0; r < order.size() && (r < m || held < batchSize); r++) {
+      int i = order.get(r);
+      capacity[i] = sizes[i];
+      held += sizes[i];
+    }
+    int[] counts = WaterFilling.allocate(batchSize, capacity, new Random(batchSeed));
+    return ClusterDraws.take(state, new TreeMap<>(poolSizes), ids, counts);
+  }
+}

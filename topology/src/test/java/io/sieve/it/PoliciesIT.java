@@ -1,0 +1,208 @@
+package io.sieve.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sieve.app.SieveService;
+import io.sieve.app.TrainerAdmin;
+import io.sieve.avro.BatchExample;
+import io.sieve.avro.TrainerFeedback;
+import io.sieve.avro.TrainerSpec;
+import io.sieve.avro.TrainingBatch;
+import io.sieve.avro.TrainingExample;
+import io.sieve.config.SieveConfig;
+import io.sieve.config.Topics;
+import io.sieve.embedded.EmbeddedKafka;
+import io.sieve.embedded.RegistryServer;
+import io.sieve.policy.Exp3Policy;
+import io.sieve.policy.GroupQuotas;
+import io.sieve.registry.RestSchemaRegistry;
+import io.sieve.serde.AvroSerdes;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An adaptive policy with a group constraint on a real broker and registry: feedback with cluster
+ * and per-example losses goes round the loop (policy state, pool scores) while every batch keeps
+ * its exact group target.
+ */
+class PoliciesIT {
+
+  private static final int DIMENSION = 32;
+  private static final String[][] WORDS = {
+    {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"},
+    {"apple", "banana", "cherry", "grape", "lemon", "mango", "peach", "plum"},
+    {"anvil", "hammer", "chisel", "wrench", "pliers", "saw", "drill", "lathe"}
+  };
+
+  static EmbeddedKafka kafka;
+  static RegistryServer registry;
+  static AvroSerdes serdes;
+
+  @TempDir Path temp;
+
+  @BeforeAll
+  static void startStack(@TempDir Path dir) throws Exception {
+    kafka = EmbeddedKafka.start(null, Map.of());
+    registry = RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log"));
+    serdes = new AvroSerdes(new RestSchemaRegistry(registry.url()));
+  }
+
+  @AfterAll
+  static void stopStack() {
+    if (registry != null) {
+      registry.close();
+    }
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
+
+  private SieveConfig config(String name) {
+    String p = name + "-" + UUID.randomUUID().toString().substring(0, 8);
+    Map<String, Object> props = new HashMap<>();
+    props.put(SieveConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    props.put(SieveConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
+    props.put(SieveConfig.APPLICATION_ID_CONFIG, p);
+    props.put(SieveConfig.STATE_DIR_CONFIG, temp.resolve("state").toString());
+    props.put(SieveConfig.TOPIC_EXAMPLES_CONFIG, p + ".examples");
+    props.put(SieveConfig.TOPIC_TRAINERS_CONFIG, p + ".trainers");
+    props.put(SieveConfig.TOPIC_FEEDBACK_CONFIG, p + ".feedback");
+    props.put(SieveConfig.TOPIC_DEAD_LETTERS_CONFIG, p + ".dead-letters");
+    props.put(SieveConfig.TOPIC_CENTROIDS_CONFIG, p + ".centroids");
+    props.put(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG, p + ".cluster-stats");
+    props.put(SieveConfig.TOPIC_BATCHES_PREFIX_CONFIG, p + ".batches.");
+    props.put(SieveConfig.EMBEDDING_DIMENSION_CONFIG, DIMENSION);
+    props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, 60);
+    props.put(SieveConfig.CLUSTER_K_INIT_CONFIG, 3);
+    props.put(SieveConfig.CLUSTER_UPDATE_INTERVAL_CONFIG, 500L);
+    props.put("streams.commit.interval.ms", 100);
+    return new SieveConfig(props);
+  }
+
+  private static KafkaProducer<String, byte[]> producer() {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  @Test
+  void shouldKeepExactGroupTargetsWhileFeedbackSteersExp3AndScoresThePool() throws Exception {
+    SieveConfig config = config("policies");
+    String trainer = "t-exp3";
+    try (SieveService service = new SieveService(config).start();
+        KafkaProducer<String, byte[]> producer = producer()) {
+      assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
+      Topics topics = service.topics();
+      // Given 240 examples over three topics, a third of them lang=de
+      Random rng = new Random(0x5eed5eed5eedL);
+      for (int i = 0; i < 240; i++) {
+        int t = i % 3;
+        StringBuilder text = new StringBuilder();
+        for (int w = 0; w < 8; w++) {
+          text.append(WORDS[t][rng.nextInt(WORDS[t].length)]).append(' ');
+        }
+        TrainingExample e =
+            TrainingExample.newBuilder()
+                .setId("p-" + i)
+                .setText(text + "p-" + i)
+                .setGroups(Map.of("lang", (i / 3) % 3 == 0 ? "de" : "en"))
+                .build();
+        producer.send(
+            new ProducerRecord<>(
+                topics.examples().name(),
+                e.getId(),
+                serdes.serialize(topics.examples().name(), e)));
+      }
+      producer.flush();
+      // When an exp3 trainer with lang=de at exactly half asks for batches of 20
+      new TrainerAdmin(config, topics)
+          .put(
+              TrainerSpec.newBuilder()
+                  .setTrainerId(trainer)
+                  .setPolicy(Exp3Policy.NAME)
+                  .setBatchSize(20)
+                  .setWindow(1)
+                  .setSeed(5)
+                  .setParams(Map.of(GroupQuotas.TARGETS, "lang=de:0.5"))
+                  .build());
+      // and acknowledges each with a loss per cluster and per example
+      List<TrainingBatch> batches = new ArrayList<>();
+      String batchTopic = topics.batchTopic(trainer);
+      Properties c = new Properties();
+      c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+      c.put(ConsumerConfig.GROUP_ID_CONFIG, config.applicationId() + "-" + trainer);
+      c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      try (KafkaConsumer<String, byte[]> consumer =
+          new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
+        consumer.subscribe(List.of(batchTopic));
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (batches.size() < 25 && System.nanoTime() < deadline) {
+          for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+            TrainingBatch b = serdes.deserialize(batchTopic, r.value(), TrainingBatch.class);
+            batches.add(b);
+            Map<String, Double> clusterLosses = new TreeMap<>();
+            Map<String, Double> exampleLosses = new TreeMap<>();
+            for (BatchExample e : b.getExamples()) {
+              clusterLosses.put(Integer.toString(e.getClusterId()), 1.0 + e.getClusterId() % 2);
+              exampleLosses.put(e.getId(), 0.5 + e.getId().length() / 10.0);
+            }
+            TrainerFeedback fb =
+                TrainerFeedback.newBuilder()
+                    .setTrainerId(trainer)
+                    .setBatchId(b.getBatchId())
+                    .setClusterLosses(clusterLosses)
+                    .setExampleLosses(exampleLosses)
+                    .build();
+            String feedbackTopic = topics.feedback().name();
+            producer.send(
+                new ProducerRecord<>(feedbackTopic, trainer, serdes.serialize(feedbackTopic, fb)));
+          }
+          consumer.commitSync();
+          producer.flush();
+        }
+      }
+      // Then every batch is whole, holds no example twice, and is exactly half de
+      assertThat(batches).hasSizeGreaterThanOrEqualTo(25);
+      for (TrainingBatch b : batches) {
+        assertThat(b.getComplete()).isTrue();
+        assertThat(b.getExamples().stream().map(BatchExample::getId).distinct().count())
+            .isEqualTo(20);
+        assertThat(b.getGroupCounts()).containsEntry("lang=de", 10).containsEntry("lang=en", 10);
+      }
+      // and the feedback went round: rounds and policy-state versions advance, pool scores arrive
+      TrainingBatch last = batches.get(batches.size() - 1);
+      assertThat(last.getRound()).isGreaterThanOrEqualTo(20);
+      assertThat(last.getPolicyStateVersion())
+          .isGreaterThan(batches.get(0).getPolicyStateVersion());
+      assertThat(batches.subList(10, batches.size()))
+          .anySatisfy(
+              b ->
+                  assertThat(b.getExamples())
+                      .anySatisfy(e -> assertThat(e.getScore()).isNotNull()));
+    }
+  }
+}

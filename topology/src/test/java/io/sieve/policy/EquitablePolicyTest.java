@@ -1,0 +1,80 @@
+package io.sieve.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.sieve.avro.TrainerFeedback;
+import io.sieve.avro.TrainerState;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EquitablePolicyTest {
+
+  private final EquitablePolicy policy = new EquitablePolicy();
+
+  private static PlanContext context() {
+    return new PlanContext(
+        PolicyTestData.sizes(1000, 1000),
+        Map.of(
+            0, Map.of("lang=en", 500L, "lang=sw", 500L),
+            1, Map.of("lang=en", 500L, "lang=sw", 500L)),
+        null);
+  }
+
+  @Test
+  void shouldRecoverAPowerLawFromItsPoints() {
+    LearningCurve.Sums s = new LearningCurve.Sums(0, 0, 0, 0, 0, 0, 0);
+    for (int n : new int[] {10, 100, 1000, 5000}) {
+      s = s.add(n, 3.0 * Math.pow(n, -0.4), n);
+    }
+    LearningCurve c = LearningCurve.fit(s, 0.5);
+    assertThat(c.a()).isCloseTo(0.4, within(1e-9));
+    assertThat(c.b()).isCloseTo(3.0, within(1e-9));
+  }
+
+  @Test
+  void shouldRequireTheAttribute() {
+    assertThatThrownBy(() -> policy.checkParams(Map.of()))
+        .hasMessageContaining(EquitablePolicy.ATTRIBUTE);
+  }
+
+  @Test
+  void shouldRaiseTheShareOfTheGroupWithTheWorstLearningCurve() {
+    // Given en learns fast (L = 2·n^-0.5) and sw slowly (L = 2·n^-0.1)
+    TrainerState state =
+        PolicyTestData.state(EquitablePolicy.NAME, Map.of(EquitablePolicy.ATTRIBUTE, "lang"));
+    double firstSw = 0;
+    double lastSw = 0;
+    // When ten rounds of plan and group-loss feedback go by
+    for (int r = 0; r < 10; r++) {
+      Draw d = policy.draw(state, context(), 100, Seeds.mix(4, r));
+      double sw = d.groupShares().get("lang=sw");
+      if (r == 0) {
+        firstSw = sw;
+      }
+      lastSw = sw;
+      double nEn = state.getPolicyState().get("n.en");
+      double nSw = state.getPolicyState().get("n.sw");
+      TrainerFeedback fb =
+          TrainerFeedback.newBuilder()
+              .setTrainerId("t")
+              .setBatchId("t-" + r)
+              .setGroupLosses(
+                  Map.of("lang=en", 2 * Math.pow(nEn, -0.5), "lang=sw", 2 * Math.pow(nSw, -0.1)))
+              .build();
+      policy.onFeedback(fb, state, context());
+    }
+    // Then sw's share climbs, by at most 0.1 a round, to well above half
+    assertThat(firstSw).isLessThanOrEqualTo(0.6 + 1e-9);
+    assertThat(lastSw).isGreaterThan(0.8);
+  }
+
+  @Test
+  void shouldRateLimitShareChanges() {
+    double[] share = {1.0, 0.0};
+    EquitablePolicy.project(share, new double[] {0.4, 0.4}, new double[] {0.6, 0.6});
+    assertThat(share[0]).isCloseTo(0.6, within(1e-12));
+    assertThat(share[1]).isCloseTo(0.4, within(1e-12));
+  }
+}

@@ -1,0 +1,122 @@
+package io.sieve.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import java.util.Random;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+class GroupQuotasTest {
+
+  /** Three clusters of 100; lang=fr is 10, 30 and 0 of them, lang=de 5 in cluster 2. */
+  private static PlanContext context() {
+    return new PlanContext(
+        PolicyTestData.sizes(100, 100, 100),
+        Map.of(
+            0, Map.of("lang=en", 90L, "lang=fr", 10L),
+            1, Map.of("lang=en", 70L, "lang=fr", 30L),
+            2, Map.of("lang=en", 95L, "lang=de", 5L)),
+        null);
+  }
+
+  private static SortedMap<Integer, Integer> even(int n) {
+    SortedMap<Integer, Integer> base = new TreeMap<>();
+    base.put(0, n / 3 + (n % 3 > 0 ? 1 : 0));
+    base.put(1, n / 3 + (n % 3 > 1 ? 1 : 0));
+    base.put(2, n / 3);
+    return base;
+  }
+
+  private static int sum(GroupQuotas.Result r, String value) {
+    int n = 0;
+    for (GroupQuotas.ClusterQuota q : r.perCluster().values()) {
+      n += q.byValue().getOrDefault(value, 0);
+    }
+    return n;
+  }
+
+  @Test
+  void shouldParseTargetsOverOneAttribute() {
+    GroupQuotas.Constraint c =
+        GroupQuotas.parse(Map.of(GroupQuotas.TARGETS, "lang=fr:0.5, lang=de:0.1"));
+    assertThat(c.attribute()).isEqualTo("lang");
+    assertThat(c.shares()).containsEntry("fr", 0.5).containsEntry("de", 0.1);
+    assertThat(c.mode()).isEqualTo(GroupQuotas.Mode.EXACT);
+    assertThat(GroupQuotas.parse(Map.of())).isNull();
+  }
+
+  @Test
+  void shouldRejectSharesOverOneMixedAttributesAndBothKinds() {
+    assertThatThrownBy(
+            () -> GroupQuotas.parse(Map.of(GroupQuotas.TARGETS, "lang=fr:0.7,lang=en:0.4")))
+        .hasMessageContaining("more than 1");
+    assertThatThrownBy(
+            () -> GroupQuotas.parse(Map.of(GroupQuotas.TARGETS, "lang=fr:0.2,src=web:0.4")))
+        .hasMessageContaining("one attribute");
+    assertThatThrownBy(
+            () ->
+                GroupQuotas.parse(
+                    Map.of(GroupQuotas.TARGETS, "lang=fr:0.2", GroupQuotas.MINIMUM, "lang=fr:0.1")))
+        .hasMessageContaining("not both");
+    assertThatThrownBy(() -> GroupQuotas.parse(Map.of(GroupQuotas.MINIMUM, "fr0.2")))
+        .hasMessageContaining("attr=value:share");
+  }
+
+  @Test
+  void shouldHitExactTargetsWhenSupplyAllows() {
+    // Given 30% fr out of 40, the rest from values not named
+    GroupQuotas.Constraint c = GroupQuotas.parse(Map.of(GroupQuotas.TARGETS, "lang=fr:0.3"));
+    // When planned over an even split
+    GroupQuotas.Result r = GroupQuotas.plan(c, 40, even(40), context(), new Random(1));
+    // Then fr gets exactly 12, the others 28, and no cluster gives more fr than it holds
+    assertThat(sum(r, "fr")).isEqualTo(12);
+    int other = r.perCluster().values().stream().mapToInt(GroupQuotas.ClusterQuota::other).sum();
+    assertThat(other).isEqualTo(28);
+    assertThat(r.perCluster().get(0).byValue().get("fr")).isLessThanOrEqualTo(10);
+    assertThat(
+            r.perCluster()
+                .getOrDefault(2, new GroupQuotas.ClusterQuota(new TreeMap<>(), 0, 0))
+                .byValue()
+                .getOrDefault("fr", 0))
+        .isZero();
+    assertThat(r.shortfalls()).isEmpty();
+  }
+
+  @Test
+  void shouldRedistributeAShortfallAndReportIt() {
+    // Given de is wanted at 20% of 50 = 10 but the pool holds only 5
+    GroupQuotas.Constraint c =
+        GroupQuotas.parse(Map.of(GroupQuotas.TARGETS, "lang=de:0.2,lang=fr:0.2"));
+    GroupQuotas.Result r = GroupQuotas.plan(c, 50, even(50), context(), new Random(1));
+    // Then de gets its 5, the 5 missing go to the other groups, and the batch keeps its size
+    assertThat(sum(r, "de")).isEqualTo(5);
+    assertThat(r.shortfalls()).containsExactly(new GroupQuotas.Shortfall("lang=de", 10, 5));
+    int total = r.perCluster().values().stream().mapToInt(GroupQuotas.ClusterQuota::total).sum();
+    assertThat(total).isEqualTo(50);
+    assertThat(sum(r, "fr")).isBetween(10, 13);
+  }
+
+  @Test
+  void shouldGiveMinimumsAtLeastTheirShareAndLeaveTheRestFree() {
+    GroupQuotas.Constraint c = GroupQuotas.parse(Map.of(GroupQuotas.MINIMUM, "lang=fr:0.25"));
+    GroupQuotas.Result r = GroupQuotas.plan(c, 21, even(21), context(), new Random(1));
+    assertThat(sum(r, "fr")).isEqualTo(6); // ⌈0.25 × 21⌉
+    int free = r.perCluster().values().stream().mapToInt(GroupQuotas.ClusterQuota::free).sum();
+    assertThat(free).isEqualTo(15);
+  }
+
+  @Test
+  void shouldFollowTheClusterSplitWhereSupplyAllows() {
+    // Given the cluster policy put the whole batch in cluster 1 (30 fr, 70 en)
+    SortedMap<Integer, Integer> base = new TreeMap<>(Map.of(1, 20));
+    GroupQuotas.Constraint c = GroupQuotas.parse(Map.of(GroupQuotas.TARGETS, "lang=fr:0.5"));
+    GroupQuotas.Result r = GroupQuotas.plan(c, 20, base, context(), new Random(1));
+    // Then everything comes from cluster 1
+    assertThat(r.perCluster().keySet()).containsExactly(1);
+    assertThat(r.perCluster().get(1).byValue().get("fr")).isEqualTo(10);
+    assertThat(r.perCluster().get(1).other()).isEqualTo(10);
+  }
+}
