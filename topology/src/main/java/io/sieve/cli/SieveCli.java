@@ -81,7 +81,9 @@ public final class SieveCli implements Callable<Integer> {
     @Option(
         names = "--policy",
         defaultValue = "uniform",
-        description = "Selection policy of the demo trainer: uniform or cluster-balanced.")
+        description =
+            "Selection policy of the demo trainer: uniform, cluster-balanced,"
+                + " iterative-refinement, ucb, exp3, coverage or equitable (default: ${DEFAULT-VALUE}).")
     String policy;
 
     @Option(names = "--report", description = "Directory to write summary.json into.")

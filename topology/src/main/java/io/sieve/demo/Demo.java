@@ -98,6 +98,10 @@ public final class Demo {
                     .setBatchSize(batchSize)
                     .setWindow(2)
                     .setSeed(7)
+                    .setParams(
+                        policy.equals("equitable")
+                            ? Map.of("equitable.attribute", "lang")
+                            : Map.of())
                     .build());
         out.printf(
             "Trainer '%s' declared: policy %s, batches of %d on %s%n",

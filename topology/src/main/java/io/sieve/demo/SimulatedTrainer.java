@@ -55,6 +55,9 @@ public final class SimulatedTrainer implements Runnable, AutoCloseable {
   private final Map<String, Long> groupTotals = new TreeMap<>();
   private final Map<String, Long> labelTotals = new TreeMap<>();
   private final Deque<TrainingBatch> recent = new ArrayDeque<>();
+  private final Map<String, Long> topicSeen = new HashMap<>();
+  private static final Map<String, Double> LANGUAGE_DIFFICULTY =
+      Map.of("en", 1.0, "de", 1.3, "fr", 1.3, "ja", 1.8);
 
   public SimulatedTrainer(
       String bootstrap,
@@ -127,18 +130,48 @@ public final class SimulatedTrainer implements Runnable, AutoCloseable {
     }
   }
 
+  /**
+   * A stand-in learning curve: the loss on a topic falls as the trainer sees more of it, and some
+   * languages are harder. Rare topics therefore keep a high loss, which is what the adaptive
+   * policies react to.
+   */
   private void acknowledge(TrainingBatch batch) {
-    Map<String, Double> clusterLosses = new TreeMap<>();
-    batch.getClusterCounts().forEach((k, v) -> clusterLosses.put(k, 1.0 / (1 + v)));
+    Map<String, Double> exampleLosses = new TreeMap<>();
+    Map<String, double[]> clusterSums = new TreeMap<>();
+    Map<String, double[]> groupSums = new TreeMap<>();
+    for (BatchExample e : batch.getExamples()) {
+      String topic = e.getLabel() == null ? "?" : e.getLabel();
+      double seen = topicSeen.merge(topic, 1L, Long::sum);
+      double loss =
+          LANGUAGE_DIFFICULTY.getOrDefault(e.getGroups().get("lang"), 1.0)
+              / Math.sqrt(1 + seen / 50.0);
+      exampleLosses.put(e.getId(), loss);
+      add(clusterSums, Integer.toString(e.getClusterId()), loss);
+      e.getGroups().forEach((a, v) -> add(groupSums, a + "=" + v, loss));
+    }
     TrainerFeedback feedback =
         TrainerFeedback.newBuilder()
             .setTrainerId(trainerId)
             .setBatchId(batch.getBatchId())
-            .setClusterLosses(clusterLosses)
+            .setExampleLosses(exampleLosses)
+            .setClusterLosses(means(clusterSums))
+            .setGroupLosses(means(groupSums))
             .setSentAt(Instant.ofEpochMilli(System.currentTimeMillis()))
             .build();
     producer.send(
         new ProducerRecord<>(feedbackTopic, trainerId, serdes.serialize(feedbackTopic, feedback)));
+  }
+
+  private static void add(Map<String, double[]> sums, String key, double loss) {
+    double[] s = sums.computeIfAbsent(key, k -> new double[2]);
+    s[0] += loss;
+    s[1] += 1;
+  }
+
+  private static Map<String, Double> means(Map<String, double[]> sums) {
+    Map<String, Double> out = new TreeMap<>();
+    sums.forEach((k, s) -> out.put(k, s[0] / s[1]));
+    return out;
   }
 
   public long batches() {
