@@ -22,7 +22,14 @@ import picocli.CommandLine.Option;
     name = "sieve",
     mixinStandardHelpOptions = true,
     description = "Streaming training-data selection on Kafka Streams.",
-    subcommands = {SieveCli.DemoCommand.class, SieveCli.RunCommand.class})
+    subcommands = {
+      SieveCli.DemoCommand.class,
+      SieveCli.RunCommand.class,
+      IngestCommand.class,
+      TailCommand.class,
+      TrainerCommand.class,
+      TopicsCommand.class
+    })
 public final class SieveCli implements Callable<Integer> {
 
   @Override
@@ -32,11 +39,13 @@ public final class SieveCli implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    int code =
-        new CommandLine(new SieveCli())
-            .registerConverter(Duration.class, SieveCli::parseDuration)
-            .execute(args);
-    System.exit(code);
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with its converters, ready to execute. */
+  public static CommandLine commandLine() {
+    return new CommandLine(new SieveCli())
+        .registerConverter(Duration.class, SieveCli::parseDuration);
   }
 
   /** Accepts 90s, 2m, 1h, 500ms or an ISO-8601 duration. */
