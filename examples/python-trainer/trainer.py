@@ -108,6 +108,10 @@ def main(argv):
     producer = Producer({
         "bootstrap.servers": args.bootstrap_servers,
         "enable.idempotence": True,
+        # Sieve joins feedback with the trainer's spec by key, so feedback must land in the same
+        # partition as the spec did: Java's partitioner hashes keys with murmur2, librdkafka's
+        # default (consistent_random) with CRC32 and would send it elsewhere.
+        "partitioner": "murmur2_random",
     })
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))

@@ -1,5 +1,6 @@
 package io.sieve.cli;
 
+import io.sieve.app.TopicAdmin;
 import io.sieve.app.TrainerAdmin;
 import io.sieve.app.TrainerReader;
 import io.sieve.avro.TrainerSpec;
@@ -43,6 +44,16 @@ final class TrainerCommand implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * The trainers topic may not exist yet when trainers are declared before Sieve first starts;
+   * creating the required topics (as Sieve would) beats a producer blocked on a missing topic.
+   */
+  static void ensureTopics(SieveConfig config, Topics topics) {
+    try (TopicAdmin admin = new TopicAdmin(config)) {
+      admin.ensureRequired(topics);
+    }
+  }
+
   /** One line per spec, as {@code list} prints it and {@code put} confirms it. */
   static String describe(TrainerSpec s, String batchTopic) {
     return String.format(
@@ -62,8 +73,9 @@ final class TrainerCommand implements Callable<Integer> {
       name = "put",
       mixinStandardHelpOptions = true,
       description =
-          "Declares or replaces a trainer: creates its batch topic, then writes its spec. Sieve"
-              + " starts sending batches when the pool holds a full batch.")
+          "Declares or replaces a trainer: creates Sieve's topics if they are missing and the"
+              + " trainer's batch topic, then writes its spec. Sieve starts sending batches when"
+              + " the pool holds a full batch.")
   static final class Put implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -133,6 +145,7 @@ final class TrainerCommand implements Callable<Integer> {
               .setIdsOnly(idsOnly)
               .setParams(new LinkedHashMap<>(params))
               .build();
+      ensureTopics(config, topics);
       new TrainerAdmin(config, topics).put(trainer);
       PrintWriter out = spec.commandLine().getOut();
       out.println("put " + describe(trainer, topics.batchTopic(id)));
@@ -180,7 +193,9 @@ final class TrainerCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       SieveConfig config = connection.sieveConfig();
-      new TrainerAdmin(config, ConnectionOptions.topics(config)).delete(id);
+      Topics topics = ConnectionOptions.topics(config);
+      ensureTopics(config, topics);
+      new TrainerAdmin(config, topics).delete(id);
       PrintWriter out = spec.commandLine().getOut();
       out.println("deleted " + id);
       out.flush();

@@ -19,14 +19,14 @@ import org.testcontainers.utility.DockerImageName;
  * Docker.
  */
 @Testcontainers(disabledWithoutDocker = true)
-class SieveContainersIT {
+public class SieveContainersIT {
 
   /** The images of docker-compose.yml; {@code DeploymentManifestsTest} checks they agree. */
-  static final String KAFKA_IMAGE = "apache/kafka:4.1.1";
+  public static final String KAFKA_IMAGE = "apache/kafka:4.1.1";
 
-  static final String REGISTRY_IMAGE = "apicurio/apicurio-registry-mem:2.4.2.Final";
-  static final int REGISTRY_PORT = 8080;
-  static final String CCOMPAT_PATH = "/apis/ccompat/v7";
+  public static final String REGISTRY_IMAGE = "apicurio/apicurio-registry-mem:2.4.2.Final";
+  public static final int REGISTRY_PORT = 8080;
+  public static final String CCOMPAT_PATH = "/apis/ccompat/v7";
 
   @Container static final KafkaContainer KAFKA = new KafkaContainer(KAFKA_IMAGE);
 
