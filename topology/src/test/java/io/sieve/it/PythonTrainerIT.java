@@ -1,7 +1,6 @@
 package io.sieve.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sieve.app.SieveService;
 import io.sieve.config.SieveConfig;
@@ -21,6 +20,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,9 +28,16 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code confluent_kafka.avro}) against Sieve on the embedded broker and registry. Skipped when
  * {@code /usr/bin/python3} cannot import those modules.
  */
+@EnabledIf(
+    value = "pythonHasModules",
+    disabledReason =
+        "the interpreter cannot import confluent_kafka.avro (install python3-confluent-kafka,"
+            + " python3-avro, python3-requests)")
 class PythonTrainerIT {
 
-  static final Path PYTHON = Path.of("/usr/bin/python3");
+  /** Debian's interpreter, where its python3-* packages go; -Dsieve.python to try another. */
+  static final Path PYTHON = Path.of(System.getProperty("sieve.python", "/usr/bin/python3"));
+
   static final int BATCHES = 6;
   static final int WINDOW = 2;
 
@@ -42,9 +49,6 @@ class PythonTrainerIT {
 
   @BeforeAll
   static void startStack(@TempDir Path dir) throws Exception {
-    assumeTrue(
-        pythonHasModules(),
-        "/usr/bin/python3 lacks confluent_kafka.avro (python3-confluent-kafka, python3-avro, python3-requests)");
     kafka = EmbeddedKafka.start(null, Map.of());
     registry = RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log"));
     scenarios = new SieveScenarios(new SieveStack(kafka.bootstrapServers(), registry.url()));
@@ -60,7 +64,7 @@ class PythonTrainerIT {
     }
   }
 
-  private static boolean pythonHasModules() throws Exception {
+  static boolean pythonHasModules() throws Exception {
     if (!Files.isExecutable(PYTHON)) {
       return false;
     }
