@@ -52,13 +52,17 @@ final class TopicsCommand implements Callable<Integer> {
       }
       PrintWriter out = spec.commandLine().getOut();
       for (Topics.Spec t : topics.required(config.partitions())) {
-        out.printf(
-            "%-7s %s partitions=%d replication=%d%s%n",
-            created.contains(t.name()) ? "created" : "exists",
-            t.name(),
-            t.partitions(),
-            config.replicationFactor(),
-            t.configs().isEmpty() ? "" : " " + new TreeMap<>(t.configs()));
+        if (created.contains(t.name())) {
+          out.printf(
+              "created %s partitions=%d replication=%d%s%n",
+              t.name(),
+              t.partitions(),
+              config.replicationFactor(),
+              t.configs().isEmpty() ? "" : " " + new TreeMap<>(t.configs()));
+        } else {
+          // left as it is: its partitions and configs may differ from what would be created
+          out.printf("exists  %s%n", t.name());
+        }
       }
       out.printf(
           "%d created, %d existed%n", created.size(), topics.required(1).size() - created.size());

@@ -159,7 +159,9 @@ class CliIT {
     assertThat(second.out()).contains("0 created, 6 existed");
     String trainers = props.get(SieveConfig.TOPIC_TRAINERS_CONFIG).toString();
     String centroids = props.get(SieveConfig.TOPIC_CENTROIDS_CONFIG).toString();
-    assertThat(first.out()).contains("created " + trainers + " partitions=2 replication=1");
+    assertThat(first.out())
+        .contains("created " + trainers + " partitions=2 replication=1 {cleanup.policy=compact}");
+    assertThat(second.out()).contains("exists  " + trainers + "\n");
     // and the topics have their partitions and compaction
     try (Admin admin = kafka.newAdmin()) {
       Map<String, TopicDescription> d =
