@@ -7,7 +7,6 @@ import io.sieve.avro.TrainingExample;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -133,8 +132,7 @@ final class ExampleLines {
     if (!f.isObject()) {
       throw new WrongType("\"groups\" must be an object of strings, got " + kind(f));
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = f.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : f.properties()) {
       if (!e.getValue().isTextual()) {
         throw new WrongType(
             "\"groups\"." + e.getKey() + " must be a string, got " + kind(e.getValue()));

@@ -129,8 +129,8 @@ class DeploymentManifestsTest {
         .containsExactly("sieve:" + restPort);
     // and every published port of every service is bound to 127.0.0.1
     services
-        .fields()
-        .forEachRemaining(
+        .properties()
+        .forEach(
             s ->
                 assertThat(texts(s.getValue().path("ports")))
                     .allSatisfy(p -> assertThat(p).startsWith("127.0.0.1:")));
@@ -292,8 +292,8 @@ class DeploymentManifestsTest {
   private static void assertSelects(JsonNode selector, JsonNode labels) {
     assertThat(selector.size()).isPositive();
     selector
-        .fields()
-        .forEachRemaining(
+        .properties()
+        .forEach(
             e ->
                 assertThat(labels.path(e.getKey()).asText())
                     .as(e.getKey())
