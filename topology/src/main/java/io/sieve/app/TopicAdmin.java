@@ -33,15 +33,19 @@ public final class TopicAdmin implements AutoCloseable {
     return props;
   }
 
-  /** The topics of {@link Topics#required}, with the configured partitions and replication. */
-  public void ensureRequired(Topics topics) {
+  /**
+   * The topics of {@link Topics#required}, with the configured partitions and replication.
+   *
+   * @return the names of the topics created now; the others existed already
+   */
+  public List<String> ensureRequired(Topics topics) {
     List<NewTopic> wanted = new ArrayList<>();
     for (Topics.Spec spec : topics.required(config.partitions())) {
       wanted.add(
           new NewTopic(spec.name(), spec.partitions(), config.replicationFactor())
               .configs(spec.configs()));
     }
-    create(wanted);
+    return create(wanted);
   }
 
   /** A trainer's batch topic, sized for the largest batch record. */
@@ -64,7 +68,8 @@ public final class TopicAdmin implements AutoCloseable {
     }
   }
 
-  private void create(List<NewTopic> topics) {
+  private List<String> create(List<NewTopic> topics) {
+    List<String> created = new ArrayList<>();
     admin
         .createTopics(topics)
         .values()
@@ -72,6 +77,7 @@ public final class TopicAdmin implements AutoCloseable {
             (name, future) -> {
               try {
                 future.get(60, TimeUnit.SECONDS);
+                created.add(name);
               } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
                   throw new IllegalStateException("cannot create topic " + name, e.getCause());
@@ -80,6 +86,7 @@ public final class TopicAdmin implements AutoCloseable {
                 throw new IllegalStateException("cannot create topic " + name, e);
               }
             });
+    return created;
   }
 
   @Override

@@ -25,7 +25,11 @@ import picocli.CommandLine.Option;
     subcommands = {
       SieveCli.DemoCommand.class,
       SieveCli.RunCommand.class,
-      SieveCli.BenchCommand.class
+      SieveCli.BenchCommand.class,
+      IngestCommand.class,
+      TailCommand.class,
+      TrainerCommand.class,
+      TopicsCommand.class
     })
 public final class SieveCli implements Callable<Integer> {
 
@@ -36,11 +40,13 @@ public final class SieveCli implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    int code =
-        new CommandLine(new SieveCli())
-            .registerConverter(Duration.class, SieveCli::parseDuration)
-            .execute(args);
-    System.exit(code);
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with its converters, ready to execute. */
+  public static CommandLine commandLine() {
+    return new CommandLine(new SieveCli())
+        .registerConverter(Duration.class, SieveCli::parseDuration);
   }
 
   /** Accepts 90s, 2m, 1h, 500ms or an ISO-8601 duration. */

@@ -1,47 +1,9 @@
 package io.sieve.it;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import io.sieve.app.SieveService;
-import io.sieve.app.TrainerAdmin;
-import io.sieve.avro.BatchExample;
-import io.sieve.avro.ClusterStats;
-import io.sieve.avro.DeadLetter;
-import io.sieve.avro.TrainerFeedback;
-import io.sieve.avro.TrainerSpec;
-import io.sieve.avro.TrainingBatch;
-import io.sieve.avro.TrainingExample;
-import io.sieve.config.SieveConfig;
-import io.sieve.config.Topics;
 import io.sieve.embedded.EmbeddedKafka;
 import io.sieve.embedded.RegistryServer;
-import io.sieve.registry.RestSchemaRegistry;
-import io.sieve.serde.AvroSerdes;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.Random;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.UUID;
-import java.util.function.Predicate;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.IntegerDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,21 +11,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Sieve end to end on a real broker (in-process KRaft on 127.0.0.1) and a real schema registry
- * (Apicurio, child process): examples in, trainer batches out, dead letters, restart.
+ * (Apicurio, child process): examples in, trainer batches out, dead letters, restart. The scenarios
+ * are in {@link SieveScenarios}; {@link SieveContainersIT} runs them on containers.
  */
 class SieveIT {
 
-  private static final int DIMENSION = 32;
-  private static final String[][] TOPICS = {
-    {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"},
-    {"apple", "banana", "cherry", "grape", "lemon", "mango", "peach", "plum"},
-    {"anvil", "hammer", "chisel", "wrench", "pliers", "saw", "drill", "lathe"},
-    {"river", "ocean", "lake", "stream", "creek", "delta", "bay", "fjord"}
-  };
-
   static EmbeddedKafka kafka;
   static RegistryServer registry;
-  static AvroSerdes serdes;
+  static SieveScenarios scenarios;
 
   @TempDir Path temp;
 
@@ -71,7 +26,7 @@ class SieveIT {
   static void startStack(@TempDir Path dir) throws Exception {
     kafka = EmbeddedKafka.start(null, Map.of());
     registry = RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log"));
-    serdes = new AvroSerdes(new RestSchemaRegistry(registry.url()));
+    scenarios = new SieveScenarios(new SieveStack(kafka.bootstrapServers(), registry.url()));
   }
 
   @AfterAll
@@ -84,348 +39,18 @@ class SieveIT {
     }
   }
 
-  /** A config whose application id and topic names belong to one test only. */
-  private SieveConfig config(String name, Path stateDir) {
-    String p = name + "-" + UUID.randomUUID().toString().substring(0, 8);
-    Map<String, Object> props = new HashMap<>();
-    props.put(SieveConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    props.put(SieveConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
-    props.put(SieveConfig.APPLICATION_ID_CONFIG, p);
-    props.put(SieveConfig.STATE_DIR_CONFIG, stateDir.toString());
-    props.put(SieveConfig.TOPIC_EXAMPLES_CONFIG, p + ".examples");
-    props.put(SieveConfig.TOPIC_TRAINERS_CONFIG, p + ".trainers");
-    props.put(SieveConfig.TOPIC_FEEDBACK_CONFIG, p + ".feedback");
-    props.put(SieveConfig.TOPIC_DEAD_LETTERS_CONFIG, p + ".dead-letters");
-    props.put(SieveConfig.TOPIC_CENTROIDS_CONFIG, p + ".centroids");
-    props.put(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG, p + ".cluster-stats");
-    props.put(SieveConfig.TOPIC_BATCHES_PREFIX_CONFIG, p + ".batches.");
-    props.put(SieveConfig.EMBEDDING_DIMENSION_CONFIG, DIMENSION);
-    props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, 60);
-    props.put(SieveConfig.CLUSTER_K_INIT_CONFIG, 4);
-    props.put(SieveConfig.CLUSTER_UPDATE_INTERVAL_CONFIG, 500L);
-    props.put("streams.commit.interval.ms", 100);
-    return new SieveConfig(props);
-  }
-
   @Test
   void shouldServeUniformBatchesInWireFormatWithoutRepeatsAndDeadLetterBadInput() throws Exception {
-    SieveConfig config = config("uniform", temp.resolve("state"));
-    try (SieveService service = new SieveService(config).start();
-        TestTrainer trainer = new TestTrainer(config, service.topics(), "t-uniform")) {
-      assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
-      // Given 200 distinct valid examples and one of each kind of bad record
-      Set<String> valid = produceExamples(service.topics(), "u", 200, new Random(1));
-      Map<String, String> badReasons = produceMalformed(service.topics());
-      // When a uniform trainer asks for batches of 20
-      declare(config, service.topics(), "t-uniform", "uniform", 20, 2);
-      List<TrainingBatch> batches = trainer.consume(25, Duration.ofSeconds(120));
-
-      // Then every batch record is in the Confluent wire format
-      assertThat(trainer.rawValues).allSatisfy(raw -> assertThat(raw[0]).isEqualTo((byte) 0));
-      for (byte[] raw : trainer.rawValues) {
-        int id = ByteBuffer.wrap(raw, 1, 4).getInt();
-        assertThat(serdes.deserialize(trainer.topic, raw, TrainingBatch.class)).isNotNull();
-        assertThat(new RestSchemaRegistry(registry.url()).schemaById(id).getFullName())
-            .isEqualTo(TrainingBatch.getClassSchema().getFullName());
-      }
-      // and no example repeats within a cycle, and cycle 0 covers the whole pool exactly once
-      Map<Long, List<String>> byCycle = idsByCycle(batches);
-      byCycle.forEach(
-          (cycle, ids) -> assertThat(ids).as("ids of cycle %d", cycle).doesNotHaveDuplicates());
-      assertThat(new HashSet<>(byCycle.get(0L))).isEqualTo(valid);
-      assertThat(batches).allSatisfy(b -> assertThat(b.getComplete()).isTrue());
-      assertThat(batches).allSatisfy(b -> assertThat(b.getExamples()).hasSize(20));
-
-      // and every bad record is a dead letter with its reason
-      Map<String, DeadLetter> letters =
-          deadLetters(config, badReasons.size(), Duration.ofSeconds(60));
-      badReasons.forEach(
-          (key, reason) ->
-              assertThat(letters.get(key))
-                  .as(key)
-                  .isNotNull()
-                  .extracting(DeadLetter::getReason)
-                  .isEqualTo(reason));
-    }
+    scenarios.uniformBatchesInWireFormatWithoutRepeatsAndDeadLetters(temp);
   }
 
   @Test
   void shouldBalanceClusterBalancedBatchesWithinOne() throws Exception {
-    SieveConfig config = config("balanced", temp.resolve("state"));
-    try (SieveService service = new SieveService(config).start();
-        TestTrainer trainer = new TestTrainer(config, service.topics(), "t-balanced")) {
-      assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
-      // Given a skewed feed: one topic has most of the examples
-      produceExamples(service.topics(), "b", 400, new Random(2));
-      Map<Integer, Long> sizes = waitForPoolSizes(config, 400, Duration.ofSeconds(60));
-      // When a cluster-balanced trainer asks for batches of 12
-      declare(config, service.topics(), "t-balanced", "cluster-balanced", 12, 2);
-      List<TrainingBatch> batches = trainer.consume(10, Duration.ofSeconds(90));
-      // Then each batch splits evenly across the clusters that can supply their share
-      int perCluster = 12 / sizes.size();
-      for (TrainingBatch b : batches) {
-        Map<Integer, Integer> counts = new TreeMap<>();
-        b.getExamples().forEach(e -> counts.merge(e.getClusterId(), 1, Integer::sum));
-        List<Integer> unconstrained = new ArrayList<>();
-        sizes.forEach(
-            (cluster, size) -> {
-              if (size > perCluster + 1) {
-                unconstrained.add(counts.getOrDefault(cluster, 0));
-              }
-            });
-        assertThat(b.getExamples()).hasSize(12);
-        assertThat(
-                java.util.Collections.max(unconstrained) - java.util.Collections.min(unconstrained))
-            .as("cluster counts %s of batch %s (pool sizes %s)", counts, b.getBatchId(), sizes)
-            .isLessThanOrEqualTo(1);
-      }
-    }
+    scenarios.clusterBalancedBatchesWithinOne(temp);
   }
 
   @Test
   void shouldLoseNothingAcrossCloseAndRestartOnSameStateDirectory() throws Exception {
-    SieveConfig config = config("restart", temp.resolve("state"));
-    List<TrainingBatch> before;
-    Set<String> valid;
-    try (SieveService service = new SieveService(config).start();
-        TestTrainer trainer = new TestTrainer(config, service.topics(), "t-restart")) {
-      assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
-      valid = produceExamples(service.topics(), "r1", 150, new Random(3));
-      declare(config, service.topics(), "t-restart", "uniform", 10, 1);
-      before = trainer.consume(5, Duration.ofSeconds(90));
-    }
-    // When the app restarts on the same state directory and more data arrives
-    try (SieveService service = new SieveService(config).start();
-        TestTrainer trainer = new TestTrainer(config, service.topics(), "t-restart")) {
-      assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
-      valid.addAll(produceExamples(service.topics(), "r2", 150, new Random(4)));
-      List<TrainingBatch> after = trainer.consume(10, Duration.ofSeconds(90));
-      List<TrainingBatch> all = new ArrayList<>(before);
-      all.addAll(after);
-      // Then batches resume where they stopped: sequence numbers continue without gap or repeat
-      List<Long> sequences = all.stream().map(TrainingBatch::getSequence).toList();
-      assertThat(sequences).doesNotHaveDuplicates();
-      assertThat(sequences)
-          .containsExactlyElementsOf(
-              java.util.stream.LongStream.range(0, all.size()).boxed().toList());
-      // and no example repeats within a cycle across the restart
-      idsByCycle(all).values().forEach(ids -> assertThat(ids).doesNotHaveDuplicates());
-      // and every example produced before and after the restart is in the pool
-      Map<Integer, Long> sizes = waitForPoolSizes(config, valid.size(), Duration.ofSeconds(60));
-      assertThat(sizes.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(valid.size());
-    }
-  }
-
-  // ---- helpers -------------------------------------------------------------------------------
-
-  private static Map<Long, List<String>> idsByCycle(List<TrainingBatch> batches) {
-    Map<Long, List<String>> byCycle = new TreeMap<>();
-    for (TrainingBatch b : batches) {
-      for (BatchExample e : b.getExamples()) {
-        byCycle.computeIfAbsent(e.getCycle(), c -> new ArrayList<>()).add(e.getId());
-      }
-    }
-    return byCycle;
-  }
-
-  private static void declare(
-      SieveConfig config, Topics topics, String id, String policy, int batchSize, int window) {
-    new TrainerAdmin(config, topics)
-        .put(
-            TrainerSpec.newBuilder()
-                .setTrainerId(id)
-                .setPolicy(policy)
-                .setBatchSize(batchSize)
-                .setWindow(window)
-                .setSeed(5)
-                .build());
-  }
-
-  private static KafkaProducer<String, byte[]> producer() {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-  }
-
-  /** Sends n distinct examples, skewed across four topics (60/20/12/8 %); returns their ids. */
-  private static Set<String> produceExamples(Topics topics, String prefix, int n, Random rng)
-      throws Exception {
-    Set<String> ids = new HashSet<>();
-    double[] shares = {0.6, 0.2, 0.12, 0.08};
-    try (KafkaProducer<String, byte[]> producer = producer()) {
-      for (int i = 0; i < n; i++) {
-        double u = rng.nextDouble();
-        int t = u < shares[0] ? 0 : u < shares[0] + shares[1] ? 1 : u < 0.92 ? 2 : 3;
-        StringBuilder text = new StringBuilder();
-        for (int w = 0; w < 8; w++) {
-          text.append(TOPICS[t][rng.nextInt(TOPICS[t].length)]).append(' ');
-        }
-        String id = prefix + "-" + i;
-        TrainingExample example =
-            TrainingExample.newBuilder()
-                .setId(id)
-                .setText(text + id)
-                .setGroups(Map.of("lang", i % 3 == 0 ? "de" : "en"))
-                .build();
-        producer.send(
-            new ProducerRecord<>(
-                topics.examples().name(), id, serdes.serialize(topics.examples().name(), example)));
-        ids.add(id);
-      }
-      producer.flush();
-    }
-    return ids;
-  }
-
-  /** Sends one record of each kind the service must reject; returns key → expected reason. */
-  private static Map<String, String> produceMalformed(Topics topics) throws Exception {
-    Map<String, String> reasons = new HashMap<>();
-    String topic = topics.examples().name();
-    List<Float> wrongDim = new ArrayList<>();
-    List<Float> nonFinite = new ArrayList<>();
-    for (int i = 0; i < DIMENSION; i++) {
-      nonFinite.add(i == 0 ? Float.POSITIVE_INFINITY : 0.5f);
-      if (i < 5) {
-        wrongDim.add(0.5f);
-      }
-    }
-    try (KafkaProducer<String, byte[]> producer = producer()) {
-      producer.send(new ProducerRecord<>(topic, "bad-bytes", new byte[] {7, 7, 7}));
-      reasons.put("bad-bytes", "undeserializable");
-      send(
-          producer,
-          topic,
-          "bad-no-id",
-          TrainingExample.newBuilder().setId("").setText("x y").build());
-      reasons.put("bad-no-id", "missing-id");
-      send(
-          producer,
-          topic,
-          "bad-dim",
-          TrainingExample.newBuilder().setId("bad-dim").setEmbedding(wrongDim).build());
-      reasons.put("bad-dim", "wrong-dimension");
-      send(
-          producer,
-          topic,
-          "bad-inf",
-          TrainingExample.newBuilder().setId("bad-inf").setEmbedding(nonFinite).build());
-      reasons.put("bad-inf", "non-finite-embedding");
-      send(producer, topic, "bad-empty", TrainingExample.newBuilder().setId("bad-empty").build());
-      reasons.put("bad-empty", "no-content");
-      producer.flush();
-    }
-    return reasons;
-  }
-
-  private static void send(
-      KafkaProducer<String, byte[]> producer, String topic, String key, TrainingExample ex) {
-    producer.send(new ProducerRecord<>(topic, key, serdes.serialize(topic, ex)));
-  }
-
-  /** Reads dead letters until {@code n} arrived; keyed by the original record key. */
-  private static Map<String, DeadLetter> deadLetters(SieveConfig config, int n, Duration timeout) {
-    Map<String, DeadLetter> out = new HashMap<>();
-    String topic = config.getString(SieveConfig.TOPIC_DEAD_LETTERS_CONFIG);
-    try (KafkaConsumer<byte[], byte[]> c = consumer(new ByteArrayDeserializer())) {
-      c.subscribe(List.of(topic));
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (out.size() < n && System.nanoTime() < deadline) {
-        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-          DeadLetter letter = serdes.deserialize(topic, r.value(), DeadLetter.class);
-          String key = letter.getKey() != null ? utf8(letter.getKey()) : letter.getRecordId();
-          out.put(key, letter);
-        }
-      }
-    }
-    return out;
-  }
-
-  private static String utf8(ByteBuffer b) {
-    byte[] bytes = new byte[b.remaining()];
-    b.duplicate().get(bytes);
-    return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
-  }
-
-  /** Reads the compacted cluster-stats topic until the pooled sizes add up to {@code total}. */
-  private static Map<Integer, Long> waitForPoolSizes(
-      SieveConfig config, long total, Duration timeout) {
-    Map<Integer, Long> sizes = new TreeMap<>();
-    String topic = config.getString(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG);
-    try (KafkaConsumer<Integer, byte[]> c = consumer(new IntegerDeserializer())) {
-      c.subscribe(List.of(topic));
-      long deadline = System.nanoTime() + timeout.toNanos();
-      Predicate<Map<Integer, Long>> done =
-          m -> m.values().stream().mapToLong(Long::longValue).sum() >= total;
-      while (!done.test(sizes) && System.nanoTime() < deadline) {
-        for (ConsumerRecord<Integer, byte[]> r : c.poll(Duration.ofMillis(200))) {
-          ClusterStats s = serdes.deserialize(topic, r.value(), ClusterStats.class);
-          sizes.put(r.key(), s.getSize());
-        }
-      }
-    }
-    return sizes;
-  }
-
-  private static <K> KafkaConsumer<K, byte[]> consumer(
-      org.apache.kafka.common.serialization.Deserializer<K> keys) {
-    Properties c = new Properties();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    c.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
-    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    return new KafkaConsumer<>(c, keys, new ByteArrayDeserializer());
-  }
-
-  /** Reads a trainer's batches and acknowledges each with feedback. */
-  static final class TestTrainer implements AutoCloseable {
-    final String topic;
-    final List<byte[]> rawValues = new ArrayList<>();
-    private final String trainerId;
-    private final String feedbackTopic;
-    private final KafkaConsumer<String, byte[]> consumer;
-    private final KafkaProducer<String, byte[]> producer = producer();
-
-    TestTrainer(SieveConfig config, Topics topics, String trainerId) {
-      this.trainerId = trainerId;
-      this.topic = topics.batchTopic(trainerId);
-      this.feedbackTopic = topics.feedback().name();
-      Properties c = new Properties();
-      c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-      c.put(ConsumerConfig.GROUP_ID_CONFIG, config.applicationId() + "-" + trainerId);
-      c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-      c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-      this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-      consumer.subscribe(List.of(topic));
-    }
-
-    List<TrainingBatch> consume(int n, Duration timeout) {
-      List<TrainingBatch> out = new ArrayList<>();
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (out.size() < n && System.nanoTime() < deadline) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          rawValues.add(r.value());
-          TrainingBatch b = serdes.deserialize(topic, r.value(), TrainingBatch.class);
-          out.add(b);
-          TrainerFeedback fb =
-              TrainerFeedback.newBuilder()
-                  .setTrainerId(trainerId)
-                  .setBatchId(b.getBatchId())
-                  .build();
-          producer.send(
-              new ProducerRecord<>(feedbackTopic, trainerId, serdes.serialize(feedbackTopic, fb)));
-        }
-        consumer.commitSync();
-      }
-      producer.flush();
-      assertThat(out).as("batches received within %s", timeout).hasSizeGreaterThanOrEqualTo(n);
-      return out;
-    }
-
-    @Override
-    public void close() {
-      consumer.close();
-      producer.close();
-    }
+    scenarios.nothingLostAcrossCloseAndRestartOnSameStateDirectory(temp);
   }
 }

@@ -1,0 +1,154 @@
+package io.sieve.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sieve.app.SieveService;
+import io.sieve.config.SieveConfig;
+import io.sieve.embedded.EmbeddedKafka;
+import io.sieve.embedded.RegistryServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Python trainer of {@code examples/python-trainer} (Debian's python3-confluent-kafka, legacy
+ * {@code confluent_kafka.avro}) against Sieve on the embedded broker and registry. Skipped when
+ * {@code /usr/bin/python3} cannot import those modules.
+ */
+@EnabledIf(
+    value = "pythonHasModules",
+    disabledReason =
+        "the interpreter cannot import confluent_kafka.avro (install python3-confluent-kafka,"
+            + " python3-avro, python3-requests)")
+class PythonTrainerIT {
+
+  /** Debian's interpreter, where its python3-* packages go; -Dsieve.python to try another. */
+  static final Path PYTHON = Path.of(System.getProperty("sieve.python", "/usr/bin/python3"));
+
+  static final int BATCHES = 6;
+  static final int WINDOW = 2;
+
+  static EmbeddedKafka kafka;
+  static RegistryServer registry;
+  static SieveScenarios scenarios;
+
+  @TempDir Path temp;
+
+  @BeforeAll
+  static void startStack(@TempDir Path dir) throws Exception {
+    kafka = EmbeddedKafka.start(null, Map.of());
+    registry = RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log"));
+    scenarios = new SieveScenarios(new SieveStack(kafka.bootstrapServers(), registry.url()));
+  }
+
+  @AfterAll
+  static void stopStack() {
+    if (registry != null) {
+      registry.close();
+    }
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
+
+  static boolean pythonHasModules() throws Exception {
+    if (!Files.isExecutable(PYTHON)) {
+      return false;
+    }
+    Process p =
+        new ProcessBuilder(PYTHON.toString(), "-c", "import avro.io, confluent_kafka.avro")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+  }
+
+  @Test
+  void shouldServeAPythonTrainerThatAcknowledgesEveryBatch() throws Exception {
+    SieveConfig config = scenarios.config("python", temp.resolve("state"));
+    try (SieveService service = new SieveService(config).start()) {
+      assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
+      // Given examples in the pool and a trainer with a window of 2 batches
+      scenarios.produceExamples(service.topics(), "py", 200, new Random(7));
+      SieveScenarios.declare(config, service.topics(), "t-python", "uniform", 10, WINDOW);
+
+      // When the Python trainer runs for 6 batches
+      Path log = temp.resolve("trainer.log");
+      Path script = repoRoot().resolve("examples/python-trainer/trainer.py");
+      Process trainer =
+          new ProcessBuilder(
+                  PYTHON.toString(),
+                  script.toString(),
+                  "--bootstrap-servers",
+                  kafka.bootstrapServers(),
+                  "--schema-registry-url",
+                  registry.url(),
+                  "--trainer",
+                  "t-python",
+                  "--batches-prefix",
+                  config.getString(SieveConfig.TOPIC_BATCHES_PREFIX_CONFIG),
+                  "--feedback-topic",
+                  config.getString(SieveConfig.TOPIC_FEEDBACK_CONFIG),
+                  "--batches",
+                  Integer.toString(BATCHES),
+                  "--timeout",
+                  "180")
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
+      boolean ended = trainer.waitFor(240, TimeUnit.SECONDS);
+      if (!ended) {
+        trainer.destroyForcibly();
+      }
+      String output = Files.readString(log, StandardCharsets.UTF_8);
+
+      // Then it exits 0 having acknowledged 6 batches
+      assertThat(ended).as("trainer ended; output:%n%s", output).isTrue();
+      assertThat(trainer.exitValue()).as("exit code; output:%n%s", output).isZero();
+      assertThat(output).contains("acknowledged=" + BATCHES);
+      // and Sieve saw the acknowledgements: it wrote more batches than the window allows without
+      long written = committedRecords(config.batchTopic("t-python"));
+      assertThat(written).isGreaterThanOrEqualTo(BATCHES).isGreaterThan(WINDOW);
+      // and no feedback of the trainer was dead-lettered
+      assertThat(service.metrics().deadLettersByReason())
+          .doesNotContainKeys("unknown-batch", "unknown-trainer", "tombstone", "undeserializable");
+    }
+  }
+
+  private static Path repoRoot() {
+    return Path.of(System.getProperty("sieve.repo.root", "..")).toAbsolutePath().normalize();
+  }
+
+  /** Records on the topic that a read_committed consumer sees. */
+  private long committedRecords(String topic) {
+    try (KafkaConsumer<String, byte[]> c = scenarios.consumer(new StringDeserializer())) {
+      List<TopicPartition> parts =
+          c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .toList();
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = c.endOffsets(parts);
+      long n = 0;
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (parts.stream().anyMatch(p -> c.position(p) < end.get(p))
+          && System.nanoTime() < deadline) {
+        n += c.poll(Duration.ofMillis(200)).count();
+      }
+      return n;
+    }
+  }
+}
