@@ -22,9 +22,13 @@ public final class TrainerAdmin {
     this.topics = topics;
   }
 
-  /** Creates the trainer's batch topic, then writes its spec, and waits for the write. */
+  /**
+   * Creates the trainer's batch topic (and Sieve's own topics, in case Sieve has never run), then
+   * writes the spec and waits for the write.
+   */
   public void put(TrainerSpec spec) {
     try (TopicAdmin admin = new TopicAdmin(config)) {
+      admin.ensureRequired(topics);
       admin.ensureBatchTopic(spec.getTrainerId());
     }
     write(spec.getTrainerId(), spec);

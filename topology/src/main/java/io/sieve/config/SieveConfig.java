@@ -448,7 +448,7 @@ public final class SieveConfig extends AbstractConfig {
     return getString(TOPIC_BATCHES_PREFIX_CONFIG) + trainerId;
   }
 
-  /** Kafka client settings that pass through unchanged: security, and {@code streams.*}. */
+  /** Kafka client security settings, passed unchanged to every client Sieve makes. */
   public Map<String, Object> clientPassThrough() {
     Map<String, Object> out = new HashMap<>();
     originals()
@@ -461,7 +461,6 @@ public final class SieveConfig extends AbstractConfig {
                 out.put(key, value);
               }
             });
-    out.putAll(originalsWithPrefix(STREAMS_PREFIX));
     return out;
   }
 
@@ -481,6 +480,7 @@ public final class SieveConfig extends AbstractConfig {
     p.put(StreamsConfig.producerPrefix("linger.ms"), 5);
     p.put(StreamsConfig.topicPrefix("max.message.bytes"), getInt(BATCH_MAX_BYTES_CONFIG) + 65_536);
     p.putAll(clientPassThrough());
+    p.putAll(originalsWithPrefix(STREAMS_PREFIX));
     return p;
   }
 }

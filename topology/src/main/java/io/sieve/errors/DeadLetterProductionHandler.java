@@ -39,6 +39,7 @@ public final class DeadLetterProductionHandler implements ProductionExceptionHan
   }
 
   @Override
+  @SuppressWarnings("rawtypes") // the interface declares a raw ProducerRecord
   public ProductionExceptionHandlerResponse handleSerializationException(
       ErrorHandlerContext context,
       ProducerRecord record,

@@ -107,6 +107,8 @@ public final class SieveScenarios {
       // Given 200 distinct valid examples and one of each kind of bad record
       Set<String> valid = produceExamples(service.topics(), "u", 200, new Random(1));
       Map<String, String> badReasons = produceMalformed(service.topics());
+      // all pooled before the first cycle starts, so that cycle 0 is the whole pool
+      waitForPoolSizes(config, valid.size(), Duration.ofSeconds(60));
       // When a uniform trainer asks for batches of 20
       declare(config, service.topics(), "t-uniform", "uniform", 20, 2);
       List<TrainingBatch> batches = trainer.consume(25, Duration.ofSeconds(120));
