@@ -86,6 +86,15 @@ public final class Centroids {
     return best;
   }
 
+  /** {@code ⟨x, c_index⟩}: the cosine similarity of a unit {@code x} to centre {@code index}. */
+  public float dotWith(float[] x, int index) {
+    if (x.length != dimension) {
+      throw new IllegalArgumentException(
+          "vector has dimension " + x.length + ", centroids have " + dimension);
+    }
+    return Vectors.dot(x, flat, Objects.checkIndex(index, ids.length) * dimension, dimension);
+  }
+
   public int idAt(int index) {
     return ids[Objects.checkIndex(index, ids.length)];
   }

@@ -13,6 +13,7 @@ public final class SieveMetrics {
   private final LongAdder examplesIn = new LongAdder();
   private final LongAdder duplicates = new LongAdder();
   private final LongAdder pooled = new LongAdder();
+  private final LongAdder nearDuplicates = new LongAdder();
   private final LongAdder batches = new LongAdder();
   private final LongAdder incompleteBatches = new LongAdder();
   private final LongAdder batchedExamples = new LongAdder();
@@ -24,6 +25,11 @@ public final class SieveMetrics {
 
   public void duplicateDropped() {
     duplicates.increment();
+  }
+
+  /** An example found to be a near duplicate of a pooled one (dropped or kept by policy). */
+  public void nearDuplicate() {
+    nearDuplicates.increment();
   }
 
   public void pooled() {
@@ -48,6 +54,10 @@ public final class SieveMetrics {
 
   public long duplicates() {
     return duplicates.sum();
+  }
+
+  public long nearDuplicates() {
+    return nearDuplicates.sum();
   }
 
   public long pooledCount() {

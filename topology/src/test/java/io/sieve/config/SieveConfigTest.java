@@ -58,6 +58,12 @@ class SieveConfigTest {
     expected.put("stats.publish.interval.ms", 500L);
     expected.put("processing.guarantee", "exactly_once_v2");
     expected.put("num.standby.replicas", 0);
+    expected.put("cluster.spawn.distance", 0.9);
+    expected.put("cluster.k.max", 256);
+    expected.put("dedup.near.epsilon", 0.01);
+    expected.put("dedup.near.policy", "drop");
+    expected.put("dedup.near.window", 256);
+    expected.put("pool.eviction", "reservoir");
 
     // When the definition is read
     Map<String, Object> actual = new TreeMap<>();
