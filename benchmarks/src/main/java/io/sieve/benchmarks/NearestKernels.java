@@ -1,0 +1,110 @@
+package io.sieve.benchmarks;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Candidate kernels of the nearest-centre search {@code argmax_r ⟨x, c_r⟩} over a row-major {@code
+ * k × d} matrix, measured against the production one ({@code Centroids.nearestIndex}, four scalar
+ * accumulators per row).
+ */
+public final class NearestKernels {
+
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+
+  private NearestKernels() {}
+
+  /** One accumulator per row: every add waits for the previous one. */
+  public static int plain(float[] x, float[] flat, int k, int d) {
+    int best = -1;
+    float bestDot = Float.NEGATIVE_INFINITY;
+    for (int r = 0, off = 0; r < k; r++, off += d) {
+      float s = 0f;
+      for (int i = 0; i < d; i++) {
+        s += x[i] * flat[off + i];
+      }
+      if (s > bestDot) {
+        bestDot = s;
+        best = r;
+      }
+    }
+    return best;
+  }
+
+  /** Eight scalar accumulators per row. */
+  public static int scalar8(float[] x, float[] flat, int k, int d) {
+    int best = -1;
+    float bestDot = Float.NEGATIVE_INFINITY;
+    int end = d & ~7;
+    for (int r = 0, off = 0; r < k; r++, off += d) {
+      float s0 = 0f;
+      float s1 = 0f;
+      float s2 = 0f;
+      float s3 = 0f;
+      float s4 = 0f;
+      float s5 = 0f;
+      float s6 = 0f;
+      float s7 = 0f;
+      int i = 0;
+      for (; i < end; i += 8) {
+        s0 += x[i] * flat[off + i];
+        s1 += x[i + 1] * flat[off + i + 1];
+        s2 += x[i + 2] * flat[off + i + 2];
+        s3 += x[i + 3] * flat[off + i + 3];
+        s4 += x[i + 4] * flat[off + i + 4];
+        s5 += x[i + 5] * flat[off + i + 5];
+        s6 += x[i + 6] * flat[off + i + 6];
+        s7 += x[i + 7] * flat[off + i + 7];
+      }
+      for (; i < d; i++) {
+        s0 += x[i] * flat[off + i];
+      }
+      float s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+      if (s > bestDot) {
+        bestDot = s;
+        best = r;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * The JDK Vector API: one fused multiply-add per {@code SPECIES.length()} lanes (16 floats with
+   * AVX-512, 8 with AVX2), two vector accumulators per row, one lane reduction per row.
+   */
+  public static int vector(float[] x, float[] flat, int k, int d) {
+    int best = -1;
+    float bestDot = Float.NEGATIVE_INFINITY;
+    int lanes = SPECIES.length();
+    int end2 = d - d % (2 * lanes);
+    int end = SPECIES.loopBound(d);
+    for (int r = 0, off = 0; r < k; r++, off += d) {
+      FloatVector a0 = FloatVector.zero(SPECIES);
+      FloatVector a1 = FloatVector.zero(SPECIES);
+      int i = 0;
+      for (; i < end2; i += 2 * lanes) {
+        a0 =
+            FloatVector.fromArray(SPECIES, x, i)
+                .fma(FloatVector.fromArray(SPECIES, flat, off + i), a0);
+        a1 =
+            FloatVector.fromArray(SPECIES, x, i + lanes)
+                .fma(FloatVector.fromArray(SPECIES, flat, off + i + lanes), a1);
+      }
+      for (; i < end; i += lanes) {
+        a0 =
+            FloatVector.fromArray(SPECIES, x, i)
+                .fma(FloatVector.fromArray(SPECIES, flat, off + i), a0);
+      }
+      float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+      for (; i < d; i++) {
+        s += x[i] * flat[off + i];
+      }
+      if (s > bestDot) {
+        bestDot = s;
+        best = r;
+      }
+    }
+    return best;
+  }
+}
