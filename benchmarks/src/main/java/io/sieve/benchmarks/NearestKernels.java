@@ -1,17 +1,12 @@
 package io.sieve.benchmarks;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
+import io.sieve.cluster.Vectors;
 
 /**
- * Candidate kernels of the nearest-centre search {@code argmax_r ⟨x, c_r⟩} over a row-major {@code
- * k × d} matrix, measured against the production one ({@code Centroids.nearestIndex}, four scalar
- * accumulators per row).
+ * Scalar kernels of the nearest-centre search {@code argmax_r ⟨x, c_r⟩} over a row-major {@code k ×
+ * d} matrix, measured against the production Vector API one ({@code io.sieve.simd.VectorKernels}).
  */
 public final class NearestKernels {
-
-  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
 
   private NearestKernels() {}
 
@@ -24,6 +19,20 @@ public final class NearestKernels {
       for (int i = 0; i < d; i++) {
         s += x[i] * flat[off + i];
       }
+      if (s > bestDot) {
+        bestDot = s;
+        best = r;
+      }
+    }
+    return best;
+  }
+
+  /** The production fallback without the Vector API: {@link Vectors#dot}, four accumulators. */
+  public static int scalar4(float[] x, float[] flat, int k, int d) {
+    int best = -1;
+    float bestDot = Float.NEGATIVE_INFINITY;
+    for (int r = 0, off = 0; r < k; r++, off += d) {
+      float s = Vectors.dot(x, flat, off, d);
       if (s > bestDot) {
         bestDot = s;
         best = r;
@@ -61,45 +70,6 @@ public final class NearestKernels {
         s0 += x[i] * flat[off + i];
       }
       float s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
-      if (s > bestDot) {
-        bestDot = s;
-        best = r;
-      }
-    }
-    return best;
-  }
-
-  /**
-   * The JDK Vector API: one fused multiply-add per {@code SPECIES.length()} lanes (16 floats with
-   * AVX-512, 8 with AVX2), two vector accumulators per row, one lane reduction per row.
-   */
-  public static int vector(float[] x, float[] flat, int k, int d) {
-    int best = -1;
-    float bestDot = Float.NEGATIVE_INFINITY;
-    int lanes = SPECIES.length();
-    int end2 = d - d % (2 * lanes);
-    int end = SPECIES.loopBound(d);
-    for (int r = 0, off = 0; r < k; r++, off += d) {
-      FloatVector a0 = FloatVector.zero(SPECIES);
-      FloatVector a1 = FloatVector.zero(SPECIES);
-      int i = 0;
-      for (; i < end2; i += 2 * lanes) {
-        a0 =
-            FloatVector.fromArray(SPECIES, x, i)
-                .fma(FloatVector.fromArray(SPECIES, flat, off + i), a0);
-        a1 =
-            FloatVector.fromArray(SPECIES, x, i + lanes)
-                .fma(FloatVector.fromArray(SPECIES, flat, off + i + lanes), a1);
-      }
-      for (; i < end; i += lanes) {
-        a0 =
-            FloatVector.fromArray(SPECIES, x, i)
-                .fma(FloatVector.fromArray(SPECIES, flat, off + i), a0);
-      }
-      float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
-      for (; i < d; i++) {
-        s += x[i] * flat[off + i];
-      }
       if (s > bestDot) {
         bestDot = s;
         best = r;

@@ -1,6 +1,6 @@
 package io.sieve.pool;
 
-import io.sieve.cluster.Vectors;
+import io.sieve.cluster.NearestSearch;
 import java.util.Arrays;
 
 /**
@@ -23,7 +23,7 @@ import java.util.Arrays;
  * entry costs the {@code R} dot products already computed for the duplicate check, plus a full
  * recomputation ({@code R} more) only for entries whose nearest neighbour was the one replaced. The
  * most redundant entry is {@code argmax_i n_i}, ties to the oldest, so the choice is deterministic
- * given the input order (and the float summation order of {@link Vectors#dot}).
+ * given the input order (and the float summation order of the {@link NearestSearch} kernel).
  *
  * <p>Not thread-safe; owned by one pool task, which rebuilds it from the window store after a
  * restart (nearest-neighbour figures are derived, never stored).
@@ -38,6 +38,7 @@ final class NearWindow {
   private final long[] orders;
   private final float[] nearest;
   private final int[] nearestIndex;
+  private final float[] scratch;
   private int size;
 
   NearWindow(int capacity, int dimension, boolean trackNearest) {
@@ -49,6 +50,7 @@ final class NearWindow {
     this.orders = new long[capacity];
     this.nearest = new float[capacity];
     this.nearestIndex = new int[capacity];
+    this.scratch = new float[dimension];
     Arrays.fill(slots, -1L);
   }
 
@@ -88,7 +90,7 @@ final class NearWindow {
         out[i] = Float.NEGATIVE_INFINITY;
         continue;
       }
-      float s = Vectors.dot(x, flat, i * dimension, dimension);
+      float s = NearestSearch.dot(x, flat, i * dimension, dimension);
       out[i] = s;
       if (s > best) {
         best = s;
@@ -204,12 +206,12 @@ final class NearWindow {
   private void recompute(int i) {
     float best = Float.NEGATIVE_INFINITY;
     int bestIndex = -1;
-    int offset = i * dimension;
+    System.arraycopy(flat, i * dimension, scratch, 0, dimension);
     for (int j = 0; j < capacity; j++) {
       if (j == i || slots[j] < 0) {
         continue;
       }
-      float s = dot(offset, j * dimension);
+      float s = NearestSearch.dot(scratch, flat, j * dimension, dimension);
       if (s > best) {
         best = s;
         bestIndex = j;
@@ -217,24 +219,5 @@ final class NearWindow {
     }
     nearest[i] = best;
     nearestIndex[i] = bestIndex;
-  }
-
-  private float dot(int a, int b) {
-    float s0 = 0f;
-    float s1 = 0f;
-    float s2 = 0f;
-    float s3 = 0f;
-    int i = 0;
-    int end = dimension & ~3;
-    for (; i < end; i += 4) {
-      s0 += flat[a + i] * flat[b + i];
-      s1 += flat[a + i + 1] * flat[b + i + 1];
-      s2 += flat[a + i + 2] * flat[b + i + 2];
-      s3 += flat[a + i + 3] * flat[b + i + 3];
-    }
-    for (; i < dimension; i++) {
-      s0 += flat[a + i] * flat[b + i];
-    }
-    return (s0 + s1) + (s2 + s3);
   }
 }
