@@ -27,13 +27,28 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * the owner as bootstrap samples; the waiting examples are assigned as soon as the model arrives
  * through the global store. The sums held between updates are not persisted: a crash loses at most
  * one interval of model refinement, never an example.
+ *
+ * <p><b>Far points.</b> Only the model owner may create cluster ids, so this task never does. A
+ * point whose cosine distance to its nearest centre exceeds {@code cluster.spawn.distance} (while
+ * the model has fewer than {@code k.max} clusters) is sent to the owner as a spawn candidate in the
+ * next {@link ModelUpdate}, instead of being added to its nearest cluster's sums; the owner decides
+ * whether it opens a cluster (see {@link ClusterSet}). Until the new model arrives through the
+ * global store, the far point and those like it are assigned, and pooled, under their nearest
+ * existing centre: nothing waits for the owner. At most {@value #MAX_SPAWN_CANDIDATES} candidates
+ * go in one update; further far points of the same interval are summed into their nearest cluster
+ * as usual.
  */
 public final class AssignProcessor implements Processor<String, TrainingExample, String, Assigned> {
 
   private static final Duration MODEL_REFRESH = Duration.ofMillis(250);
 
+  /** Spawn candidates sent per update at most, to bound the owner's work for one burst. */
+  static final int MAX_SPAWN_CANDIDATES = 64;
+
   private final int bootstrapSize;
   private final Duration updateInterval;
+  private final double spawnDistance;
+  private final int kMax;
   private ProcessorContext<String, Assigned> context;
   private KeyValueStore<String, TrainingExample> awaiting;
   private KeyValueStore<String, CentroidModel> models;
@@ -43,11 +58,15 @@ public final class AssignProcessor implements Processor<String, TrainingExample,
   private float[] sums;
   private long[] counts;
   private final List<ByteBuffer> samples = new ArrayList<>();
+  private final List<ByteBuffer> spawnCandidates = new ArrayList<>();
   private int samplesSent;
 
-  public AssignProcessor(int bootstrapSize, Duration updateInterval) {
+  public AssignProcessor(
+      int bootstrapSize, Duration updateInterval, double spawnDistance, int kMax) {
     this.bootstrapSize = bootstrapSize;
     this.updateInterval = updateInterval;
+    this.spawnDistance = spawnDistance;
+    this.kMax = kMax;
   }
 
   @Override
@@ -84,12 +103,14 @@ public final class AssignProcessor implements Processor<String, TrainingExample,
   private void assign(Record<String, ?> origin, TrainingExample example) {
     float[] x = unbox(example.getEmbedding());
     int index = centroids.nearestIndex(x);
-    int dim = centroids.dimension();
-    int base = index * dim;
-    for (int i = 0; i < dim; i++) {
-      sums[base + i] += x[i];
+    if (!offerSpawnCandidate(x, index)) {
+      int dim = centroids.dimension();
+      int base = index * dim;
+      for (int i = 0; i < dim; i++) {
+        sums[base + i] += x[i];
+      }
+      counts[index]++;
     }
-    counts[index]++;
     int clusterId = centroids.idAt(index);
     BatchExample pooled =
         BatchExample.newBuilder()
@@ -104,6 +125,18 @@ public final class AssignProcessor implements Processor<String, TrainingExample,
     context.forward(
         new Record<String, Assigned>(
             example.getId(), new Assigned.ToPool(clusterId, pooled), origin.timestamp()));
+  }
+
+  /** Whether {@code x}, nearest to centre {@code index}, went to the owner as a far point. */
+  private boolean offerSpawnCandidate(float[] x, int index) {
+    if (centroids.size() >= kMax || spawnCandidates.size() >= MAX_SPAWN_CANDIDATES) {
+      return false;
+    }
+    if (1.0 - centroids.dotWith(x, index) <= spawnDistance) {
+      return false;
+    }
+    spawnCandidates.add(ByteBuffer.wrap(Vectors.pack(x)));
+    return true;
   }
 
   private void onRefresh() {
@@ -160,7 +193,7 @@ public final class AssignProcessor implements Processor<String, TrainingExample,
       java.util.Arrays.fill(sums, 0f);
       java.util.Arrays.fill(counts, 0L);
     }
-    if (deltas.isEmpty() && samples.isEmpty()) {
+    if (deltas.isEmpty() && samples.isEmpty() && spawnCandidates.isEmpty()) {
       return;
     }
     ModelUpdate update =
@@ -168,7 +201,9 @@ public final class AssignProcessor implements Processor<String, TrainingExample,
             .setModelVersion(Math.max(modelVersion, 0))
             .setSamples(new ArrayList<>(samples))
             .setDeltas(deltas)
+            .setSpawnCandidates(new ArrayList<>(spawnCandidates))
             .build();
+    spawnCandidates.clear();
     samplesSent += samples.size();
     samples.clear();
     context.forward(

@@ -70,20 +70,21 @@ public final class Centroids {
       throw new IllegalArgumentException(
           "vector has dimension " + x.length + ", centroids have " + dimension);
     }
-    int best = -1;
-    float bestDot = Float.NEGATIVE_INFINITY;
-    for (int r = 0, offset = 0; r < ids.length; r++, offset += dimension) {
-      float d = Vectors.dot(x, flat, offset, dimension);
-      if (d > bestDot) {
-        bestDot = d;
-        best = r;
-      }
-    }
+    int best = NearestSearch.nearest(x, flat, ids.length, dimension);
     if (best < 0 && ids.length > 0) {
       // only a NaN dot product loses every comparison; checked here to keep the loop lean
       throw new IllegalArgumentException("vector has a non-finite component");
     }
     return best;
+  }
+
+  /** {@code ⟨x, c_index⟩}: the cosine similarity of a unit {@code x} to centre {@code index}. */
+  public float dotWith(float[] x, int index) {
+    if (x.length != dimension) {
+      throw new IllegalArgumentException(
+          "vector has dimension " + x.length + ", centroids have " + dimension);
+    }
+    return NearestSearch.dot(x, flat, Objects.checkIndex(index, ids.length) * dimension, dimension);
   }
 
   public int idAt(int index) {

@@ -1,11 +1,11 @@
 package io.sieve.cluster;
 
-import io.sieve.avro.Centroid;
 import io.sieve.avro.CentroidModel;
 import io.sieve.avro.ClusterDelta;
 import io.sieve.avro.ModelOwnerState;
 import io.sieve.avro.ModelUpdate;
 import io.sieve.config.Topics;
+import io.sieve.policy.Seeds;
 import io.sieve.topology.Stores;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -30,7 +30,15 @@ import org.slf4j.LoggerFactory;
  * bootstrapWait} (a small feed), k-means++ seeding plus a few spherical Lloyd passes make the first
  * model. Afterwards each update applies, per cluster k with m_k new points of sum s_k, the decayed
  * mini-batch rule w_k ← a·w_k + m_k, c_k ← (1−λ)c_k + λ·s_k/m_k with λ = m_k / w_k, where a =
- * exp(ln ½ / h) for the half-life h in updates; clusters without points only decay.
+ * exp(ln ½ / h) for the half-life h in updates (a cluster that gets no points halves its weight
+ * every h updates); clusters without points only decay.
+ *
+ * <p>The same update then opens clusters for the sender's far points (DP-means, at most {@code
+ * k.max} live) and retires dying clusters by splitting the largest; see {@link ClusterSet}. This
+ * task is the only writer of the model, so it alone hands out ids, from the model's {@code
+ * nextClusterId}, which only grows. The model lives in this task's changelogged store, so the
+ * counter, and with it the rule that ids are never reused, survives restarts and moves between
+ * instances. The random direction of a split is seeded from (configured seed, model version).
  */
 public final class ModelOwnerProcessor
     implements Processor<String, ModelUpdate, String, CentroidModel> {
@@ -44,6 +52,8 @@ public final class ModelOwnerProcessor
   private final Duration bootstrapWait;
   private final double decay;
   private final long seed;
+  private final double spawnDistance;
+  private final int kMax;
   private ProcessorContext<String, CentroidModel> context;
   private KeyValueStore<String, ModelOwnerState> store;
   private long firstSampleAt = -1;
@@ -54,13 +64,17 @@ public final class ModelOwnerProcessor
       int bootstrapSize,
       Duration bootstrapWait,
       double halfLife,
-      long seed) {
+      long seed,
+      double spawnDistance,
+      int kMax) {
     this.dimension = dimension;
     this.kInit = kInit;
     this.bootstrapSize = bootstrapSize;
     this.bootstrapWait = bootstrapWait;
     this.decay = DecayedUpdate.decayForHalfLife(halfLife);
     this.seed = seed;
+    this.spawnDistance = spawnDistance;
+    this.kMax = kMax;
   }
 
   @Override
@@ -92,8 +106,8 @@ public final class ModelOwnerProcessor
       }
       return;
     }
-    if (!update.getDeltas().isEmpty()) {
-      publish(state, applyDeltas(state.getModel(), update.getDeltas()));
+    if (!update.getDeltas().isEmpty() || !update.getSpawnCandidates().isEmpty()) {
+      publish(state, apply(state.getModel(), update));
     }
   }
 
@@ -131,33 +145,33 @@ public final class ModelOwnerProcessor
     publish(state, model);
   }
 
-  private CentroidModel applyDeltas(CentroidModel model, List<ClusterDelta> deltas) {
+  private CentroidModel apply(CentroidModel model, ModelUpdate update) {
     Map<Integer, ClusterDelta> byId = new HashMap<>();
-    for (ClusterDelta d : deltas) {
+    for (ClusterDelta d : update.getDeltas()) {
       byId.merge(d.getClusterId(), d, ModelOwnerProcessor::merge);
     }
-    List<Centroid> clusters = model.getClusters();
-    int n = clusters.size();
-    int[] ids = new int[n];
-    double[] weights = new double[n];
-    float[][] centers = new float[n][];
-    for (int k = 0; k < n; k++) {
-      Centroid c = clusters.get(k);
-      ids[k] = c.getId();
-      centers[k] = Vectors.unpack(c.getCenter().duplicate());
-      ClusterDelta d = byId.get(c.getId());
-      weights[k] =
-          d == null
-              ? DecayedUpdate.apply(centers[k], c.getWeight(), 0, new float[dimension], decay)
-              : DecayedUpdate.apply(
-                  centers[k],
-                  c.getWeight(),
-                  d.getCount(),
-                  Vectors.unpack(d.getSum().duplicate()),
-                  decay);
+    ClusterSet set = ClusterSet.of(model);
+    set.absorb(byId, decay);
+    List<float[]> candidates = new ArrayList<>(update.getSpawnCandidates().size());
+    for (ByteBuffer b : update.getSpawnCandidates()) {
+      float[] x = Vectors.unpack(b.duplicate());
+      if (x.length == dimension && Vectors.allFinite(x)) {
+        candidates.add(x);
+      }
     }
-    return CentroidModels.model(
-        model.getVersion() + 1, dimension, model.getNextClusterId(), ids, weights, centers);
+    List<Integer> opened = set.spawn(candidates, spawnDistance, kMax);
+    long version = model.getVersion() + 1;
+    List<Integer> retired = set.retireDying(new Random(Seeds.mix(seed, version)));
+    if (!opened.isEmpty() || !retired.isEmpty()) {
+      LOG.info(
+          "model v{}: opened clusters {}, retired {}; {} live, next id {}",
+          version,
+          opened,
+          retired,
+          set.size(),
+          set.nextClusterId());
+    }
+    return set.toModel(version);
   }
 
   private static ClusterDelta merge(ClusterDelta a, ClusterDelta b) {

@@ -176,6 +176,41 @@ public final class SieveConfig extends AbstractConfig {
   private static final String RECENT_BATCHES_DOC =
       "Compositions of each trainer's most recent batches kept for the REST API.";
 
+  public static final String CLUSTER_SPAWN_DISTANCE_CONFIG = "cluster.spawn.distance";
+  public static final double CLUSTER_SPAWN_DISTANCE_DEFAULT = 0.9;
+  private static final String CLUSTER_SPAWN_DISTANCE_DOC =
+      "Cosine distance (1 - cosine similarity) beyond which a point is far from every centre and"
+          + " opens a new cluster (DP-means); 2 or more never spawns.";
+
+  public static final String CLUSTER_K_MAX_CONFIG = "cluster.k.max";
+  public static final int CLUSTER_K_MAX_DEFAULT = 256;
+  private static final String CLUSTER_K_MAX_DOC =
+      "Most live clusters: far points open no new cluster past it.";
+
+  public static final String DEDUP_NEAR_EPSILON_CONFIG = "dedup.near.epsilon";
+  public static final double DEDUP_NEAR_EPSILON_DEFAULT = 0.01;
+  private static final String DEDUP_NEAR_EPSILON_DOC =
+      "An example whose cosine similarity to a pooled example of its cluster is at least 1 -"
+          + " epsilon is a near duplicate.";
+
+  public static final String DEDUP_NEAR_POLICY_CONFIG = "dedup.near.policy";
+  public static final String DEDUP_NEAR_POLICY_DEFAULT = "drop";
+  private static final String DEDUP_NEAR_POLICY_DOC =
+      "What to do with near duplicates: drop (count and drop), count (count and keep), keep (no"
+          + " check).";
+
+  public static final String DEDUP_NEAR_WINDOW_CONFIG = "dedup.near.window";
+  public static final int DEDUP_NEAR_WINDOW_DEFAULT = 256;
+  private static final String DEDUP_NEAR_WINDOW_DOC =
+      "Pooled examples per cluster that a new example is compared with: the most recently pooled"
+          + " ones. Bounds the cost of near-duplicate checks and redundancy eviction.";
+
+  public static final String POOL_EVICTION_CONFIG = "pool.eviction";
+  public static final String POOL_EVICTION_DEFAULT = "reservoir";
+  private static final String POOL_EVICTION_DOC =
+      "Which example leaves a full cluster pool: reservoir (uniform reservoir sampling) or"
+          + " redundancy (the one most similar to another pooled example).";
+
   public static final String STREAMS_PREFIX = "streams.";
 
   private static final ConfigDef DEFINITION = definition();
@@ -401,7 +436,49 @@ public final class SieveConfig extends AbstractConfig {
             RECENT_BATCHES_DEFAULT,
             Range.between(1, 1000),
             Importance.LOW,
-            RECENT_BATCHES_DOC);
+            RECENT_BATCHES_DOC)
+        .define(
+            CLUSTER_SPAWN_DISTANCE_CONFIG,
+            Type.DOUBLE,
+            CLUSTER_SPAWN_DISTANCE_DEFAULT,
+            Range.between(0.0, 2.0),
+            Importance.MEDIUM,
+            CLUSTER_SPAWN_DISTANCE_DOC)
+        .define(
+            CLUSTER_K_MAX_CONFIG,
+            Type.INT,
+            CLUSTER_K_MAX_DEFAULT,
+            Range.between(1, 65_536),
+            Importance.MEDIUM,
+            CLUSTER_K_MAX_DOC)
+        .define(
+            DEDUP_NEAR_EPSILON_CONFIG,
+            Type.DOUBLE,
+            DEDUP_NEAR_EPSILON_DEFAULT,
+            Range.between(0.0, 2.0),
+            Importance.MEDIUM,
+            DEDUP_NEAR_EPSILON_DOC)
+        .define(
+            DEDUP_NEAR_POLICY_CONFIG,
+            Type.STRING,
+            DEDUP_NEAR_POLICY_DEFAULT,
+            ValidString.in("drop", "count", "keep"),
+            Importance.MEDIUM,
+            DEDUP_NEAR_POLICY_DOC)
+        .define(
+            DEDUP_NEAR_WINDOW_CONFIG,
+            Type.INT,
+            DEDUP_NEAR_WINDOW_DEFAULT,
+            Range.between(1, 65_536),
+            Importance.LOW,
+            DEDUP_NEAR_WINDOW_DOC)
+        .define(
+            POOL_EVICTION_CONFIG,
+            Type.STRING,
+            POOL_EVICTION_DEFAULT,
+            ValidString.in("reservoir", "redundancy"),
+            Importance.MEDIUM,
+            POOL_EVICTION_DOC);
   }
 
   public String applicationId() {

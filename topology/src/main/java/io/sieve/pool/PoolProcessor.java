@@ -2,15 +2,21 @@ package io.sieve.pool;
 
 import io.sieve.avro.BatchExample;
 import io.sieve.avro.ClusterStats;
+import io.sieve.avro.NearWindowEntry;
+import io.sieve.cluster.Vectors;
 import io.sieve.policy.Seeds;
 import io.sieve.topology.SieveMetrics;
 import io.sieve.topology.Stores;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -24,24 +30,68 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * uniformly chosen slot with probability cap/n. The draw is seeded from (cluster, n), so a replay
  * keeps the same examples. Changed statistics are published to the cluster-stats topic every
  * interval.
+ *
+ * <p><b>Near duplicates.</b> Unless {@code dedup.near.policy=keep}, an example is compared with its
+ * cluster's {@link NearWindow} (the most recently pooled examples, at most {@code
+ * dedup.near.window}); one with cosine similarity ≥ 1 − ε to any of them is counted in {@code
+ * ClusterStats.nearDuplicates} and, under {@code drop}, not pooled (nor counted as seen).
+ *
+ * <p><b>Redundancy-first eviction</b> ({@code pool.eviction=redundancy}). When the pool is full,
+ * the newcomer {@code x} replaces the window entry with the highest nearest-neighbour similarity
+ * {@code n_max}, unless {@code x} is itself at least as redundant ({@code max_i ⟨x, e_i⟩ ≥ n_max}),
+ * in which case it is not pooled: the pool keeps its most diverse items and, of two equally close
+ * ones, the earlier. Cost per example: the window's {@code R} dot products, which the duplicate
+ * check needs anyway, plus {@code R} more for each entry whose neighbour left, and one pool read
+ * and write. Only window entries are candidates: with {@code dedup.near.window} at least the pool
+ * cap the choice is exact; with a smaller window, examples pooled before the last {@code R}
+ * admissions are never evicted. The outcome depends only on the input order, so a replay keeps the
+ * same examples (on a JVM that sums floats in the same order).
+ *
+ * <p>The windows live in a changelogged store, one entry per (cluster, position); up to {@value
+ * #CACHED_WINDOWS} are held in memory and rebuilt from the store on a miss.
  */
 public final class PoolProcessor
     implements Processor<Integer, BatchExample, Integer, ClusterStats> {
+
+  /** Windows held in memory at most; the least recently used is dropped and reloaded on demand. */
+  static final int CACHED_WINDOWS = 64;
 
   private final int capacity;
   private final long seed;
   private final Duration publishInterval;
   private final SieveMetrics metrics;
+  private final Redundancy redundancy;
   private ProcessorContext<Integer, ClusterStats> context;
+  private KeyValueStore<Bytes, NearWindowEntry> windowStore;
+  private final Map<Integer, NearWindow> windows =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, NearWindow> eldest) {
+          return size() > CACHED_WINDOWS;
+        }
+      };
+  private float[] sims = new float[0];
   private KeyValueStore<Bytes, BatchExample> pool;
   private KeyValueStore<Integer, ClusterStats> stats;
   private final TreeSet<Integer> dirty = new TreeSet<>();
 
   public PoolProcessor(int capacity, long seed, Duration publishInterval, SieveMetrics metrics) {
+    this(capacity, seed, publishInterval, metrics, Redundancy.off());
+  }
+
+  public PoolProcessor(
+      int capacity,
+      long seed,
+      Duration publishInterval,
+      SieveMetrics metrics,
+      Redundancy redundancy) {
     this.capacity = capacity;
     this.seed = seed;
     this.publishInterval = publishInterval;
     this.metrics = metrics;
+    this.redundancy = redundancy;
   }
 
   @Override
@@ -49,6 +99,11 @@ public final class PoolProcessor
     this.context = context;
     this.pool = context.getStateStore(Stores.POOL);
     this.stats = context.getStateStore(Stores.POOL_STATS);
+    if (redundancy.windowed()) {
+      this.windowStore = context.getStateStore(Stores.NEAR_WINDOW);
+    }
+    // a task revived after an aborted transaction must not trust windows built before it
+    windows.clear();
     // a task that moved here publishes its figures again: the last owner may not have
     try (KeyValueIterator<Integer, ClusterStats> it = stats.all()) {
       it.forEachRemaining(kv -> dirty.add(kv.key));
@@ -71,23 +126,78 @@ public final class PoolProcessor
               .setUpdatedAt(Instant.EPOCH)
               .build();
     }
+    NearWindow window = null;
+    float[] x = null;
+    float closest = Float.NEGATIVE_INFINITY;
+    if (redundancy.windowed() && example.getEmbedding() != null) {
+      x = unbox(example.getEmbedding());
+      window = window(cluster, x.length);
+      if (sims.length < window.capacity()) {
+        sims = new float[window.capacity()];
+      }
+      closest = window.similarities(x, sims);
+      if (redundancy.nearPolicy() != Redundancy.NearPolicy.KEEP
+          && closest >= 1.0 - redundancy.epsilon()) {
+        s.setNearDuplicates(s.getNearDuplicates() + 1);
+        metrics.nearDuplicate();
+        if (redundancy.nearPolicy() == Redundancy.NearPolicy.DROP) {
+          s.setUpdatedAt(Instant.ofEpochMilli(context.currentSystemTimeMs()));
+          stats.put(cluster, s);
+          dirty.add(cluster);
+          return;
+        }
+      }
+    }
     long seen = s.getSeen() + 1;
     s.setSeen(seen);
     Map<String, Long> groups = new HashMap<>(s.getGroupCounts());
+    long slot = -1;
+    int position = -1;
+    boolean appended = false;
     if (s.getSize() < capacity) {
-      pool.put(PoolKeys.of(cluster, s.getSize()), example);
+      slot = s.getSize();
+      appended = true;
       s.setSize(s.getSize() + 1);
-      count(groups, example, 1);
     } else {
-      long j = Math.floorMod(Seeds.mix(seed, cluster, seen), seen);
-      if (j < capacity) {
-        Bytes key = PoolKeys.of(cluster, j);
+      int victim =
+          redundancy.eviction() == Redundancy.Eviction.REDUNDANCY && window != null
+              ? window.mostRedundant()
+              : -1;
+      if (victim >= 0) {
+        if (closest < window.nearestAt(victim)) {
+          slot = window.slotAt(victim);
+          position = victim;
+        }
+      } else {
+        // reservoir, and redundancy eviction while its window holds too little to compare
+        long j = Math.floorMod(Seeds.mix(seed, cluster, seen), seen);
+        if (j < capacity) {
+          slot = j;
+        }
+      }
+    }
+    if (slot >= 0) {
+      Bytes key = PoolKeys.of(cluster, slot);
+      if (!appended) {
         BatchExample evicted = pool.get(key);
         if (evicted != null) {
           count(groups, evicted, -1);
         }
-        pool.put(key, example);
-        count(groups, example, 1);
+      }
+      pool.put(key, example);
+      count(groups, example, 1);
+      if (window != null) {
+        if (position < 0) {
+          position = window.positionFor(slot);
+        }
+        window.put(position, slot, seen, x, sims);
+        windowStore.put(
+            PoolKeys.of(cluster, position),
+            NearWindowEntry.newBuilder()
+                .setSlot(slot)
+                .setOrder(seen)
+                .setEmbedding(ByteBuffer.wrap(Vectors.pack(x)))
+                .build());
       }
     }
     s.setGroupCounts(groups);
@@ -95,6 +205,42 @@ public final class PoolProcessor
     stats.put(cluster, s);
     dirty.add(cluster);
     metrics.pooled();
+  }
+
+  /** The cluster's window, from memory or rebuilt from the window store. */
+  private NearWindow window(int cluster, int dimension) {
+    NearWindow window = windows.get(cluster);
+    if (window != null) {
+      return window;
+    }
+    window =
+        new NearWindow(
+            redundancy.window(),
+            dimension,
+            redundancy.eviction() == Redundancy.Eviction.REDUNDANCY);
+    try (KeyValueIterator<Bytes, NearWindowEntry> it =
+        windowStore.range(PoolKeys.of(cluster, 0), PoolKeys.of(cluster, Long.MAX_VALUE))) {
+      while (it.hasNext()) {
+        KeyValue<Bytes, NearWindowEntry> kv = it.next();
+        long position = PoolKeys.slotOf(kv.key);
+        float[] e = Vectors.unpack(kv.value.getEmbedding().duplicate());
+        // a window shrunk by configuration keeps the entries that still fit
+        if (position < window.capacity() && e.length == dimension) {
+          window.load((int) position, kv.value.getSlot(), kv.value.getOrder(), e);
+        }
+      }
+    }
+    window.rebuildNearest();
+    windows.put(cluster, window);
+    return window;
+  }
+
+  static float[] unbox(List<Float> values) {
+    float[] out = new float[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values.get(i);
+    }
+    return out;
   }
 
   private static void count(Map<String, Long> groups, BatchExample example, long delta) {

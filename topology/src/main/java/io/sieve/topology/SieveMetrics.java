@@ -59,6 +59,7 @@ public final class SieveMetrics {
   public static final String TRAINER_OUTSTANDING = "sieve.trainer.outstanding";
   public static final String GROUP_SHORTFALLS = "sieve.group.shortfalls";
   public static final String SCORES_UPDATED = "sieve.scores.updated";
+  public static final String NEAR_DUPLICATES = "sieve.near.duplicates";
 
   /** Tag values of {@code kind} on the share meters. */
   public static final String CLUSTER = "cluster";
@@ -319,6 +320,18 @@ public final class SieveMetrics {
 
   public long batchedExamples() {
     return sum(BATCH_EXAMPLES, c -> true);
+  }
+
+  /** An example found to be a near duplicate of a pooled one (dropped or kept by policy). */
+  public void nearDuplicate() {
+    Counter.builder(NEAR_DUPLICATES)
+        .description("Examples found to be near duplicates of a pooled example of their cluster")
+        .register(registry)
+        .increment();
+  }
+
+  public long nearDuplicates() {
+    return sum(NEAR_DUPLICATES, c -> true);
   }
 
   /** A batch could not get its target of group {@code group} (attr=value) from the pool. */

@@ -20,6 +20,7 @@ import io.sieve.policy.PlannerProcessor;
 import io.sieve.policy.TrainerEvent;
 import io.sieve.pool.FulfilProcessor;
 import io.sieve.pool.PoolProcessor;
+import io.sieve.pool.Redundancy;
 import io.sieve.pool.ScoreUpdateProcessor;
 import io.sieve.serde.AvroSerdes;
 import java.nio.charset.StandardCharsets;
@@ -71,6 +72,7 @@ public final class SieveTopology {
     builder.addStateStore(stores.modelOwner());
     builder.addStateStore(stores.pool());
     builder.addStateStore(stores.poolStats());
+    builder.addStateStore(stores.nearWindow());
     builder.addStateStore(stores.trainers());
     builder.addStateStore(stores.assembly());
     builder.addStateStore(stores.recentBatches());
@@ -125,7 +127,9 @@ public final class SieveTopology {
                     new AssignProcessor(
                         config.getInt(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG),
                         Duration.ofMillis(
-                            config.getLong(SieveConfig.CLUSTER_UPDATE_INTERVAL_CONFIG))),
+                            config.getLong(SieveConfig.CLUSTER_UPDATE_INTERVAL_CONFIG)),
+                        config.getDouble(SieveConfig.CLUSTER_SPAWN_DISTANCE_CONFIG),
+                        config.getInt(SieveConfig.CLUSTER_K_MAX_CONFIG)),
                 Named.as("assign"),
                 Stores.AWAITING_MODEL)
             .split(Named.as("assigned-"))
@@ -148,7 +152,9 @@ public final class SieveTopology {
                     config.getInt(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG),
                     Duration.ofSeconds(5),
                     config.getDouble(SieveConfig.CLUSTER_HALF_LIFE_CONFIG),
-                    config.getLong(SieveConfig.CLUSTER_SEED_CONFIG)),
+                    config.getLong(SieveConfig.CLUSTER_SEED_CONFIG),
+                    config.getDouble(SieveConfig.CLUSTER_SPAWN_DISTANCE_CONFIG),
+                    config.getInt(SieveConfig.CLUSTER_K_MAX_CONFIG)),
             Named.as("model-owner"),
             Stores.MODEL_OWNER)
         .to(topics.centroids().name(), topics.centroids().produced("centroids-sink"));
@@ -172,10 +178,12 @@ public final class SieveTopology {
                     config.getInt(SieveConfig.POOL_CAPACITY_CONFIG),
                     config.getLong(SieveConfig.CLUSTER_SEED_CONFIG),
                     Duration.ofMillis(config.getLong(SieveConfig.STATS_INTERVAL_CONFIG)),
-                    metrics),
+                    metrics,
+                    Redundancy.from(config)),
             Named.as("pool"),
             Stores.POOL,
-            Stores.POOL_STATS)
+            Stores.POOL_STATS,
+            Stores.NEAR_WINDOW)
         .to(topics.clusterStats().name(), topics.clusterStats().produced("cluster-stats-sink"));
 
     // plan → fulfil → assemble

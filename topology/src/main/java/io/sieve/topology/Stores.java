@@ -4,6 +4,7 @@ import io.sieve.avro.BatchExample;
 import io.sieve.avro.CentroidModel;
 import io.sieve.avro.ClusterStats;
 import io.sieve.avro.ModelOwnerState;
+import io.sieve.avro.NearWindowEntry;
 import io.sieve.avro.PendingBatch;
 import io.sieve.avro.RecentBatches;
 import io.sieve.avro.TrainerState;
@@ -24,6 +25,7 @@ public final class Stores {
   public static final String MODEL_OWNER = "model-owner-store";
   public static final String POOL = "pool-store";
   public static final String POOL_STATS = "pool-stats-store";
+  public static final String NEAR_WINDOW = "near-window-store";
   public static final String TRAINERS = "trainer-state-store";
   public static final String ASSEMBLY = "assembly-store";
 
@@ -69,6 +71,11 @@ public final class Stores {
 
   public StoreBuilder<KeyValueStore<Integer, ClusterStats>> poolStats() {
     return persistent(POOL_STATS, Serdes.Integer(), serdes.forClass(ClusterStats.class, false));
+  }
+
+  /** Each cluster's near-duplicate window: (cluster, position) → entry. */
+  public StoreBuilder<KeyValueStore<Bytes, NearWindowEntry>> nearWindow() {
+    return persistent(NEAR_WINDOW, Serdes.Bytes(), serdes.forClass(NearWindowEntry.class, false));
   }
 
   public StoreBuilder<KeyValueStore<String, TrainerState>> trainers() {

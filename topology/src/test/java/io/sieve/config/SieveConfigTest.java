@@ -65,6 +65,12 @@ class SieveConfigTest {
     expected.put("rest.token", null);
     expected.put("rest.query.timeout.ms", 2000L);
     expected.put("trainer.recent.batches", 20);
+    expected.put("cluster.spawn.distance", 0.9);
+    expected.put("cluster.k.max", 256);
+    expected.put("dedup.near.epsilon", 0.01);
+    expected.put("dedup.near.policy", "drop");
+    expected.put("dedup.near.window", 256);
+    expected.put("pool.eviction", "reservoir");
 
     // When the definition is read
     Map<String, Object> actual = new TreeMap<>();

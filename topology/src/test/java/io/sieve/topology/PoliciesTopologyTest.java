@@ -75,6 +75,9 @@ class PoliciesTopologyTest {
       props.put(SieveConfig.TOPIC_PARTITIONS_CONFIG, 1);
       props.put(SieveConfig.POOL_CAPACITY_CONFIG, 50);
       props.put(SieveConfig.PROCESSING_GUARANTEE_CONFIG, "at_least_once");
+      // fixtures repeat embeddings on purpose: no near-duplicate pruning, no spawning
+      props.put(SieveConfig.DEDUP_NEAR_POLICY_CONFIG, "keep");
+      props.put(SieveConfig.CLUSTER_SPAWN_DISTANCE_CONFIG, 2.0);
       SieveConfig config = new SieveConfig(props);
       AvroSerdes serdes = new AvroSerdes(new InMemorySchemaRegistry());
       Topics topics = Topics.from(config, serdes);

@@ -76,6 +76,9 @@ class SieveTopologyTest {
     props.put(SieveConfig.TOPIC_PARTITIONS_CONFIG, 1);
     props.put(SieveConfig.POOL_CAPACITY_CONFIG, 50);
     props.put(SieveConfig.PROCESSING_GUARANTEE_CONFIG, "at_least_once");
+    // the fixture's embeddings repeat every 7 examples of a topic; near duplicates are tested in
+    // NearDuplicateTopologyTest
+    props.put(SieveConfig.DEDUP_NEAR_POLICY_CONFIG, "keep");
     SieveConfig config = new SieveConfig(props);
     AvroSerdes serdes = new AvroSerdes(new InMemorySchemaRegistry());
     Topics topics = Topics.from(config, serdes);

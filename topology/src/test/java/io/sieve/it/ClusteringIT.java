@@ -1,0 +1,283 @@
+package io.sieve.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sieve.app.SieveService;
+import io.sieve.avro.Centroid;
+import io.sieve.avro.CentroidModel;
+import io.sieve.avro.ClusterStats;
+import io.sieve.avro.TrainingExample;
+import io.sieve.cluster.Vectors;
+import io.sieve.config.SieveConfig;
+import io.sieve.config.Topics;
+import io.sieve.embedded.EmbeddedKafka;
+import io.sieve.embedded.RegistryServer;
+import io.sieve.registry.RestSchemaRegistry;
+import io.sieve.serde.AvroSerdes;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.IntegerDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Online clustering and near-duplicate pruning on a real broker (in-process KRaft on 127.0.0.1) and
+ * a real schema registry (Apicurio, child process), across a restart on the same state directory.
+ */
+class ClusteringIT {
+
+  private static final int DIMENSION = 32;
+
+  static EmbeddedKafka kafka;
+  static RegistryServer registry;
+  static AvroSerdes serdes;
+
+  @TempDir Path temp;
+
+  @BeforeAll
+  static void startStack(@TempDir Path dir) throws Exception {
+    kafka = EmbeddedKafka.start(null, Map.of());
+    registry = RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log"));
+    serdes = new AvroSerdes(new RestSchemaRegistry(registry.url()));
+  }
+
+  @AfterAll
+  static void stopStack() {
+    if (registry != null) {
+      registry.close();
+    }
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
+
+  private SieveConfig config(String name, Path stateDir) {
+    String p = name + "-" + UUID.randomUUID().toString().substring(0, 8);
+    Map<String, Object> props = new HashMap<>();
+    props.put(SieveConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    props.put(SieveConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
+    props.put(SieveConfig.APPLICATION_ID_CONFIG, p);
+    props.put(SieveConfig.STATE_DIR_CONFIG, stateDir.toString());
+    props.put(SieveConfig.TOPIC_EXAMPLES_CONFIG, p + ".examples");
+    props.put(SieveConfig.TOPIC_TRAINERS_CONFIG, p + ".trainers");
+    props.put(SieveConfig.TOPIC_FEEDBACK_CONFIG, p + ".feedback");
+    props.put(SieveConfig.TOPIC_DEAD_LETTERS_CONFIG, p + ".dead-letters");
+    props.put(SieveConfig.TOPIC_CENTROIDS_CONFIG, p + ".centroids");
+    props.put(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG, p + ".cluster-stats");
+    props.put(SieveConfig.TOPIC_BATCHES_PREFIX_CONFIG, p + ".batches.");
+    props.put(SieveConfig.EMBEDDING_DIMENSION_CONFIG, DIMENSION);
+    props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, 30);
+    props.put(SieveConfig.CLUSTER_K_INIT_CONFIG, 3);
+    props.put(SieveConfig.CLUSTER_SPAWN_DISTANCE_CONFIG, 0.5);
+    props.put(SieveConfig.CLUSTER_UPDATE_INTERVAL_CONFIG, 300L);
+    props.put("streams.commit.interval.ms", 100);
+    return new SieveConfig(props);
+  }
+
+  /** Example {@code i} of topic {@code t}: axis {@code 7t} plus seeded noise (cosine ≈ 0.9). */
+  private static List<Float> embedding(int t, int i) {
+    Random rng = new Random(1000L * t + i);
+    List<Float> e = new ArrayList<>(DIMENSION);
+    for (int j = 0; j < DIMENSION; j++) {
+      e.add((j == 7 * t ? 1f : 0f) + 0.06f * (float) rng.nextGaussian());
+    }
+    return e;
+  }
+
+  private static void produce(Topics topics, Map<String, List<Float>> byId) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    String topic = topics.examples().name();
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+      byId.forEach(
+          (id, embedding) ->
+              producer.send(
+                  new ProducerRecord<>(
+                      topic,
+                      id,
+                      serdes.serialize(
+                          topic,
+                          TrainingExample.newBuilder()
+                              .setId(id)
+                              .setText("example " + id)
+                              .setEmbedding(embedding)
+                              .build()))));
+      producer.flush();
+    }
+  }
+
+  private static Map<String, List<Float>> topic(int t, int from, int to) {
+    Map<String, List<Float>> out = new TreeMap<>();
+    for (int i = from; i < to; i++) {
+      out.put("t" + t + "-" + i, embedding(t, i));
+    }
+    return out;
+  }
+
+  @Test
+  void shouldKeepClusterIdsAndContinueTheIdCounterAcrossARestart() throws Exception {
+    SieveConfig config = config("ids", temp.resolve("state"));
+    CentroidModel before;
+    try (SieveService service = new SieveService(config).start()) {
+      assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
+      // Given a model bootstrapped from three topics, then a fourth, far topic
+      Map<String, List<Float>> feed = new TreeMap<>();
+      for (int t = 0; t < 3; t++) {
+        feed.putAll(topic(t, 0, 10));
+      }
+      produce(service.topics(), feed);
+      CentroidModel bootstrapped =
+          awaitModel(config, m -> m.getClusters().size() == 3, Duration.ofSeconds(90));
+      assertThat(ids(bootstrapped)).containsExactly(0, 1, 2);
+      produce(service.topics(), topic(3, 0, 6));
+      before = awaitModel(config, m -> m.getClusters().size() == 4, Duration.ofSeconds(90));
+      assertThat(ids(before)).containsExactly(0, 1, 2, 3);
+      assertThat(before.getNextClusterId()).isEqualTo(4);
+    }
+
+    // When the app restarts on the same state directory and a fifth, far topic arrives
+    try (SieveService service = new SieveService(config).start()) {
+      assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
+      produce(service.topics(), topic(4, 0, 6));
+      CentroidModel after =
+          awaitModel(config, m -> m.getClusters().size() == 5, Duration.ofSeconds(90));
+
+      // Then the new cluster takes the stored next id, 4, and the existing ids are unchanged
+      assertThat(ids(after)).containsExactly(0, 1, 2, 3, 4);
+      assertThat(after.getNextClusterId()).isEqualTo(5);
+      assertThat(after.getVersion()).isGreaterThan(before.getVersion());
+      // each old id still names the same cluster: its centre barely moved
+      for (Centroid c : before.getClusters()) {
+        assertThat(Vectors.dot(center(before, c.getId()), center(after, c.getId())))
+            .as("cluster %d", c.getId())
+            .isGreaterThan(0.95f);
+      }
+      // and the new cluster sits on the fifth topic's axis
+      assertThat(center(after, 4)[28]).isGreaterThan(0.9f);
+    }
+  }
+
+  @Test
+  void shouldDropNearDuplicatesThroughTheRealTopology() throws Exception {
+    SieveConfig config = config("near", temp.resolve("state"));
+    try (SieveService service = new SieveService(config).start()) {
+      assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
+      // Given 30 distinct examples on three topics
+      Map<String, List<Float>> feed = new TreeMap<>();
+      for (int t = 0; t < 3; t++) {
+        feed.putAll(topic(t, 0, 10));
+      }
+      produce(service.topics(), feed);
+      awaitStats(config, s -> total(s, ClusterStats::getSize) == 30, Duration.ofSeconds(90));
+
+      // When three nudged copies of pooled examples arrive (cosine > 0.999, not exact copies)
+      Map<String, List<Float>> copies = new TreeMap<>();
+      for (int t = 0; t < 3; t++) {
+        List<Float> copy = new ArrayList<>(embedding(t, 5));
+        copy.set(1, copy.get(1) + 0.01f);
+        copies.put("copy-" + t, copy);
+      }
+      copies.put("fresh", embedding(1, 50));
+      produce(service.topics(), copies);
+
+      // Then the copies are counted as near duplicates and not pooled; the fresh one is pooled
+      Map<Integer, ClusterStats> stats =
+          awaitStats(
+              config, s -> total(s, ClusterStats::getNearDuplicates) == 3, Duration.ofSeconds(90));
+      assertThat(total(stats, ClusterStats::getNearDuplicates)).isEqualTo(3);
+      stats =
+          awaitStats(config, s -> total(s, ClusterStats::getSize) == 31, Duration.ofSeconds(30));
+      assertThat(total(stats, ClusterStats::getSize)).isEqualTo(31);
+      assertThat(service.metrics().nearDuplicates()).isEqualTo(3);
+    }
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private static List<Integer> ids(CentroidModel model) {
+    return model.getClusters().stream().map(Centroid::getId).sorted().toList();
+  }
+
+  private static float[] center(CentroidModel model, int id) {
+    for (Centroid c : model.getClusters()) {
+      if (c.getId() == id) {
+        return Vectors.unpack(c.getCenter().duplicate());
+      }
+    }
+    throw new AssertionError("no cluster " + id + " in " + ids(model));
+  }
+
+  private static long total(
+      Map<Integer, ClusterStats> stats, java.util.function.ToLongFunction<ClusterStats> f) {
+    return stats.values().stream().mapToLong(f).sum();
+  }
+
+  /** The latest model on the centroids topic once it satisfies {@code done}. */
+  private static CentroidModel awaitModel(
+      SieveConfig config, Predicate<CentroidModel> done, Duration timeout) {
+    String topic = config.getString(SieveConfig.TOPIC_CENTROIDS_CONFIG);
+    CentroidModel latest = null;
+    try (KafkaConsumer<String, byte[]> c = consumer(new StringDeserializer())) {
+      c.subscribe(List.of(topic));
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while ((latest == null || !done.test(latest)) && System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+          latest = serdes.deserialize(topic, r.value(), CentroidModel.class);
+        }
+      }
+    }
+    assertThat(latest).as("a model within %s", timeout).isNotNull();
+    assertThat(done.test(latest)).as("latest model %s", ids(latest)).isTrue();
+    return latest;
+  }
+
+  /** The latest statistics per cluster once they satisfy {@code done}. */
+  private static Map<Integer, ClusterStats> awaitStats(
+      SieveConfig config, Predicate<Map<Integer, ClusterStats>> done, Duration timeout) {
+    String topic = config.getString(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG);
+    Map<Integer, ClusterStats> latest = new TreeMap<>();
+    try (KafkaConsumer<Integer, byte[]> c = consumer(new IntegerDeserializer())) {
+      c.subscribe(List.of(topic));
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (!done.test(latest) && System.nanoTime() < deadline) {
+        for (ConsumerRecord<Integer, byte[]> r : c.poll(Duration.ofMillis(200))) {
+          latest.put(r.key(), serdes.deserialize(topic, r.value(), ClusterStats.class));
+        }
+      }
+    }
+    return latest;
+  }
+
+  private static <K> KafkaConsumer<K, byte[]> consumer(Deserializer<K> keys) {
+    Properties c = new Properties();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    return new KafkaConsumer<>(c, keys, new ByteArrayDeserializer());
+  }
+}

@@ -1,0 +1,224 @@
+package io.sieve.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sieve.avro.BatchExample;
+import io.sieve.avro.ClusterStats;
+import io.sieve.registry.InMemorySchemaRegistry;
+import io.sieve.serde.AvroSerdes;
+import io.sieve.topology.SieveMetrics;
+import io.sieve.topology.Stores;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.common.serialization.IntegerSerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The pool processor alone in a {@link TopologyTestDriver}, with its real RocksDB stores. */
+class PoolRedundancyTest {
+
+  private static final int DIM = 16;
+  private static final int CLUSTER = 7;
+
+  @TempDir Path stateDir;
+
+  private TopologyTestDriver driver;
+  private SieveMetrics metrics;
+  private TestInputTopic<Integer, BatchExample> input;
+
+  @AfterEach
+  void close() {
+    if (driver != null) {
+      driver.close();
+    }
+  }
+
+  private void start(int capacity, Redundancy redundancy) {
+    AvroSerdes serdes = new AvroSerdes(new InMemorySchemaRegistry());
+    Stores stores = new Stores(serdes);
+    metrics = new SieveMetrics();
+    Topology topology = new Topology();
+    topology.addSource(
+        "in",
+        Serdes.Integer().deserializer(),
+        serdes.forClass(BatchExample.class, false).deserializer(),
+        "in");
+    topology.addProcessor(
+        "pool",
+        () -> new PoolProcessor(capacity, 42L, Duration.ofSeconds(1), metrics, redundancy),
+        "in");
+    topology.addStateStore(stores.pool(), "pool");
+    topology.addStateStore(stores.poolStats(), "pool");
+    topology.addStateStore(stores.nearWindow(), "pool");
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "pool-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    driver = new TopologyTestDriver(topology, props);
+    input =
+        driver.createInputTopic(
+            "in", new IntegerSerializer(), serdes.forClass(BatchExample.class, false).serializer());
+  }
+
+  /** A unit vector: axis {@code a}, tilted by {@code tilt} towards axis {@code b ≠ a}. */
+  private static List<Float> direction(int a, int b, float tilt) {
+    float norm = (float) Math.sqrt(1 + tilt * tilt);
+    List<Float> out = new ArrayList<>(DIM);
+    for (int i = 0; i < DIM; i++) {
+      out.add(i == a ? 1f / norm : i == b ? tilt / norm : 0f);
+    }
+    return out;
+  }
+
+  private void pool(String id, List<Float> embedding) {
+    input.pipeInput(
+        CLUSTER,
+        BatchExample.newBuilder()
+            .setId(id)
+            .setClusterId(CLUSTER)
+            .setText(id)
+            .setEmbedding(embedding)
+            .setGroups(Map.of("src", "test"))
+            .build());
+  }
+
+  private Set<String> pooledIds() {
+    KeyValueStore<Bytes, BatchExample> store = driver.getKeyValueStore(Stores.POOL);
+    Set<String> ids = new HashSet<>();
+    try (KeyValueIterator<Bytes, BatchExample> it = store.all()) {
+      it.forEachRemaining(kv -> ids.add(kv.value.getId()));
+    }
+    return ids;
+  }
+
+  private ClusterStats stats() {
+    KeyValueStore<Integer, ClusterStats> store = driver.getKeyValueStore(Stores.POOL_STATS);
+    return store.get(CLUSTER);
+  }
+
+  @Test
+  void shouldDropNearDuplicateOfAPooledExample() {
+    // Given a pool that drops near duplicates with ε = 0.01
+    start(
+        100, new Redundancy(Redundancy.NearPolicy.DROP, 0.01, 256, Redundancy.Eviction.RESERVOIR));
+    pool("original", direction(0, 1, 0f));
+    pool("other", direction(2, 3, 0f));
+
+    // When a copy at cosine 0.9999 and a distinct example at cosine ≈ 0.98 arrive
+    pool("near-copy", direction(0, 1, 0.014f));
+    pool("not-so-near", direction(0, 1, 0.2f));
+
+    // Then the copy is counted and dropped, the other kept
+    assertThat(pooledIds()).containsExactlyInAnyOrder("original", "other", "not-so-near");
+    assertThat(stats().getNearDuplicates()).isEqualTo(1L);
+    assertThat(stats().getSize()).isEqualTo(3L);
+    assertThat(stats().getSeen()).isEqualTo(3L);
+    assertThat(metrics.nearDuplicates()).isEqualTo(1L);
+  }
+
+  @Test
+  void shouldCountButKeepNearDuplicatesUnderCountPolicy() {
+    start(
+        100, new Redundancy(Redundancy.NearPolicy.COUNT, 0.01, 256, Redundancy.Eviction.RESERVOIR));
+    pool("original", direction(0, 1, 0f));
+
+    pool("near-copy", direction(0, 1, 0.014f));
+
+    assertThat(pooledIds()).containsExactlyInAnyOrder("original", "near-copy");
+    assertThat(stats().getNearDuplicates()).isEqualTo(1L);
+  }
+
+  @Test
+  void shouldNotLookForNearDuplicatesUnderKeepPolicy() {
+    start(
+        100, new Redundancy(Redundancy.NearPolicy.KEEP, 0.01, 256, Redundancy.Eviction.RESERVOIR));
+    pool("original", direction(0, 1, 0f));
+
+    pool("exact-direction-copy", direction(0, 1, 0f));
+
+    assertThat(pooledIds()).containsExactlyInAnyOrder("original", "exact-direction-copy");
+    assertThat(stats().getNearDuplicates()).isZero();
+  }
+
+  @Test
+  void shouldNotCompareWithAnExampleThatReservoirSamplingEvicted() {
+    // Given a pool of one slot under reservoir eviction: "first" is pooled
+    start(1, new Redundancy(Redundancy.NearPolicy.DROP, 0.01, 256, Redundancy.Eviction.RESERVOIR));
+    pool("first", direction(0, 1, 0f));
+    // When many distinct examples pass, the reservoir replaces the slot at some point
+    for (int i = 0; i < 40; i++) {
+      pool("d" + i, direction(2 + i % 14, (3 + i) % DIM, 0.05f * (i / 14)));
+    }
+    Set<String> now = pooledIds();
+    assertThat(now).hasSize(1).doesNotContain("first");
+
+    // Then a copy of the evicted "first" is not a near duplicate of anything pooled
+    long before = stats().getNearDuplicates();
+    pool("copy-of-first", direction(0, 1, 0.001f));
+    assertThat(stats().getNearDuplicates()).isEqualTo(before);
+  }
+
+  @Test
+  void shouldKeepDistinctExamplesWhenEvictingTheMostRedundant() {
+    // Given a pool of 8 per cluster under redundancy-first eviction, near-duplicate checks off
+    start(8, new Redundancy(Redundancy.NearPolicy.KEEP, 0.01, 256, Redundancy.Eviction.REDUNDANCY));
+
+    // When a stream mixes 40 near-copies of one example with 6 distinct examples
+    List<String> distinct = new ArrayList<>();
+    int d = 0;
+    for (int i = 0; i < 40; i++) {
+      pool("copy-" + i, direction(0, 1, 0.001f * i));
+      if (i % 6 == 5 && d < 6) {
+        String id = "distinct-" + d;
+        pool(id, direction(2 + 2 * d, 3 + 2 * d, 0f));
+        distinct.add(id);
+        d++;
+      }
+    }
+
+    // Then every distinct example stays, and the copies hold only the rest of the pool
+    Set<String> pooled = pooledIds();
+    assertThat(pooled).hasSize(8).containsAll(distinct);
+    assertThat(pooled.stream().filter(id -> id.startsWith("copy-")).count()).isEqualTo(2);
+    assertThat(stats().getSize()).isEqualTo(8L);
+    assertThat(stats().getGroupCounts()).containsEntry("src=test", 8L);
+  }
+
+  @Test
+  void reservoirEvictionLosesDistinctExamplesOnTheSameStream() {
+    // Given the same stream under reservoir eviction (the contrast that makes the test above mean
+    // something)
+    start(8, new Redundancy(Redundancy.NearPolicy.KEEP, 0.01, 256, Redundancy.Eviction.RESERVOIR));
+    List<String> distinct = new ArrayList<>();
+    int d = 0;
+    for (int i = 0; i < 40; i++) {
+      pool("copy-" + i, direction(0, 1, 0.001f * i));
+      if (i % 6 == 5 && d < 6) {
+        String id = "distinct-" + d;
+        pool(id, direction(2 + 2 * d, 3 + 2 * d, 0f));
+        distinct.add(id);
+        d++;
+      }
+    }
+
+    // Then not every distinct example is still pooled
+    Set<String> pooled = pooledIds();
+    assertThat(pooled).hasSize(8);
+    assertThat(pooled.containsAll(distinct)).isFalse();
+  }
+}
