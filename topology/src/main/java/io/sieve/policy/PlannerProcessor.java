@@ -232,6 +232,7 @@ public final class PlannerProcessor
             .setFragments(fragments.size())
             .setClusters(new ArrayList<>(fragments.keySet()))
             .setIdsOnly(spec.getIdsOnly())
+            .setPolicyState(new java.util.TreeMap<>(state.getPolicyState()))
             .setPlannedAt(Instant.ofEpochMilli(now))
             .build();
     for (Map.Entry<Integer, PlanFragment.Builder> e : fragments.entrySet()) {

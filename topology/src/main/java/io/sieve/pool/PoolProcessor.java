@@ -4,6 +4,8 @@ import io.sieve.avro.BatchExample;
 import io.sieve.avro.ClusterStats;
 import io.sieve.avro.NearWindowEntry;
 import io.sieve.cluster.Vectors;
+import io.sieve.diversity.SecondMoment;
+import io.sieve.diversity.Sketches;
 import io.sieve.policy.Seeds;
 import io.sieve.topology.SieveMetrics;
 import io.sieve.topology.Stores;
@@ -76,6 +78,7 @@ public final class PoolProcessor
   private KeyValueStore<Bytes, BatchExample> pool;
   private KeyValueStore<Integer, ClusterStats> stats;
   private final TreeSet<Integer> dirty = new TreeSet<>();
+  private final Map<Integer, SecondMoment> sketches = new HashMap<>();
 
   public PoolProcessor(int capacity, long seed, Duration publishInterval, SieveMetrics metrics) {
     this(capacity, seed, publishInterval, metrics, Redundancy.off());
@@ -104,6 +107,7 @@ public final class PoolProcessor
     }
     // a task revived after an aborted transaction must not trust windows built before it
     windows.clear();
+    sketches.clear();
     // a task that moved here publishes its figures again: the last owner may not have
     try (KeyValueIterator<Integer, ClusterStats> it = stats.all()) {
       it.forEachRemaining(kv -> dirty.add(kv.key));
@@ -178,14 +182,13 @@ public final class PoolProcessor
     }
     if (slot >= 0) {
       Bytes key = PoolKeys.of(cluster, slot);
-      if (!appended) {
-        BatchExample evicted = pool.get(key);
-        if (evicted != null) {
-          count(groups, evicted, -1);
-        }
+      BatchExample evicted = appended ? null : pool.get(key);
+      if (evicted != null) {
+        count(groups, evicted, -1);
       }
       pool.put(key, example);
       count(groups, example, 1);
+      sketch(cluster, example, appended ? null : evicted);
       if (window != null) {
         if (position < 0) {
           position = window.positionFor(slot);
@@ -205,6 +208,42 @@ public final class PoolProcessor
     stats.put(cluster, s);
     dirty.add(cluster);
     metrics.pooled();
+  }
+
+  /**
+   * Keeps the cluster's diversity sketch (Σ x xᵀ of the projected pooled embeddings) in step with
+   * the pool. Sketches live in memory and are rebuilt from the pool store when first needed, so
+   * they cost no store write per example and survive any restart.
+   */
+  private void sketch(int cluster, BatchExample added, BatchExample removed) {
+    SecondMoment m = sketches.get(cluster);
+    if (m == null) {
+      m = rebuildSketch(cluster); // already holds the example just written
+      sketches.put(cluster, m);
+      return;
+    }
+    float[] a = Sketches.project(added.getEmbedding());
+    if (a != null) {
+      m.add(a);
+    }
+    float[] r = removed == null ? null : Sketches.project(removed.getEmbedding());
+    if (r != null) {
+      m.add(r, -1);
+    }
+  }
+
+  private SecondMoment rebuildSketch(int cluster) {
+    SecondMoment m = new SecondMoment(Sketches.DIMENSION);
+    try (KeyValueIterator<Bytes, BatchExample> it =
+        pool.range(PoolKeys.of(cluster, 0), PoolKeys.of(cluster, Long.MAX_VALUE))) {
+      while (it.hasNext()) {
+        float[] p = Sketches.project(it.next().value.getEmbedding());
+        if (p != null) {
+          m.add(p);
+        }
+      }
+    }
+    return m;
   }
 
   /** The cluster's window, from memory or rebuilt from the window store. */
@@ -263,6 +302,9 @@ public final class PoolProcessor
     for (Integer cluster : dirty) {
       ClusterStats s = stats.get(cluster);
       if (s != null) {
+        SecondMoment m = sketches.computeIfAbsent(cluster, this::rebuildSketch);
+        s.setVendi(m.vendi());
+        s.setSketch(Sketches.pack(m));
         context.forward(new Record<>(cluster, s, now));
       }
     }

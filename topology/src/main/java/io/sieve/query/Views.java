@@ -63,6 +63,8 @@ final class Views {
     out.put("weight", centroid == null ? null : centroid.getWeight());
     out.put("size", stats == null ? 0L : stats.getSize());
     out.put("seen", stats == null ? 0L : stats.getSeen());
+    out.put("vendi", stats == null ? 0.0 : stats.getVendi());
+    out.put("nearDuplicates", stats == null ? 0L : stats.getNearDuplicates());
     out.put("groupCounts", stats == null ? Map.of() : new TreeMap<>(stats.getGroupCounts()));
     out.put("updatedAt", stats == null ? null : stats.getUpdatedAt().toString());
     out.put("ageMs", stats == null ? null : now - stats.getUpdatedAt().toEpochMilli());

@@ -6,6 +6,8 @@ import io.sieve.avro.IndexEntry;
 import io.sieve.avro.PendingBatch;
 import io.sieve.avro.Selection;
 import io.sieve.avro.TrainingBatch;
+import io.sieve.diversity.SecondMoment;
+import io.sieve.diversity.Sketches;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -125,7 +127,8 @@ public final class AssembleProcessor
 
   private void emit(String batchId, PendingBatch batch, long timestamp) {
     TrainingBatch out = assemble(batch, context.currentSystemTimeMs());
-    metrics.batchWritten(out, BatchDiversity.of(out.getClusterCounts(), out.getGroupCounts()));
+    metrics.batchWritten(out, new BatchDiversity(out.getClusterEntropy(), out.getGroupEntropy()));
+    metrics.batchVendi(out.getTrainerId(), out.getVendiScore());
     context.forward(new Record<>(out.getTrainerId(), Outcome.ok(out), timestamp));
     pending.put(
         batchId,
@@ -180,6 +183,14 @@ public final class AssembleProcessor
       }
     }
     boolean complete = missing.isEmpty() && allSupplied && examples.size() == h.getRequested();
+    BatchDiversity diversity = BatchDiversity.of(clusterCounts, groupCounts);
+    SecondMoment moment = new SecondMoment(Sketches.DIMENSION);
+    for (BatchExample e : examples) {
+      float[] p = Sketches.project(e.getEmbedding());
+      if (p != null) {
+        moment.add(p);
+      }
+    }
     return TrainingBatch.newBuilder()
         .setBatchId(h.getBatchId())
         .setTrainerId(h.getTrainerId())
@@ -193,6 +204,10 @@ public final class AssembleProcessor
         .setExamples(examples)
         .setClusterCounts(clusterCounts)
         .setGroupCounts(groupCounts)
+        .setClusterEntropy(diversity.clusterEntropy())
+        .setGroupEntropy(diversity.groupEntropy())
+        .setVendiScore(moment.vendi())
+        .setPolicyState(h.getPolicyState())
         .setRequested(h.getRequested())
         .setComplete(complete)
         .setMissingClusters(missing)

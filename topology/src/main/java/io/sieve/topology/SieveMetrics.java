@@ -55,11 +55,13 @@ public final class SieveMetrics {
   public static final String MODEL_VERSION = "sieve.model.version";
   public static final String POOL_SIZE = "sieve.pool.size";
   public static final String POOL_SEEN = "sieve.pool.seen";
+  public static final String POOL_VENDI = "sieve.pool.vendi";
   public static final String POLICY_STATE = "sieve.policy.state";
   public static final String TRAINER_OUTSTANDING = "sieve.trainer.outstanding";
   public static final String GROUP_SHORTFALLS = "sieve.group.shortfalls";
   public static final String SCORES_UPDATED = "sieve.scores.updated";
   public static final String NEAR_DUPLICATES = "sieve.near.duplicates";
+  public static final String BATCH_VENDI = "sieve.batch.vendi";
 
   /** Tag values of {@code kind} on the share meters. */
   public static final String CLUSTER = "cluster";
@@ -252,10 +254,12 @@ public final class SieveMetrics {
       present.add(id);
       gauges.set(POOL_SIZE, Tags.of(CLUSTER, id), s.getSize());
       gauges.set(POOL_SEEN, Tags.of(CLUSTER, id), s.getSeen());
+      gauges.set(POOL_VENDI, Tags.of(CLUSTER, id), s.getVendi());
     }
     Predicate<Meter.Id> gone = id -> !present.contains(id.getTag(CLUSTER));
     gauges.remove(POOL_SIZE, gone);
     gauges.remove(POOL_SEEN, gone);
+    gauges.remove(POOL_VENDI, gone);
   }
 
   /**
@@ -320,6 +324,15 @@ public final class SieveMetrics {
 
   public long batchedExamples() {
     return sum(BATCH_EXAMPLES, c -> true);
+  }
+
+  /** The Vendi score of a written batch, per trainer. */
+  public void batchVendi(String trainer, double vendi) {
+    io.micrometer.core.instrument.DistributionSummary.builder(BATCH_VENDI)
+        .description("Vendi score of written batches (effective number of distinct directions)")
+        .tag("trainer", trainer == null ? UNKNOWN_TRAINER : trainer)
+        .register(registry)
+        .record(vendi);
   }
 
   /** An example found to be a near duplicate of a pooled one (dropped or kept by policy). */

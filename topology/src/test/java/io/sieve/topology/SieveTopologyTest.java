@@ -1,6 +1,7 @@
 package io.sieve.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.sieve.avro.BatchExample;
 import io.sieve.avro.CentroidModel;
@@ -391,6 +392,44 @@ class SieveTopologyTest {
     assertThat(more.get(0).getRound()).isEqualTo(1L);
     assertThat(ids(more.get(0))).hasSize(10).doesNotHaveDuplicates();
     assertThat(deadLetters.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldReportEntropyAndVendiOnEveryBatchAndPerClusterPool() {
+    // Given 60 pooled examples on three well separated topics
+    pipeTopical(20);
+    settle();
+
+    // When a cluster-balanced trainer gets a batch of 9
+    spec(specOf("cluster-balanced", 9, 1).build());
+    settle();
+
+    // Then the batch carries its diversity: three clusters in equal shares, log2(3) bits
+    TrainingBatch b = batches.readValuesToList().get(0);
+    assertThat(b.getClusterCounts()).hasSize(3);
+    assertThat(b.getClusterEntropy()).isCloseTo(Math.log(3) / Math.log(2), within(1e-9));
+    assertThat(b.getGroupEntropy().get("topic")).isCloseTo(Math.log(3) / Math.log(2), within(1e-9));
+    // three nearly orthogonal topics: between one and a handful of effective directions
+    assertThat(b.getVendiScore()).isGreaterThan(2.0).isLessThan(9.0);
+
+    // and every cluster's published statistics carry its pool's Vendi score and sketch
+    Map<Integer, ClusterStats> latest = new HashMap<>();
+    clusterStats.readKeyValuesToList().forEach(kv -> latest.put(kv.key, kv.value));
+    assertThat(latest).isNotEmpty();
+    for (ClusterStats s : latest.values()) {
+      assertThat(s.getVendi()).isGreaterThanOrEqualTo(1.0);
+      assertThat(s.getSketch()).isNotNull();
+      // one topic per cluster: far fewer effective directions than the union of all three
+      assertThat(io.sieve.diversity.Sketches.unpack(s.getSketch(), s.getSize()).vendi())
+          .isCloseTo(s.getVendi(), within(1e-9));
+    }
+    io.sieve.diversity.SecondMoment union =
+        new io.sieve.diversity.SecondMoment(io.sieve.diversity.Sketches.DIMENSION);
+    latest
+        .values()
+        .forEach(s -> union.merge(io.sieve.diversity.Sketches.unpack(s.getSketch(), s.getSize())));
+    double widest = latest.values().stream().mapToDouble(ClusterStats::getVendi).max().orElse(0);
+    assertThat(union.vendi()).isGreaterThan(widest);
   }
 
   @Test
