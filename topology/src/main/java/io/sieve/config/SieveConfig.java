@@ -145,6 +145,15 @@ public final class SieveConfig extends AbstractConfig {
   public static final int STANDBY_REPLICAS_DEFAULT = 0;
   private static final String STANDBY_REPLICAS_DOC = "Standby replicas of each state store.";
 
+  public static final String EMBEDDER_CONFIG = "embedder";
+  public static final String EMBEDDER_HASHING = "hashing";
+  public static final String EMBEDDER_MINILM = "minilm";
+  public static final String EMBEDDER_DEFAULT = EMBEDDER_HASHING;
+  private static final String EMBEDDER_DOC =
+      "How examples that bring only text are embedded: hashing (feature hashing, any dimension,"
+          + " ~25 µs a text) or minilm (the all-MiniLM-L6-v2 sentence model, in-process, 384"
+          + " dimensions only, milliseconds a text).";
+
   public static final String STREAMS_PREFIX = "streams.";
 
   private static final ConfigDef DEFINITION = definition();
@@ -156,6 +165,19 @@ public final class SieveConfig extends AbstractConfig {
     }
     if (getString(SCHEMA_REGISTRY_URL_CONFIG).isBlank()) {
       throw new ConfigException(SCHEMA_REGISTRY_URL_CONFIG, "", "must be set");
+    }
+    if (getString(EMBEDDER_CONFIG).equals(EMBEDDER_MINILM)
+        && dimension() != io.sieve.embed.MiniLmEmbedder.DIMENSION) {
+      throw new ConfigException(
+          EMBEDDING_DIMENSION_CONFIG,
+          dimension(),
+          "must be "
+              + io.sieve.embed.MiniLmEmbedder.DIMENSION
+              + " when "
+              + EMBEDDER_CONFIG
+              + "="
+              + EMBEDDER_MINILM
+              + " (the model's output dimension)");
     }
   }
 
@@ -335,7 +357,14 @@ public final class SieveConfig extends AbstractConfig {
             STANDBY_REPLICAS_DEFAULT,
             Range.atLeast(0),
             Importance.LOW,
-            STANDBY_REPLICAS_DOC);
+            STANDBY_REPLICAS_DOC)
+        .define(
+            EMBEDDER_CONFIG,
+            Type.STRING,
+            EMBEDDER_DEFAULT,
+            ValidString.in(EMBEDDER_HASHING, EMBEDDER_MINILM),
+            Importance.MEDIUM,
+            EMBEDDER_DOC);
   }
 
   public String applicationId() {
