@@ -28,7 +28,7 @@ import java.util.Objects;
  * <p>Instances are immutable and thread-safe; {@link #embed} allocates only the lower-cased copy,
  * small scratch arrays and the result.
  */
-public final class HashingEmbedder {
+public final class HashingEmbedder implements Embedder {
 
   private static final int UNIGRAM_SEED = 0x9e3779b9;
   private static final int BIGRAM_SEED = 0x85ebca6b;
@@ -47,6 +47,7 @@ public final class HashingEmbedder {
     this.dimension = dimension;
   }
 
+  @Override
   public int dimension() {
     return dimension;
   }
@@ -56,6 +57,7 @@ public final class HashingEmbedder {
    *
    * @throws IllegalArgumentException if the text contains no letter or digit
    */
+  @Override
   public float[] embed(String text) {
     String lower = Objects.requireNonNull(text, "text").toLowerCase(Locale.ROOT);
     int[] bounds = tokenize(lower);

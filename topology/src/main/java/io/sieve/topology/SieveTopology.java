@@ -15,7 +15,8 @@ import io.sieve.cluster.Assigned;
 import io.sieve.cluster.ModelOwnerProcessor;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
-import io.sieve.embed.HashingEmbedder;
+import io.sieve.embed.Embedder;
+import io.sieve.embed.Embedders;
 import io.sieve.policy.PlannerProcessor;
 import io.sieve.policy.TrainerEvent;
 import io.sieve.pool.FulfilProcessor;
@@ -88,7 +89,7 @@ public final class SieveTopology {
         () -> new GlobalStoreUpdater<>(Stores.CLUSTER_STATS));
 
     // validate and embed
-    HashingEmbedder embedder = new HashingEmbedder(config.dimension());
+    Embedder embedder = Embedders.fromConfig(config);
     Map<String, KStream<String, Outcome<TrainingExample>>> validated =
         builder.stream(topics.examples().name(), topics.examples().consumed("examples-source"))
             .peek((k, v) -> metrics.exampleIn(), Named.as("count-examples"))

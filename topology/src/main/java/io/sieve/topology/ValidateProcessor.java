@@ -2,7 +2,7 @@ package io.sieve.topology;
 
 import io.sieve.avro.TrainingExample;
 import io.sieve.cluster.Vectors;
-import io.sieve.embed.HashingEmbedder;
+import io.sieve.embed.Embedder;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serializer;
@@ -20,13 +20,13 @@ public final class ValidateProcessor
   public static final String STAGE = "validate";
 
   private final int dimension;
-  private final HashingEmbedder embedder;
+  private final Embedder embedder;
   private final Serializer<TrainingExample> original;
   private final String topic;
   private ProcessorContext<String, Outcome<TrainingExample>> context;
 
   public ValidateProcessor(
-      int dimension, HashingEmbedder embedder, Serializer<TrainingExample> original, String topic) {
+      int dimension, Embedder embedder, Serializer<TrainingExample> original, String topic) {
     this.dimension = dimension;
     this.embedder = embedder;
     this.original = original;

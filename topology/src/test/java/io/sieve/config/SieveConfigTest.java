@@ -71,6 +71,7 @@ class SieveConfigTest {
     expected.put("dedup.near.policy", "drop");
     expected.put("dedup.near.window", 256);
     expected.put("pool.eviction", "reservoir");
+    expected.put("embedder", "hashing");
 
     // When the definition is read
     Map<String, Object> actual = new TreeMap<>();
@@ -152,6 +153,44 @@ class SieveConfigTest {
     assertThatThrownBy(() -> new SieveConfig(props))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("processing.guarantee");
+  }
+
+  @Test
+  void failsFastOnMiniLmWithAnotherDimension() {
+    // Given the MiniLM embedder with a dimension other than the model's 384
+    Map<String, Object> props = required();
+    props.put("embedder", "minilm");
+    props.put("embedding.dimension", "256");
+
+    // Then the config is refused, naming the key and the required value
+    assertThatThrownBy(() -> new SieveConfig(props))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("embedding.dimension")
+        .hasMessageContaining("must be 384 when embedder=minilm");
+  }
+
+  @Test
+  void acceptsMiniLmWithItsDimension() {
+    // Given the MiniLM embedder with the default dimension
+    Map<String, Object> props = required();
+    props.put("embedder", "minilm");
+
+    // Then the config is accepted as it is
+    SieveConfig config = new SieveConfig(props);
+    assertThat(config.getString("embedder")).isEqualTo("minilm");
+    assertThat(config.dimension()).isEqualTo(384);
+  }
+
+  @Test
+  void failsFastOnUnknownEmbedder() {
+    // Given an embedder Sieve does not have
+    Map<String, Object> props = required();
+    props.put("embedder", "word2vec");
+
+    // Then the config is refused, naming the key
+    assertThatThrownBy(() -> new SieveConfig(props))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("embedder");
   }
 
   @Test
