@@ -252,7 +252,18 @@ public final class RestSchemaRegistry implements SchemaRegistry {
             .header("Content-Type", CONTENT_TYPE)
             .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
             .build();
-    JsonNode answer = send(request, what);
+    JsonNode answer;
+    try {
+      answer = send(request, what);
+    } catch (SchemaRegistryException e) {
+      // Two clients registering the first schema of a subject at once can get a 409 from some
+      // registries (Apicurio: "artifact already exists"); the schema is then there to look up.
+      // A genuine incompatibility is a 409 too, and the look-up will not find it.
+      if (e.statusCode() != 409) {
+        throw e;
+      }
+      answer = lookUp(subject, body, e);
+    }
     JsonNode id = answer.get("id");
     if (id == null || !id.canConvertToInt()) {
       throw new SchemaRegistryException(
@@ -267,6 +278,22 @@ public final class RestSchemaRegistry implements SchemaRegistry {
     idsBySubjectSchema.putIfAbsent(key, value);
     schemasById.putIfAbsent(value, schema);
     return value;
+  }
+
+  /** {@code POST /subjects/{subject}}: the id of a schema already registered under the subject. */
+  private JsonNode lookUp(String subject, String body, SchemaRegistryException conflict) {
+    String url = options.baseUrl() + "/subjects/" + encode(subject);
+    HttpRequest request =
+        newRequest(url)
+            .header("Content-Type", CONTENT_TYPE)
+            .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
+            .build();
+    try {
+      return send(request, "looking up a schema under subject '" + subject + "'");
+    } catch (SchemaRegistryException notThere) {
+      conflict.addSuppressed(notThere);
+      throw conflict;
+    }
   }
 
   @Override

@@ -82,6 +82,15 @@ class RestSchemaRegistryTest {
               "{\"error_code\":409,\"message\":\"Schema being registered is incompatible\"}");
           return;
         }
+        if (subject.startsWith("racing")) {
+          reply(
+              exchange,
+              409,
+              "{\"error_code\":409,\"message\":\"An artifact with ID '"
+                  + subject
+                  + "' in group 'null' already exists.\"}");
+          return;
+        }
         if (subject.startsWith("invalid")) {
           reply(exchange, 422, "{\"error_code\":42201,\"message\":\"Invalid schema\"}");
           return;
@@ -96,6 +105,16 @@ class RestSchemaRegistryTest {
                   return next;
                 });
         reply(exchange, 200, "{\"id\":" + id + "}");
+      } else if (exchange.getRequestMethod().equals("POST") && path.startsWith("/subjects/")) {
+        // look-up of a registered schema: the racing subject has it, others do not
+        if (path.startsWith("/subjects/racing")) {
+          String schema = JSON.readTree(in).get("schema").asText();
+          int id = idsBySchema.computeIfAbsent(schema, x -> 7);
+          schemasById.put(id, schema);
+          reply(exchange, 200, "{\"id\":" + id + ",\"version\":1}");
+        } else {
+          reply(exchange, 404, "{\"error_code\":40403,\"message\":\"Schema not found\"}");
+        }
       } else if (exchange.getRequestMethod().equals("GET") && path.startsWith("/schemas/ids/")) {
         String schema = schemasById.get(Integer.parseInt(path.substring("/schemas/ids/".length())));
         if (schema == null) {
@@ -177,6 +196,18 @@ class RestSchemaRegistryTest {
   }
 
   @Test
+  void registrationThatRacesAnotherClientFindsTheSchemaAlreadyRegistered() {
+    // Given a registry that answers 409 "already exists" to a concurrent first registration
+    RestSchemaRegistry registry = client();
+    // When the schema is registered
+    int id = registry.register("racing-value", TrainingExample.getClassSchema());
+    // Then the client looks it up and gets its id
+    assertThat(id).isEqualTo(7);
+    assertThat(paths)
+        .containsExactly("POST /subjects/racing-value/versions", "POST /subjects/racing-value");
+  }
+
+  @Test
   void rejectionNamesTheSubjectStatusAndBodyAndIsNotRetried() {
     RestSchemaRegistry registry = client();
     assertThatThrownBy(
@@ -187,14 +218,17 @@ class RestSchemaRegistryTest {
         .hasMessageContaining("HTTP 409")
         .hasMessageContaining("Schema being registered is incompatible")
         .satisfies(e -> assertThat(((SchemaRegistryException) e).statusCode()).isEqualTo(409));
-    assertThat(requests.get()).isEqualTo(1);
+    // one registration and one look-up that finds nothing; 409 is not retried
+    assertThat(paths)
+        .containsExactly(
+            "POST /subjects/incompatible-value/versions", "POST /subjects/incompatible-value");
 
     assertThatThrownBy(() -> registry.register("invalid-value", TrainingExample.getClassSchema()))
         .isInstanceOf(SchemaRegistryException.class)
         .hasMessageContaining("invalid-value")
         .hasMessageContaining("HTTP 422")
         .hasMessageContaining("Invalid schema");
-    assertThat(requests.get()).isEqualTo(2);
+    assertThat(requests.get()).isEqualTo(3);
   }
 
   @Test
