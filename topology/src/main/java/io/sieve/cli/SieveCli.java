@@ -181,7 +181,7 @@ public final class SieveCli implements Callable<Integer> {
 
     @Option(
         names = "--budget",
-        defaultValue = "6400",
+        defaultValue = "5120",
         description = "Examples each trainer consumes (default: ${DEFAULT-VALUE}).")
     int budget;
 
