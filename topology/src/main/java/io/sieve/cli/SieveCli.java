@@ -4,10 +4,13 @@ import io.sieve.app.SieveService;
 import io.sieve.config.SieveConfig;
 import io.sieve.demo.Demo;
 import io.sieve.policy.Policies;
+import io.sieve.quality.MissingDataException;
+import io.sieve.quality.QualityBenchmark;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -29,7 +32,8 @@ import picocli.CommandLine.Option;
       IngestCommand.class,
       TailCommand.class,
       TrainerCommand.class,
-      TopicsCommand.class
+      TopicsCommand.class,
+      SieveCli.QualityCommand.class
     })
 public final class SieveCli implements Callable<Integer> {
 
@@ -155,6 +159,128 @@ public final class SieveCli implements Callable<Integer> {
       new io.sieve.bench.Benchmark(
               records, reps, dimension, batchSize, latencyRun, report, System.out)
           .run();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "quality",
+      mixinStandardHelpOptions = true,
+      description =
+          "Does selection beat uniform sampling? Streams real data (WordNet glosses,"
+              + " Fashion-MNIST) through Sieve on a local broker and registry, trains one softmax"
+              + " regression per policy and seed on its batches, and reports test accuracy against"
+              + " examples consumed.")
+  static final class QualityCommand implements Callable<Integer> {
+    @Option(
+        names = "--dataset",
+        defaultValue = "all",
+        description = "wordnet, fashion-mnist or all (default: ${DEFAULT-VALUE}).")
+    String dataset;
+
+    @Option(
+        names = "--policies",
+        split = ",",
+        description = "Policies to compare (default: all seven).")
+    List<String> policies;
+
+    @Option(names = "--seeds", defaultValue = "3", description = "Seeds per policy.")
+    int seeds;
+
+    @Option(
+        names = "--budget",
+        defaultValue = "5120",
+        description = "Examples each trainer consumes (default: ${DEFAULT-VALUE}).")
+    int budget;
+
+    @Option(names = "--batch-size", defaultValue = "64", description = "Examples per batch.")
+    int batchSize;
+
+    @Option(
+        names = "--stream",
+        defaultValue = "30000",
+        description = "Examples streamed into Sieve per data set.")
+    int stream;
+
+    @Option(names = "--test", defaultValue = "5000", description = "Held-out test examples.")
+    int test;
+
+    @Option(
+        names = "--eval-points",
+        defaultValue = "20",
+        description = "Evaluations on the test set per trainer over the budget.")
+    int evalPoints;
+
+    @Option(
+        names = "--learning-rate",
+        defaultValue = "0.05",
+        description = "Adam step size of the softmax trainers.")
+    double learningRate;
+
+    @Option(
+        names = "--target",
+        defaultValue = "0.9",
+        description = "Time-to-accuracy target, as a fraction of uniform's final accuracy.")
+    double target;
+
+    @Option(names = "--data-seed", defaultValue = "7", description = "Seed of the data split.")
+    long dataSeed;
+
+    @Option(
+        names = "--stall-timeout",
+        defaultValue = "120s",
+        description = "Stop waiting for batches after this long without one.")
+    Duration stallTimeout;
+
+    @Option(
+        names = "--report",
+        description = "Directory for quality.md, quality.json and one PNG per data set.")
+    Path report;
+
+    @Override
+    public Integer call() throws Exception {
+      List<String> datasets =
+          "all".equals(dataset) ? List.of("wordnet", "fashion-mnist") : List.of(dataset);
+      for (String d : datasets) {
+        if (!List.of("wordnet", "fashion-mnist").contains(d)) {
+          System.err.printf("unknown dataset '%s'; known: wordnet, fashion-mnist, all%n", d);
+          return 2;
+        }
+      }
+      List<String> chosen = policies == null ? QualityBenchmark.POLICIES : policies;
+      for (String p : chosen) {
+        if (Policies.byName(p) == null) {
+          System.err.printf("unknown policy '%s'; known: %s%n", p, Policies.names());
+          return 2;
+        }
+      }
+      if (seeds < 1 || budget < batchSize || batchSize < 1 || evalPoints < 1) {
+        System.err.println(
+            "need seeds >= 1, batch size >= 1, budget >= batch size, eval points >= 1");
+        return 2;
+      }
+      try {
+        new QualityBenchmark(
+                new QualityBenchmark.Settings(
+                    datasets,
+                    chosen,
+                    seeds,
+                    budget,
+                    batchSize,
+                    stream,
+                    test,
+                    evalPoints,
+                    learningRate,
+                    target,
+                    dataSeed,
+                    stallTimeout,
+                    report),
+                System.out)
+            .run();
+      } catch (MissingDataException e) {
+        System.err.println(e.getMessage());
+        return 3;
+      }
       return 0;
     }
   }

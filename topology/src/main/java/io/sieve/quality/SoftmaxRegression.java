@@ -1,0 +1,117 @@
+package io.sieve.quality;
+
+import java.util.SplittableRandom;
+
+/**
+ * Multinomial logistic (softmax) regression trained by Adam on mini-batches.
+ *
+ * <p>For an input x ∈ ℝᵈ the model gives p = softmax(Wx + b) over C classes; the loss of a labelled
+ * example (x, y) is the cross-entropy ℓ = −log p_y. On a batch of n examples the gradient of the
+ * mean loss is ∇W = (1/n) Σ (p − e_y) xᵀ and ∇b = (1/n) Σ (p − e_y), and Adam (Kingma and Ba)
+ * updates every parameter θ with m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − η·m̂/(√v̂ + ε),
+ * where m̂ = m/(1−β₁ᵗ) and v̂ = v/(1−β₂ᵗ). Adam's per-parameter scale suits unit-norm embeddings
+ * whose coordinates are small. Weights start at N(0, 0.01²) from the given seed.
+ */
+public final class SoftmaxRegression {
+
+  private static final double BETA1 = 0.9;
+  private static final double BETA2 = 0.999;
+  private static final double EPS = 1e-8;
+
+  private final int classes;
+  private final int dimension;
+  private final double learningRate;
+  // row c of W is weights[c*dimension .. (c+1)*dimension), then the biases
+  private final double[] params;
+  private final double[] m;
+  private final double[] v;
+  private long steps;
+
+  public SoftmaxRegression(int classes, int dimension, double learningRate, long seed) {
+    this.classes = classes;
+    this.dimension = dimension;
+    this.learningRate = learningRate;
+    this.params = new double[classes * dimension + classes];
+    this.m = new double[params.length];
+    this.v = new double[params.length];
+    SplittableRandom rng = new SplittableRandom(seed);
+    for (int i = 0; i < classes * dimension; i++) {
+      params[i] = 0.01 * gaussian(rng);
+    }
+  }
+
+  /** Class probabilities of x. */
+  public double[] probabilities(float[] x) {
+    double[] z = new double[classes];
+    double max = Double.NEGATIVE_INFINITY;
+    for (int c = 0; c < classes; c++) {
+      double s = params[classes * dimension + c];
+      int row = c * dimension;
+      for (int i = 0; i < dimension; i++) {
+        s += params[row + i] * x[i];
+      }
+      z[c] = s;
+      max = Math.max(max, s);
+    }
+    double total = 0;
+    for (int c = 0; c < classes; c++) {
+      z[c] = Math.exp(z[c] - max);
+      total += z[c];
+    }
+    for (int c = 0; c < classes; c++) {
+      z[c] /= total;
+    }
+    return z;
+  }
+
+  /** The most probable class. */
+  public int predict(float[] x) {
+    double[] p = probabilities(x);
+    int best = 0;
+    for (int c = 1; c < classes; c++) {
+      if (p[c] > p[best]) {
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * One Adam step on a mini-batch. Returns each example's cross-entropy before the step: the loss
+   * the model had on data it had not yet trained on, which is what a trainer reports as feedback.
+   */
+  public double[] train(float[][] x, int[] y) {
+    int n = x.length;
+    double[] losses = new double[n];
+    double[] grad = new double[params.length];
+    for (int k = 0; k < n; k++) {
+      double[] p = probabilities(x[k]);
+      losses[k] = -Math.log(Math.max(p[y[k]], 1e-12));
+      p[y[k]] -= 1;
+      for (int c = 0; c < classes; c++) {
+        double g = p[c] / n;
+        int row = c * dimension;
+        for (int i = 0; i < dimension; i++) {
+          grad[row + i] += g * x[k][i];
+        }
+        grad[classes * dimension + c] += g;
+      }
+    }
+    steps++;
+    double c1 = 1 - Math.pow(BETA1, steps);
+    double c2 = 1 - Math.pow(BETA2, steps);
+    for (int i = 0; i < params.length; i++) {
+      double g = grad[i];
+      m[i] = BETA1 * m[i] + (1 - BETA1) * g;
+      v[i] = BETA2 * v[i] + (1 - BETA2) * g * g;
+      params[i] -= learningRate * (m[i] / c1) / (Math.sqrt(v[i] / c2) + EPS);
+    }
+    return losses;
+  }
+
+  private static double gaussian(SplittableRandom rng) {
+    double u = rng.nextDouble();
+    double w = rng.nextDouble();
+    return Math.sqrt(-2 * Math.log(Math.max(u, 1e-300))) * Math.cos(2 * Math.PI * w);
+  }
+}

@@ -1,0 +1,134 @@
+package io.sieve.quality;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class QualityDataTest {
+
+  private static final String WORDNET_ADJ =
+      "  1 This software and database is being provided to you, the LICENSEE, by  \n"
+          + "  2 Princeton University under the following license.  \n"
+          + "00001740 00 a 01 able 0 005 = 05207437 n 0000 | (usually followed by `to')"
+          + " having the necessary means; \"able to swim\"  \n"
+          + "00002098 00 s 01 unable 0 002 ^ 00001740 a 0000 | not having the necessary means  \n"
+          + "00002312 44 a 01 abaxial 0 002 ;c 06037666 n 0000 | facing away from the axis  \n";
+
+  @Test
+  void shouldParseWordNetDataLinesAndSkipTheLicenceHeader() throws IOException {
+    // Given a tiny data.adj with two header lines, a head adjective, a satellite and a category 44
+    // When it is parsed
+    List<WordNet.Synset> synsets =
+        WordNet.parse(new BufferedReader(new StringReader(WORDNET_ADJ)), "adj");
+    // Then the three synsets come out with their category, part of speech and gloss
+    assertThat(synsets).hasSize(3);
+    assertThat(synsets.get(0).id()).isEqualTo("wn-adj-00001740");
+    assertThat(synsets.get(0).category()).isZero();
+    assertThat(synsets.get(0).gloss())
+        .isEqualTo("(usually followed by `to') having the necessary means; \"able to swim\"");
+    // a satellite adjective counts as an adjective
+    assertThat(synsets.get(1).pos()).isEqualTo("a");
+    assertThat(synsets.get(2).category()).isEqualTo(44);
+    assertThat(synsets.get(2).gloss()).isEqualTo("facing away from the axis");
+  }
+
+  @Test
+  void shouldRejectALexicographerFileNumberOutOfRange() {
+    // Given a line with category 45, beyond the 45 lexicographer files 0..44
+    String line = "00001740 45 n 01 thing 0 000 | a thing  \n";
+    // Then parsing fails with the line
+    assertThatThrownBy(() -> WordNet.parse(new BufferedReader(new StringReader(line)), "noun"))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("out of range");
+  }
+
+  @Test
+  void shouldNameThePackageWhenWordNetIsMissing(@TempDir Path empty) {
+    // Given a directory without WordNet's data files
+    // Then loading says which package to install
+    assertThatThrownBy(() -> WordNet.load(empty, 10, 10, 1, 384))
+        .isInstanceOf(MissingDataException.class)
+        .hasMessageContaining("apt-get install wordnet-base");
+  }
+
+  @Test
+  void shouldReadIdxImagesAndLabelsAndPoolTwoByTwo(@TempDir Path dir) throws IOException {
+    // Given gzipped IDX files with two 4×4 images and their labels
+    byte[] first = new byte[16];
+    byte[] second = new byte[16];
+    for (int i = 0; i < 16; i++) {
+      first[i] = (byte) 255;
+      second[i] = (byte) (i < 2 ? 255 : 0); // top-left block half lit
+    }
+    Path images = dir.resolve("images.gz");
+    Path labels = dir.resolve("labels.gz");
+    try (DataOutputStream out = gz(images)) {
+      out.writeInt(FashionMnist.IMAGE_MAGIC);
+      out.writeInt(2);
+      out.writeInt(4);
+      out.writeInt(4);
+      out.write(first);
+      out.write(second);
+    }
+    try (DataOutputStream out = gz(labels)) {
+      out.writeInt(FashionMnist.LABEL_MAGIC);
+      out.writeInt(2);
+      out.writeByte(9);
+      out.writeByte(8);
+    }
+    // When they are read back
+    List<byte[]> imgs;
+    int[] lbls;
+    try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(images))) {
+      imgs = FashionMnist.readImages(in);
+    }
+    try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(labels))) {
+      lbls = FashionMnist.readLabels(in);
+    }
+    // Then images, labels and the pooled 2×2 means come out right
+    assertThat(imgs).hasSize(2);
+    assertThat(lbls).containsExactly(9, 8);
+    float[] pooled = FashionMnist.pool(imgs.get(1), 4);
+    assertThat(pooled).hasSize(4);
+    assertThat(pooled[0]).isCloseTo(0.5f, within(1e-6f));
+    assertThat(pooled[1]).isZero();
+    assertThat(FashionMnist.pool(imgs.get(0), 4)).containsOnly(1f);
+    assertThat(FashionMnist.family(9)).isEqualTo("footwear");
+    assertThat(FashionMnist.family(8)).isEqualTo("bags");
+  }
+
+  @Test
+  void shouldRejectALabelFileGivenAsImages() {
+    // Given a label file's magic number where images are expected
+    byte[] bytes = {0, 0, 8, 1, 0, 0, 0, 0};
+    // Then reading images fails with the magic number
+    assertThatThrownBy(() -> FashionMnist.readImages(new ByteArrayInputStream(bytes)))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("0x00000801");
+  }
+
+  @Test
+  void shouldNameThePackageWhenFashionMnistIsMissing(@TempDir Path empty) {
+    assertThatThrownBy(() -> FashionMnist.load(empty, 10, 10, 1))
+        .isInstanceOf(MissingDataException.class)
+        .hasMessageContaining("apt-get install dataset-fashion-mnist");
+  }
+
+  private static DataOutputStream gz(Path file) throws IOException {
+    OutputStream raw = Files.newOutputStream(file);
+    return new DataOutputStream(new GZIPOutputStream(raw));
+  }
+}
