@@ -19,8 +19,9 @@ import java.util.TreeMap;
  * {@code n_g} (later points rest on more data). Each batch of n is spent greedily in steps of
  * {@code ⌈n/100⌉}: the next step goes to the group whose step lowers the objective most per unit
  * cost {@code c_g}, within the group's pooled supply (when no step lowers the objective, as for
- * groups that are not the worst under worst-group, the group whose own loss drops most per cost;
- * when no curve drops, the group with the fewest items so far). Objectives:
+ * groups that are not the worst under worst-group, the worst group itself; under mean-unfairness,
+ * the group whose own loss drops most per cost; when no curve drops, the group with the fewest
+ * items so far). Objectives:
  *
  * <ul>
  *   <li>{@code worst-group}: {@code max_g L_g};
@@ -263,6 +264,7 @@ public final class EquitablePolicy implements SelectionPolicy {
       int bestOwn = -1;
       double bestOwnDrop = 0;
       int fewest = -1;
+      int worst = -1;
       for (int j = 0; j < g; j++) {
         int inc = (int) Math.min(Math.min(step, cap[j] - m[j]), batch - assigned);
         if (inc <= 0) {
@@ -285,8 +287,14 @@ public final class EquitablePolicy implements SelectionPolicy {
         if (fewest < 0 || seen[j] + m[j] < seen[fewest] + m[fewest]) {
           fewest = j;
         }
+        if (worst < 0 || loss[j] > loss[worst]) {
+          worst = j;
+        }
       }
-      int pick = best >= 0 ? best : bestOwn >= 0 ? bestOwn : fewest;
+      // Under worst-group, a step that lowers no maximum (ties at the top, a flat worst curve)
+      // still belongs to the worst group: the steepest own drop would favour easy groups.
+      int pick =
+          best >= 0 ? best : s.worstGroup() && worst >= 0 ? worst : bestOwn >= 0 ? bestOwn : fewest;
       if (pick < 0) {
         break;
       }

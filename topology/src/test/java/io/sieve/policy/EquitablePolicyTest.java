@@ -77,4 +77,25 @@ class EquitablePolicyTest {
     assertThat(share[0]).isCloseTo(0.6, within(1e-12));
     assertThat(share[1]).isCloseTo(0.4, within(1e-12));
   }
+
+  @Test
+  void shouldSpendOnTheWorstGroupWhenNoStepLowersTheMaximum() {
+    // Given a worst group whose curve is flat (more data does not lower its predicted loss) and an
+    // easy group whose loss still falls steeply
+    EquitablePolicy.Settings worstGroup =
+        new EquitablePolicy.Settings("g", true, 1.0, 0.1, java.util.Map.of(), 0.5);
+    LearningCurve[] curves = {new LearningCurve(0.0, 2.0), new LearningCurve(1.0, 1.0)};
+    // When a batch of 10 is allocated under the worst-group objective
+    int[] m =
+        EquitablePolicy.greedy(
+            worstGroup,
+            curves,
+            new double[] {5, 5},
+            new double[] {1, 1},
+            new long[] {100, 100},
+            10);
+    // Then it goes to the worst group, not to the group that is easiest to improve
+    assertThat(m[0]).isEqualTo(10);
+    assertThat(m[1]).isZero();
+  }
 }
