@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sieve.app.SieveService;
 import io.sieve.avro.TrainingExample;
 import io.sieve.config.SieveConfig;
-import io.sieve.embedded.EmbeddedKafka;
-import io.sieve.embedded.RegistryServer;
+import io.sieve.it.PerClassStack;
 import io.sieve.it.SieveScenarios;
-import io.sieve.it.SieveStack;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,35 +28,22 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The tool commands against a real broker (in-process) and a real schema registry. */
 class CliIT {
 
-  static EmbeddedKafka kafka;
-  static RegistryServer registry;
+  @RegisterExtension static final PerClassStack STACK = new PerClassStack();
   static SieveScenarios scenarios;
 
   @TempDir Path temp;
 
   @BeforeAll
-  static void startStack(@TempDir Path dir) throws Exception {
-    kafka = EmbeddedKafka.start(null, Map.of());
-    registry = RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log"));
-    scenarios = new SieveScenarios(new SieveStack(kafka.bootstrapServers(), registry.url()));
-  }
-
-  @AfterAll
-  static void stopStack() {
-    if (registry != null) {
-      registry.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
+  static void scenariosOnTheStack() {
+    scenarios = new SieveScenarios(STACK.addresses());
   }
 
   /** A properties file with the test's own topic names; with or without the addresses. */
@@ -163,7 +148,7 @@ class CliIT {
         .contains("created " + trainers + " partitions=2 replication=1 {cleanup.policy=compact}");
     assertThat(second.out()).contains("exists  " + trainers + "\n");
     // and the topics have their partitions and compaction
-    try (Admin admin = kafka.newAdmin()) {
+    try (Admin admin = STACK.kafka().newAdmin()) {
       Map<String, TopicDescription> d =
           admin
               .describeTopics(List.of(trainers, centroids))
@@ -186,8 +171,8 @@ class CliIT {
     Path config = configFile(props, false);
     String[] conn = {
       "--config", config.toString(),
-      "--bootstrap-servers", kafka.bootstrapServers(),
-      "--schema-registry-url", registry.url()
+      "--bootstrap-servers", STACK.kafka().bootstrapServers(),
+      "--schema-registry-url", STACK.registry().url()
     };
     // When two trainers are put and the first is deleted
     CliRunner.Result putA =
@@ -233,7 +218,7 @@ class CliIT {
     assertThat(listBoth.out()).contains(a).contains("tr-b policy=uniform").contains("2 trainers");
     assertThat(listOne.out()).contains(a).doesNotContain("tr-b").contains("1 trainer");
     // and put made the batch topic
-    try (Admin admin = kafka.newAdmin()) {
+    try (Admin admin = STACK.kafka().newAdmin()) {
       Set<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS);
       assertThat(names).contains(batches + "tr-a", batches + "tr-b");
     }

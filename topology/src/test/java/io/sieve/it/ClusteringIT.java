@@ -10,36 +10,24 @@ import io.sieve.avro.TrainingExample;
 import io.sieve.cluster.Vectors;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
-import io.sieve.embedded.EmbeddedKafka;
-import io.sieve.embedded.RegistryServer;
-import io.sieve.registry.RestSchemaRegistry;
 import io.sieve.serde.AvroSerdes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.function.Predicate;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.IntegerDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -50,43 +38,20 @@ class ClusteringIT {
 
   private static final int DIMENSION = 32;
 
-  static EmbeddedKafka kafka;
-  static RegistryServer registry;
+  @RegisterExtension static final PerClassStack STACK = new PerClassStack();
   static AvroSerdes serdes;
 
   @TempDir Path temp;
 
   @BeforeAll
-  static void startStack(@TempDir Path dir) throws Exception {
-    kafka = EmbeddedKafka.start(null, Map.of());
-    registry = RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log"));
-    serdes = new AvroSerdes(new RestSchemaRegistry(registry.url()));
-  }
-
-  @AfterAll
-  static void stopStack() {
-    if (registry != null) {
-      registry.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
+  static void serdesOverTheStacksRegistry() {
+    serdes = STACK.serdes();
   }
 
   private SieveConfig config(String name, Path stateDir) {
-    String p = name + "-" + UUID.randomUUID().toString().substring(0, 8);
-    Map<String, Object> props = new HashMap<>();
-    props.put(SieveConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    props.put(SieveConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
-    props.put(SieveConfig.APPLICATION_ID_CONFIG, p);
-    props.put(SieveConfig.STATE_DIR_CONFIG, stateDir.toString());
-    props.put(SieveConfig.TOPIC_EXAMPLES_CONFIG, p + ".examples");
-    props.put(SieveConfig.TOPIC_TRAINERS_CONFIG, p + ".trainers");
-    props.put(SieveConfig.TOPIC_FEEDBACK_CONFIG, p + ".feedback");
-    props.put(SieveConfig.TOPIC_DEAD_LETTERS_CONFIG, p + ".dead-letters");
-    props.put(SieveConfig.TOPIC_CENTROIDS_CONFIG, p + ".centroids");
-    props.put(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG, p + ".cluster-stats");
-    props.put(SieveConfig.TOPIC_BATCHES_PREFIX_CONFIG, p + ".batches.");
+    Map<String, Object> props =
+        ItConfigs.isolated(
+            name, STACK.kafka().bootstrapServers(), STACK.registry().url(), stateDir);
     props.put(SieveConfig.EMBEDDING_DIMENSION_CONFIG, DIMENSION);
     props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, 30);
     props.put(SieveConfig.CLUSTER_K_INIT_CONFIG, 3);
@@ -107,12 +72,9 @@ class ClusteringIT {
   }
 
   private static void produce(Topics topics, Map<String, List<Float>> byId) {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
     String topic = topics.examples().name();
     try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+        ItClients.producer(STACK.kafka().bootstrapServers())) {
       byId.forEach(
           (id, embedding) ->
               producer.send(
@@ -258,26 +220,15 @@ class ClusteringIT {
   /** The latest statistics per cluster once they satisfy {@code done}. */
   private static Map<Integer, ClusterStats> awaitStats(
       SieveConfig config, Predicate<Map<Integer, ClusterStats>> done, Duration timeout) {
-    String topic = config.getString(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG);
-    Map<Integer, ClusterStats> latest = new TreeMap<>();
-    try (KafkaConsumer<Integer, byte[]> c = consumer(new IntegerDeserializer())) {
-      c.subscribe(List.of(topic));
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (!done.test(latest) && System.nanoTime() < deadline) {
-        for (ConsumerRecord<Integer, byte[]> r : c.poll(Duration.ofMillis(200))) {
-          latest.put(r.key(), serdes.deserialize(topic, r.value(), ClusterStats.class));
-        }
-      }
-    }
-    return latest;
+    return ItClients.awaitClusterStats(
+        STACK.kafka().bootstrapServers(),
+        serdes,
+        config.getString(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG),
+        done,
+        timeout);
   }
 
   private static <K> KafkaConsumer<K, byte[]> consumer(Deserializer<K> keys) {
-    Properties c = new Properties();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    c.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
-    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    return new KafkaConsumer<>(c, keys, new ByteArrayDeserializer());
+    return ItClients.consumer(STACK.kafka().bootstrapServers(), keys);
   }
 }

@@ -11,35 +11,23 @@ import io.sieve.avro.TrainingBatch;
 import io.sieve.avro.TrainingExample;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
-import io.sieve.embedded.EmbeddedKafka;
-import io.sieve.embedded.RegistryServer;
 import io.sieve.policy.Exp3Policy;
 import io.sieve.policy.GroupQuotas;
-import io.sieve.registry.RestSchemaRegistry;
 import io.sieve.serde.AvroSerdes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -56,43 +44,20 @@ class PoliciesIT {
     {"anvil", "hammer", "chisel", "wrench", "pliers", "saw", "drill", "lathe"}
   };
 
-  static EmbeddedKafka kafka;
-  static RegistryServer registry;
+  @RegisterExtension static final PerClassStack STACK = new PerClassStack();
   static AvroSerdes serdes;
 
   @TempDir Path temp;
 
   @BeforeAll
-  static void startStack(@TempDir Path dir) throws Exception {
-    kafka = EmbeddedKafka.start(null, Map.of());
-    registry = RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log"));
-    serdes = new AvroSerdes(new RestSchemaRegistry(registry.url()));
-  }
-
-  @AfterAll
-  static void stopStack() {
-    if (registry != null) {
-      registry.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
+  static void serdesOverTheStacksRegistry() {
+    serdes = STACK.serdes();
   }
 
   private SieveConfig config(String name) {
-    String p = name + "-" + UUID.randomUUID().toString().substring(0, 8);
-    Map<String, Object> props = new HashMap<>();
-    props.put(SieveConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    props.put(SieveConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
-    props.put(SieveConfig.APPLICATION_ID_CONFIG, p);
-    props.put(SieveConfig.STATE_DIR_CONFIG, temp.resolve("state").toString());
-    props.put(SieveConfig.TOPIC_EXAMPLES_CONFIG, p + ".examples");
-    props.put(SieveConfig.TOPIC_TRAINERS_CONFIG, p + ".trainers");
-    props.put(SieveConfig.TOPIC_FEEDBACK_CONFIG, p + ".feedback");
-    props.put(SieveConfig.TOPIC_DEAD_LETTERS_CONFIG, p + ".dead-letters");
-    props.put(SieveConfig.TOPIC_CENTROIDS_CONFIG, p + ".centroids");
-    props.put(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG, p + ".cluster-stats");
-    props.put(SieveConfig.TOPIC_BATCHES_PREFIX_CONFIG, p + ".batches.");
+    Map<String, Object> props =
+        ItConfigs.isolated(
+            name, STACK.kafka().bootstrapServers(), STACK.registry().url(), temp.resolve("state"));
     props.put(SieveConfig.EMBEDDING_DIMENSION_CONFIG, DIMENSION);
     props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, 60);
     props.put(SieveConfig.CLUSTER_K_INIT_CONFIG, 3);
@@ -102,10 +67,7 @@ class PoliciesIT {
   }
 
   private static KafkaProducer<String, byte[]> producer() {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    return ItClients.producer(STACK.kafka().bootstrapServers());
   }
 
   @Test
@@ -151,13 +113,9 @@ class PoliciesIT {
       // and acknowledges each with a loss per cluster and per example
       List<TrainingBatch> batches = new ArrayList<>();
       String batchTopic = topics.batchTopic(trainer);
-      Properties c = new Properties();
-      c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-      c.put(ConsumerConfig.GROUP_ID_CONFIG, config.applicationId() + "-" + trainer);
-      c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-      c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
       try (KafkaConsumer<String, byte[]> consumer =
-          new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
+          ItClients.batchConsumer(
+              STACK.kafka().bootstrapServers(), config.applicationId() + "-" + trainer)) {
         consumer.subscribe(List.of(batchTopic));
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (batches.size() < 25 && System.nanoTime() < deadline) {

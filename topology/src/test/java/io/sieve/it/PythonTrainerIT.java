@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sieve.app.SieveService;
 import io.sieve.config.SieveConfig;
-import io.sieve.embedded.EmbeddedKafka;
-import io.sieve.embedded.RegistryServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,10 +15,10 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -41,27 +39,14 @@ class PythonTrainerIT {
   static final int BATCHES = 6;
   static final int WINDOW = 2;
 
-  static EmbeddedKafka kafka;
-  static RegistryServer registry;
+  @RegisterExtension static final PerClassStack STACK = new PerClassStack();
   static SieveScenarios scenarios;
 
   @TempDir Path temp;
 
   @BeforeAll
-  static void startStack(@TempDir Path dir) throws Exception {
-    kafka = EmbeddedKafka.start(null, Map.of());
-    registry = RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log"));
-    scenarios = new SieveScenarios(new SieveStack(kafka.bootstrapServers(), registry.url()));
-  }
-
-  @AfterAll
-  static void stopStack() {
-    if (registry != null) {
-      registry.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
+  static void scenariosOnTheStack() {
+    scenarios = new SieveScenarios(STACK.addresses());
   }
 
   static boolean pythonHasModules() throws Exception {
@@ -93,9 +78,9 @@ class PythonTrainerIT {
                   PYTHON.toString(),
                   script.toString(),
                   "--bootstrap-servers",
-                  kafka.bootstrapServers(),
+                  STACK.kafka().bootstrapServers(),
                   "--schema-registry-url",
-                  registry.url(),
+                  STACK.registry().url(),
                   "--trainer",
                   "t-python",
                   "--batches-prefix",

@@ -6,16 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sieve.app.SieveService;
 import io.sieve.app.TrainerAdmin;
-import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainerSpec;
 import io.sieve.avro.TrainerState;
 import io.sieve.avro.TrainingBatch;
 import io.sieve.avro.TrainingExample;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
-import io.sieve.embedded.EmbeddedKafka;
-import io.sieve.embedded.RegistryServer;
-import io.sieve.registry.RestSchemaRegistry;
 import io.sieve.serde.AvroSerdes;
 import io.sieve.topology.SieveMetrics;
 import java.io.IOException;
@@ -26,11 +22,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
@@ -38,19 +32,11 @@ import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -69,8 +55,7 @@ class QueryApiIT {
     {"anvil", "hammer", "chisel", "wrench", "pliers", "saw", "drill", "lathe"}
   };
 
-  static EmbeddedKafka kafka;
-  static RegistryServer registry;
+  @RegisterExtension static final PerClassStack STACK = new PerClassStack();
   static AvroSerdes serdes;
 
   private final HttpClient http = HttpClient.newHttpClient();
@@ -79,36 +64,14 @@ class QueryApiIT {
   @TempDir Path temp;
 
   @BeforeAll
-  static void startStack(@TempDir Path dir) throws Exception {
-    kafka = EmbeddedKafka.start(null, Map.of());
-    registry = RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log"));
-    serdes = new AvroSerdes(new RestSchemaRegistry(registry.url()));
-  }
-
-  @AfterAll
-  static void stopStack() {
-    if (registry != null) {
-      registry.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
+  static void serdesOverTheStacksRegistry() {
+    serdes = STACK.serdes();
   }
 
   private static Map<String, Object> props(String name, Path stateDir) {
-    String p = name + "-" + UUID.randomUUID().toString().substring(0, 8);
-    Map<String, Object> props = new HashMap<>();
-    props.put(SieveConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    props.put(SieveConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
-    props.put(SieveConfig.APPLICATION_ID_CONFIG, p);
-    props.put(SieveConfig.STATE_DIR_CONFIG, stateDir.toString());
-    props.put(SieveConfig.TOPIC_EXAMPLES_CONFIG, p + ".examples");
-    props.put(SieveConfig.TOPIC_TRAINERS_CONFIG, p + ".trainers");
-    props.put(SieveConfig.TOPIC_FEEDBACK_CONFIG, p + ".feedback");
-    props.put(SieveConfig.TOPIC_DEAD_LETTERS_CONFIG, p + ".dead-letters");
-    props.put(SieveConfig.TOPIC_CENTROIDS_CONFIG, p + ".centroids");
-    props.put(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG, p + ".cluster-stats");
-    props.put(SieveConfig.TOPIC_BATCHES_PREFIX_CONFIG, p + ".batches.");
+    Map<String, Object> props =
+        ItConfigs.isolated(
+            name, STACK.kafka().bootstrapServers(), STACK.registry().url(), stateDir);
     props.put(SieveConfig.EMBEDDING_DIMENSION_CONFIG, DIMENSION);
     props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, 60);
     props.put(SieveConfig.CLUSTER_K_INIT_CONFIG, 4);
@@ -389,10 +352,7 @@ class QueryApiIT {
   }
 
   private static KafkaProducer<String, byte[]> producer() {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    return ItClients.producer(STACK.kafka().bootstrapServers());
   }
 
   private static void produceExamples(Topics topics, int n) {
@@ -429,32 +389,11 @@ class QueryApiIT {
   /** Reads n batches of a trainer and acknowledges each. */
   private static List<TrainingBatch> consumeAndAck(
       SieveConfig config, Topics topics, String trainerId, int n) {
-    String topic = topics.batchTopic(trainerId);
-    String feedback = topics.feedback().name();
-    Properties c = new Properties();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    c.put(ConsumerConfig.GROUP_ID_CONFIG, config.applicationId() + "-" + trainerId);
-    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    List<TrainingBatch> out = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> consumer =
-            new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-        KafkaProducer<String, byte[]> producer = producer()) {
-      consumer.subscribe(List.of(topic));
-      long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-      while (out.size() < n && System.nanoTime() < deadline) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          TrainingBatch b = serdes.deserialize(topic, r.value(), TrainingBatch.class);
-          out.add(b);
-          TrainerFeedback fb =
-              TrainerFeedback.newBuilder()
-                  .setTrainerId(trainerId)
-                  .setBatchId(b.getBatchId())
-                  .build();
-          producer.send(new ProducerRecord<>(feedback, trainerId, serdes.serialize(feedback, fb)));
-        }
-      }
-      producer.flush();
+    List<TrainingBatch> out;
+    try (TestTrainer trainer =
+        new TestTrainer(
+            STACK.kafka().bootstrapServers(), serdes, config.applicationId(), topics, trainerId)) {
+      out = trainer.poll(n, Duration.ofSeconds(90));
     }
     assertThat(out).as("batches of %s", trainerId).hasSizeGreaterThanOrEqualTo(n);
     return out;

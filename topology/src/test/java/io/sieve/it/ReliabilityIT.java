@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sieve.app.TrainerAdmin;
 import io.sieve.avro.BatchExample;
-import io.sieve.avro.ClusterStats;
 import io.sieve.avro.DeadLetter;
 import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainerSpec;
@@ -33,7 +32,6 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.LongStream;
@@ -45,7 +43,6 @@ import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -54,8 +51,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.IntegerDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -78,6 +73,7 @@ class ReliabilityIT {
     {"river", "ocean", "lake", "stream", "creek", "pond", "bay", "fjord"}
   };
 
+  static ItStack stack;
   static EmbeddedKafka kafka;
   static RegistryServer registry;
 
@@ -86,18 +82,14 @@ class ReliabilityIT {
 
   @BeforeAll
   static void startStack() throws Exception {
-    kafka = EmbeddedKafka.start(shared.resolve("kafka"), Map.of());
-    registry = RegistryServer.start(RegistryServer.locate(), shared.resolve("registry.log"));
+    stack = ItStack.start(shared.resolve("kafka"), shared.resolve("registry.log"));
+    kafka = stack.kafka();
+    registry = stack.registry();
   }
 
   @AfterAll
   static void stopStack() {
-    if (registry != null) {
-      registry.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
+    ItStack.close(stack);
   }
 
   @Test
@@ -339,18 +331,8 @@ class ReliabilityIT {
 
     Scenario(String name, String registryUrl) throws IOException {
       this.registryUrl = registryUrl;
-      String p = name + "-" + UUID.randomUUID().toString().substring(0, 8);
-      config.put(SieveConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-      config.put(SieveConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl);
-      config.put(SieveConfig.APPLICATION_ID_CONFIG, p);
-      config.put(SieveConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
-      config.put(SieveConfig.TOPIC_EXAMPLES_CONFIG, p + ".examples");
-      config.put(SieveConfig.TOPIC_TRAINERS_CONFIG, p + ".trainers");
-      config.put(SieveConfig.TOPIC_FEEDBACK_CONFIG, p + ".feedback");
-      config.put(SieveConfig.TOPIC_DEAD_LETTERS_CONFIG, p + ".dead-letters");
-      config.put(SieveConfig.TOPIC_CENTROIDS_CONFIG, p + ".centroids");
-      config.put(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG, p + ".cluster-stats");
-      config.put(SieveConfig.TOPIC_BATCHES_PREFIX_CONFIG, p + ".batches.");
+      config.putAll(
+          ItConfigs.isolated(name, kafka.bootstrapServers(), registryUrl, dir.resolve("state")));
       config.put(SieveConfig.EMBEDDING_DIMENSION_CONFIG, DIMENSION);
       config.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, 60);
       config.put(SieveConfig.CLUSTER_K_INIT_CONFIG, 4);
@@ -435,19 +417,9 @@ class ReliabilityIT {
      * Sum of pool sizes from the cluster-stats topic, once it reaches {@code n} or time runs out.
      */
     long awaitPooled(long n, Duration timeout) {
-      Map<Integer, Long> sizes = new HashMap<>();
-      String topic = topics.clusterStats().name();
-      try (KafkaConsumer<Integer, byte[]> c = consumer(new IntegerDeserializer())) {
-        c.subscribe(List.of(topic));
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (sum(sizes) < n && System.nanoTime() < deadline) {
-          for (ConsumerRecord<Integer, byte[]> r : c.poll(Duration.ofMillis(300))) {
-            ClusterStats st = serdes.deserialize(topic, r.value(), ClusterStats.class);
-            sizes.put(r.key(), st.getSize());
-          }
-        }
-      }
-      return sum(sizes);
+      return sum(
+          ItClients.awaitPoolSizes(
+              kafka.bootstrapServers(), serdes, topics.clusterStats().name(), n, timeout));
     }
 
     List<DeadLetter> awaitDeadLetters(int n, Duration timeout) {
@@ -485,14 +457,9 @@ class ReliabilityIT {
     Trainer(Scenario s, String id) {
       String topic = s.topics.batchTopic(id);
       String feedback = s.topics.feedback().name();
-      Properties c = new Properties();
-      c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-      c.put(
-          ConsumerConfig.GROUP_ID_CONFIG,
-          s.config.get(SieveConfig.APPLICATION_ID_CONFIG) + "-" + id);
-      c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-      c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-      consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+      consumer =
+          ItClients.batchConsumer(
+              kafka.bootstrapServers(), s.config.get(SieveConfig.APPLICATION_ID_CONFIG) + "-" + id);
       thread =
           new Thread(
               () -> {
@@ -544,10 +511,14 @@ class ReliabilityIT {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
       running = false;
       consumer.wakeup();
-      thread.join(10_000);
+      try {
+        thread.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       producer.close();
     }
   }
@@ -636,20 +607,13 @@ class ReliabilityIT {
   }
 
   static KafkaProducer<String, byte[]> producer() {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    Properties p = ItClients.producerProps(kafka.bootstrapServers());
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
     return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
   }
 
   static <K> KafkaConsumer<K, byte[]> consumer(
       org.apache.kafka.common.serialization.Deserializer<K> keys) {
-    Properties c = new Properties();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    c.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
-    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    return new KafkaConsumer<>(c, keys, new ByteArrayDeserializer());
+    return ItClients.consumer(kafka.bootstrapServers(), keys);
   }
 }

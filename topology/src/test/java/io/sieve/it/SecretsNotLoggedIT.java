@@ -70,23 +70,11 @@ class SecretsNotLoggedIT {
       sieve.setLevel(Level.DEBUG);
       root.addAppender(captured);
       // and a service whose secrets are marker values (PLAINTEXT, so the broker still accepts it)
-      String p = "secrets-" + UUID.randomUUID().toString().substring(0, 8);
       Map<String, Object> props = new HashMap<>(SECRETS);
       props.put("security.protocol", "PLAINTEXT");
-      props.put(SieveConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-      props.put(SieveConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
-      props.put(SieveConfig.APPLICATION_ID_CONFIG, p);
-      props.put(SieveConfig.STATE_DIR_CONFIG, temp.resolve("state").toString());
-      for (String topic :
-          List.of(
-              SieveConfig.TOPIC_EXAMPLES_CONFIG,
-              SieveConfig.TOPIC_TRAINERS_CONFIG,
-              SieveConfig.TOPIC_FEEDBACK_CONFIG,
-              SieveConfig.TOPIC_DEAD_LETTERS_CONFIG,
-              SieveConfig.TOPIC_CENTROIDS_CONFIG,
-              SieveConfig.TOPIC_CLUSTER_STATS_CONFIG)) {
-        props.put(topic, p + "." + topic);
-      }
+      props.putAll(
+          ItConfigs.isolated(
+              "secrets", kafka.bootstrapServers(), registry.url(), temp.resolve("state")));
       props.put(SieveConfig.REST_ENABLED_CONFIG, true);
       props.put(SieveConfig.REST_PORT_CONFIG, 0);
 

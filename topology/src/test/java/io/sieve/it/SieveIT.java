@@ -1,12 +1,9 @@
 package io.sieve.it;
 
-import io.sieve.embedded.EmbeddedKafka;
-import io.sieve.embedded.RegistryServer;
 import java.nio.file.Path;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -16,27 +13,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SieveIT {
 
-  static EmbeddedKafka kafka;
-  static RegistryServer registry;
+  @RegisterExtension static final PerClassStack STACK = new PerClassStack();
   static SieveScenarios scenarios;
 
   @TempDir Path temp;
 
   @BeforeAll
-  static void startStack(@TempDir Path dir) throws Exception {
-    kafka = EmbeddedKafka.start(null, Map.of());
-    registry = RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log"));
-    scenarios = new SieveScenarios(new SieveStack(kafka.bootstrapServers(), registry.url()));
-  }
-
-  @AfterAll
-  static void stopStack() {
-    if (registry != null) {
-      registry.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
+  static void scenariosOnTheStack() {
+    scenarios = new SieveScenarios(STACK.addresses());
   }
 
   @Test

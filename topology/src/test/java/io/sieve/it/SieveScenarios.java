@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sieve.app.SieveService;
 import io.sieve.app.TrainerAdmin;
 import io.sieve.avro.BatchExample;
-import io.sieve.avro.ClusterStats;
 import io.sieve.avro.DeadLetter;
-import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainerSpec;
 import io.sieve.avro.TrainingBatch;
 import io.sieve.avro.TrainingExample;
@@ -23,23 +21,14 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
-import java.util.function.Predicate;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.IntegerDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The end-to-end scenarios of Sieve, written once against a {@link SieveStack} (a Kafka broker and
@@ -76,19 +65,8 @@ public final class SieveScenarios {
 
   /** The properties of {@link #config}, for tests that pass them on (to the CLI, in a file). */
   public Map<String, Object> properties(String name, Path stateDir) {
-    String p = name + "-" + UUID.randomUUID().toString().substring(0, 8);
-    Map<String, Object> props = new HashMap<>();
-    props.put(SieveConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-    props.put(SieveConfig.SCHEMA_REGISTRY_URL_CONFIG, stack.registryUrl());
-    props.put(SieveConfig.APPLICATION_ID_CONFIG, p);
-    props.put(SieveConfig.STATE_DIR_CONFIG, stateDir.toString());
-    props.put(SieveConfig.TOPIC_EXAMPLES_CONFIG, p + ".examples");
-    props.put(SieveConfig.TOPIC_TRAINERS_CONFIG, p + ".trainers");
-    props.put(SieveConfig.TOPIC_FEEDBACK_CONFIG, p + ".feedback");
-    props.put(SieveConfig.TOPIC_DEAD_LETTERS_CONFIG, p + ".dead-letters");
-    props.put(SieveConfig.TOPIC_CENTROIDS_CONFIG, p + ".centroids");
-    props.put(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG, p + ".cluster-stats");
-    props.put(SieveConfig.TOPIC_BATCHES_PREFIX_CONFIG, p + ".batches.");
+    Map<String, Object> props =
+        ItConfigs.isolated(name, stack.bootstrapServers(), stack.registryUrl(), stateDir);
     props.put(SieveConfig.EMBEDDING_DIMENSION_CONFIG, DIMENSION);
     props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, 60);
     props.put(SieveConfig.CLUSTER_K_INIT_CONFIG, 4);
@@ -233,10 +211,7 @@ public final class SieveScenarios {
   }
 
   public KafkaProducer<String, byte[]> producer() {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    return ItClients.producer(stack.bootstrapServers());
   }
 
   /** Sends n distinct examples, skewed across four topics (60/20/12/8 %); returns their ids. */
@@ -340,87 +315,22 @@ public final class SieveScenarios {
 
   /** Reads the compacted cluster-stats topic until the pooled sizes add up to {@code total}. */
   public Map<Integer, Long> waitForPoolSizes(SieveConfig config, long total, Duration timeout) {
-    Map<Integer, Long> sizes = new TreeMap<>();
-    String topic = config.getString(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG);
-    try (KafkaConsumer<Integer, byte[]> c = consumer(new IntegerDeserializer())) {
-      c.subscribe(List.of(topic));
-      long deadline = System.nanoTime() + timeout.toNanos();
-      Predicate<Map<Integer, Long>> done =
-          m -> m.values().stream().mapToLong(Long::longValue).sum() >= total;
-      while (!done.test(sizes) && System.nanoTime() < deadline) {
-        for (ConsumerRecord<Integer, byte[]> r : c.poll(Duration.ofMillis(200))) {
-          ClusterStats s = serdes.deserialize(topic, r.value(), ClusterStats.class);
-          sizes.put(r.key(), s.getSize());
-        }
-      }
-    }
-    return sizes;
+    return ItClients.awaitPoolSizes(
+        stack.bootstrapServers(),
+        serdes,
+        config.getString(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG),
+        total,
+        timeout);
   }
 
   public <K> KafkaConsumer<K, byte[]> consumer(
       org.apache.kafka.common.serialization.Deserializer<K> keys) {
-    Properties c = new Properties();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-    c.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
-    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    return new KafkaConsumer<>(c, keys, new ByteArrayDeserializer());
+    return ItClients.consumer(stack.bootstrapServers(), keys);
   }
 
   /** A trainer that reads its batches and acknowledges each with feedback. */
   public TestTrainer trainer(SieveConfig config, Topics topics, String trainerId) {
-    return new TestTrainer(config, topics, trainerId);
-  }
-
-  /** Reads a trainer's batches and acknowledges each with feedback. */
-  public final class TestTrainer implements AutoCloseable {
-    final String topic;
-    final List<byte[]> rawValues = new ArrayList<>();
-    private final String trainerId;
-    private final String feedbackTopic;
-    private final KafkaConsumer<String, byte[]> consumer;
-    private final KafkaProducer<String, byte[]> producer = producer();
-
-    private TestTrainer(SieveConfig config, Topics topics, String trainerId) {
-      this.trainerId = trainerId;
-      this.topic = topics.batchTopic(trainerId);
-      this.feedbackTopic = topics.feedback().name();
-      Properties c = new Properties();
-      c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-      c.put(ConsumerConfig.GROUP_ID_CONFIG, config.applicationId() + "-" + trainerId);
-      c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-      c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-      this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-      consumer.subscribe(List.of(topic));
-    }
-
-    public List<TrainingBatch> consume(int n, Duration timeout) {
-      List<TrainingBatch> out = new ArrayList<>();
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (out.size() < n && System.nanoTime() < deadline) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          rawValues.add(r.value());
-          TrainingBatch b = serdes.deserialize(topic, r.value(), TrainingBatch.class);
-          out.add(b);
-          TrainerFeedback fb =
-              TrainerFeedback.newBuilder()
-                  .setTrainerId(trainerId)
-                  .setBatchId(b.getBatchId())
-                  .build();
-          producer.send(
-              new ProducerRecord<>(feedbackTopic, trainerId, serdes.serialize(feedbackTopic, fb)));
-        }
-        consumer.commitSync();
-      }
-      producer.flush();
-      assertThat(out).as("batches received within %s", timeout).hasSizeGreaterThanOrEqualTo(n);
-      return out;
-    }
-
-    @Override
-    public void close() {
-      consumer.close();
-      producer.close();
-    }
+    return new TestTrainer(
+        stack.bootstrapServers(), serdes, config.applicationId(), topics, trainerId);
   }
 }

@@ -132,9 +132,8 @@ class AvroSerdesTest {
   @Test
   void readsDataWrittenWithAnOlderSchema() throws IOException {
     Schema older =
-        new Schema.Parser()
-            .parse(
-                """
+        schema(
+            """
                 {"type": "record", "name": "TrainingExample", "namespace": "io.sieve.avro",
                  "fields": [
                    {"name": "id", "type": "string"},
@@ -146,11 +145,7 @@ class AvroSerdesTest {
     record.put("id", "old-1");
     record.put("text", "written long ago");
 
-    TrainingExample read =
-        serdes
-            .forClass(TrainingExample.class, false)
-            .deserializer()
-            .deserialize(TOPIC, wire(id, older, record));
+    TrainingExample read = readExample(wire(id, older, record));
 
     assertThat(read.getId()).isEqualTo("old-1");
     assertThat(read.getText()).isEqualTo("written long ago");
@@ -164,9 +159,8 @@ class AvroSerdesTest {
   @Test
   void readsDataWrittenWithANewerSchemaIgnoringUnknownFields() throws IOException {
     Schema newer =
-        new Schema.Parser()
-            .parse(
-                """
+        schema(
+            """
                 {"type": "record", "name": "TrainingExample", "namespace": "io.sieve.avro",
                  "fields": [
                    {"name": "id", "type": "string"},
@@ -180,11 +174,7 @@ class AvroSerdesTest {
     record.put("origin", "crawler");
     record.put("label", "spam");
 
-    TrainingExample read =
-        serdes
-            .forClass(TrainingExample.class, false)
-            .deserializer()
-            .deserialize(TOPIC, wire(id, newer, record));
+    TrainingExample read = readExample(wire(id, newer, record));
 
     assertThat(read.getId()).isEqualTo("new-1");
     assertThat(read.getLabel()).isEqualTo("spam");
@@ -194,9 +184,8 @@ class AvroSerdesTest {
   @Test
   void rejectsAnIncompatibleWriterSchema() throws IOException {
     Schema other =
-        new Schema.Parser()
-            .parse(
-                """
+        schema(
+            """
                 {"type": "record", "name": "TrainingExample", "namespace": "io.sieve.avro",
                  "fields": [{"name": "id", "type": "int"}]}
                 """);
@@ -205,12 +194,7 @@ class AvroSerdesTest {
     record.put("id", 7);
     byte[] bytes = wire(id, other, record);
 
-    assertThatThrownBy(
-            () ->
-                serdes
-                    .forClass(TrainingExample.class, false)
-                    .deserializer()
-                    .deserialize(TOPIC, bytes))
+    assertThatThrownBy(() -> readExample(bytes))
         .isInstanceOf(SerializationException.class)
         .hasMessageContaining("schema id " + id)
         .hasMessageContaining("cannot be read as io.sieve.avro.TrainingExample");
@@ -220,12 +204,7 @@ class AvroSerdesTest {
   void rejectsABadMagicByte() {
     byte[] bytes = serdes.serialize(TOPIC, example());
     bytes[0] = 1;
-    assertThatThrownBy(
-            () ->
-                serdes
-                    .forClass(TrainingExample.class, false)
-                    .deserializer()
-                    .deserialize(TOPIC, bytes))
+    assertThatThrownBy(() -> readExample(bytes))
         .isInstanceOf(SerializationException.class)
         .hasMessageContaining("magic byte 0x01")
         .hasMessageContaining(TOPIC);
@@ -234,12 +213,7 @@ class AvroSerdesTest {
   @Test
   void rejectsInputShorterThanTheHeader() {
     byte[] bytes = Arrays.copyOf(serdes.serialize(TOPIC, example()), 3);
-    assertThatThrownBy(
-            () ->
-                serdes
-                    .forClass(TrainingExample.class, false)
-                    .deserializer()
-                    .deserialize(TOPIC, bytes))
+    assertThatThrownBy(() -> readExample(bytes))
         .isInstanceOf(SerializationException.class)
         .hasMessageContaining("too short")
         .hasMessageContaining("3 bytes");
@@ -249,12 +223,7 @@ class AvroSerdesTest {
   void rejectsATruncatedPayload() {
     byte[] full = serdes.serialize(TOPIC, example());
     byte[] bytes = Arrays.copyOf(full, full.length - 4);
-    assertThatThrownBy(
-            () ->
-                serdes
-                    .forClass(TrainingExample.class, false)
-                    .deserializer()
-                    .deserialize(TOPIC, bytes))
+    assertThatThrownBy(() -> readExample(bytes))
         .isInstanceOf(SerializationException.class)
         .hasMessageContaining("corrupt Avro data");
   }
@@ -263,12 +232,7 @@ class AvroSerdesTest {
   void rejectsTrailingBytes() {
     byte[] full = serdes.serialize(TOPIC, example());
     byte[] bytes = Arrays.copyOf(full, full.length + 2);
-    assertThatThrownBy(
-            () ->
-                serdes
-                    .forClass(TrainingExample.class, false)
-                    .deserializer()
-                    .deserialize(TOPIC, bytes))
+    assertThatThrownBy(() -> readExample(bytes))
         .isInstanceOf(SerializationException.class)
         .hasMessageContaining("corrupt Avro data")
         .hasMessageContaining("left over");
@@ -289,12 +253,7 @@ class AvroSerdesTest {
       (byte) 0xff,
       (byte) 0x0f
     };
-    assertThatThrownBy(
-            () ->
-                serdes
-                    .forClass(TrainingExample.class, false)
-                    .deserializer()
-                    .deserialize(TOPIC, bytes))
+    assertThatThrownBy(() -> readExample(bytes))
         .isInstanceOf(SerializationException.class)
         .hasMessageContaining("corrupt Avro data")
         .hasMessageContaining("schema id " + id);
@@ -304,12 +263,7 @@ class AvroSerdesTest {
   void rejectsAnUnknownSchemaId() {
     byte[] bytes = serdes.serialize(TOPIC, example());
     ByteBuffer.wrap(bytes).putInt(1, 999);
-    assertThatThrownBy(
-            () ->
-                serdes
-                    .forClass(TrainingExample.class, false)
-                    .deserializer()
-                    .deserialize(TOPIC, bytes))
+    assertThatThrownBy(() -> readExample(bytes))
         .isInstanceOf(SerializationException.class)
         .hasMessageContaining("unknown schema id 999")
         .hasMessageContaining(TOPIC);
@@ -320,6 +274,15 @@ class AvroSerdesTest {
     assertThatThrownBy(() -> serdes.forClass(NotAvro.class, false))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(NotAvro.class.getName());
+  }
+
+  /** Reads {@code bytes} from {@link #TOPIC} as a training example, as the service would. */
+  private TrainingExample readExample(byte[] bytes) {
+    return serdes.forClass(TrainingExample.class, false).deserializer().deserialize(TOPIC, bytes);
+  }
+
+  private static Schema schema(String json) {
+    return new Schema.Parser().parse(json);
   }
 
   private static byte[] wire(int id, Schema schema, GenericRecord record) throws IOException {

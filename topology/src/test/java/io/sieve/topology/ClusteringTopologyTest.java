@@ -7,14 +7,8 @@ import io.sieve.avro.CentroidModel;
 import io.sieve.avro.ClusterStats;
 import io.sieve.avro.TrainingExample;
 import io.sieve.config.SieveConfig;
-import io.sieve.config.Topics;
-import io.sieve.registry.InMemorySchemaRegistry;
-import io.sieve.serde.AvroSerdes;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -36,10 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ClusteringTopologyTest {
 
   private static final int DIMENSION = 16;
-  private static final Instant START = Instant.parse("2025-01-01T00:00:00Z");
 
   @TempDir Path stateDir;
 
+  private DriverHarness harness;
   private TopologyTestDriver driver;
   private SieveMetrics metrics;
   private TestInputTopic<String, TrainingExample> examples;
@@ -47,41 +41,21 @@ class ClusteringTopologyTest {
 
   @BeforeEach
   void startDriver() {
-    Map<String, Object> props = new HashMap<>();
-    props.put(SieveConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    props.put(SieveConfig.SCHEMA_REGISTRY_URL_CONFIG, "http://unused");
-    props.put(SieveConfig.APPLICATION_ID_CONFIG, "sieve-clustering-test");
-    props.put(SieveConfig.STATE_DIR_CONFIG, stateDir.toString());
+    Map<String, Object> props = DriverHarness.props("sieve-clustering-test", stateDir);
     props.put(SieveConfig.EMBEDDING_DIMENSION_CONFIG, DIMENSION);
     props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, 24);
     props.put(SieveConfig.CLUSTER_K_INIT_CONFIG, 3);
     props.put(SieveConfig.CLUSTER_SPAWN_DISTANCE_CONFIG, 0.5);
-    props.put(SieveConfig.TOPIC_PARTITIONS_CONFIG, 1);
-    props.put(SieveConfig.PROCESSING_GUARANTEE_CONFIG, "at_least_once");
-    SieveConfig config = new SieveConfig(props);
-    AvroSerdes serdes = new AvroSerdes(new InMemorySchemaRegistry());
-    Topics topics = Topics.from(config, serdes);
-    metrics = new SieveMetrics();
-    driver =
-        new TopologyTestDriver(
-            SieveTopology.build(config, topics, serdes, metrics),
-            config.streamsProperties(),
-            START);
-    examples =
-        driver.createInputTopic(
-            topics.examples().name(),
-            topics.examples().keySerde().serializer(),
-            topics.examples().valueSerde().serializer());
-    centroids =
-        driver.createOutputTopic(
-            topics.centroids().name(),
-            topics.centroids().keySerde().deserializer(),
-            topics.centroids().valueSerde().deserializer());
+    harness = new DriverHarness(props);
+    driver = harness.driver();
+    metrics = harness.metrics();
+    examples = harness.input(harness.topics().examples());
+    centroids = harness.output(harness.topics().centroids());
   }
 
   @AfterEach
   void closeDriver() {
-    driver.close();
+    harness.close();
   }
 
   /**
@@ -114,9 +88,7 @@ class ClusteringTopologyTest {
   }
 
   private void settle() {
-    for (int step = 0; step < 40; step++) {
-      driver.advanceWallClockTime(Duration.ofMillis(250));
-    }
+    harness.settle();
   }
 
   private Map<Integer, ClusterStats> clusterStats() {

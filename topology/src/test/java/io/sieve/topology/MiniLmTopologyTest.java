@@ -7,13 +7,8 @@ import io.sieve.avro.BatchExample;
 import io.sieve.avro.DeadLetter;
 import io.sieve.avro.TrainingExample;
 import io.sieve.config.SieveConfig;
-import io.sieve.config.Topics;
 import io.sieve.embed.MiniLmEmbedder;
-import io.sieve.registry.InMemorySchemaRegistry;
-import io.sieve.serde.AvroSerdes;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** The whole topology with {@code embedder=minilm}, fed examples that bring only text. */
 class MiniLmTopologyTest {
 
-  private static final Instant START = Instant.parse("2025-01-01T00:00:00Z");
   private static final Map<String, List<String>> THEMES =
       Map.of(
           "music",
@@ -56,6 +50,7 @@ class MiniLmTopologyTest {
 
   @TempDir Path stateDir;
 
+  private DriverHarness harness;
   private TopologyTestDriver driver;
   private SieveMetrics metrics;
   private TestInputTopic<String, TrainingExample> examples;
@@ -63,40 +58,20 @@ class MiniLmTopologyTest {
 
   @BeforeEach
   void startDriver() {
-    Map<String, Object> props = new HashMap<>();
-    props.put(SieveConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    props.put(SieveConfig.SCHEMA_REGISTRY_URL_CONFIG, "http://unused");
-    props.put(SieveConfig.APPLICATION_ID_CONFIG, "sieve-minilm-test");
-    props.put(SieveConfig.STATE_DIR_CONFIG, stateDir.toString());
+    Map<String, Object> props = DriverHarness.props("sieve-minilm-test", stateDir);
     props.put(SieveConfig.EMBEDDER_CONFIG, SieveConfig.EMBEDDER_MINILM);
     props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, 12);
     props.put(SieveConfig.CLUSTER_K_INIT_CONFIG, 3);
-    props.put(SieveConfig.TOPIC_PARTITIONS_CONFIG, 1);
-    props.put(SieveConfig.PROCESSING_GUARANTEE_CONFIG, "at_least_once");
-    SieveConfig config = new SieveConfig(props);
-    AvroSerdes serdes = new AvroSerdes(new InMemorySchemaRegistry());
-    Topics topics = Topics.from(config, serdes);
-    metrics = new SieveMetrics();
-    driver =
-        new TopologyTestDriver(
-            SieveTopology.build(config, topics, serdes, metrics),
-            config.streamsProperties(),
-            START);
-    examples =
-        driver.createInputTopic(
-            topics.examples().name(),
-            topics.examples().keySerde().serializer(),
-            topics.examples().valueSerde().serializer());
-    deadLetters =
-        driver.createOutputTopic(
-            topics.deadLetters().name(),
-            topics.deadLetters().keySerde().deserializer(),
-            topics.deadLetters().valueSerde().deserializer());
+    harness = new DriverHarness(props);
+    driver = harness.driver();
+    metrics = harness.metrics();
+    examples = harness.input(harness.topics().examples());
+    deadLetters = harness.output(harness.topics().deadLetters());
   }
 
   @AfterEach
   void closeDriver() {
-    driver.close();
+    harness.close();
   }
 
   @Test
@@ -123,9 +98,7 @@ class MiniLmTopologyTest {
     }
 
     // When the punctuations bootstrap the model and the examples are assigned
-    for (int step = 0; step < 40; step++) {
-      driver.advanceWallClockTime(Duration.ofMillis(250));
-    }
+    harness.settle();
 
     // Then none was dead-lettered and every one reached the pool
     assertThat(deadLetters.isEmpty()).isTrue();

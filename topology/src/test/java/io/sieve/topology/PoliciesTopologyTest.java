@@ -10,7 +10,6 @@ import io.sieve.avro.TrainerState;
 import io.sieve.avro.TrainingBatch;
 import io.sieve.avro.TrainingExample;
 import io.sieve.config.SieveConfig;
-import io.sieve.config.Topics;
 import io.sieve.policy.CoveragePolicy;
 import io.sieve.policy.EquitablePolicy;
 import io.sieve.policy.Exp3Policy;
@@ -18,20 +17,14 @@ import io.sieve.policy.GroupQuotas;
 import io.sieve.policy.IterativeRefinementPolicy;
 import io.sieve.policy.UcbPolicy;
 import io.sieve.pool.PoolKeys;
-import io.sieve.registry.InMemorySchemaRegistry;
-import io.sieve.serde.AvroSerdes;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -56,56 +49,30 @@ class PoliciesTopologyTest {
 
   /** One topology in a driver, with the topics a test needs. */
   static final class Sieve implements AutoCloseable {
+    final DriverHarness harness;
     final TopologyTestDriver driver;
-    final SieveMetrics metrics = new SieveMetrics();
+    final SieveMetrics metrics;
     final TestInputTopic<String, TrainingExample> examples;
     final TestInputTopic<String, TrainerSpec> trainers;
     final TestInputTopic<String, TrainerFeedback> feedback;
     final TestOutputTopic<String, TrainingBatch> batches;
 
     Sieve(Path stateDir) {
-      Map<String, Object> props = new HashMap<>();
-      props.put(SieveConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-      props.put(SieveConfig.SCHEMA_REGISTRY_URL_CONFIG, "http://unused");
-      props.put(SieveConfig.APPLICATION_ID_CONFIG, "sieve-policies-test");
-      props.put(SieveConfig.STATE_DIR_CONFIG, stateDir.toString());
+      Map<String, Object> props = DriverHarness.props("sieve-policies-test", stateDir);
       props.put(SieveConfig.EMBEDDING_DIMENSION_CONFIG, DIMENSION);
       props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, 20);
       props.put(SieveConfig.CLUSTER_K_INIT_CONFIG, 3);
-      props.put(SieveConfig.TOPIC_PARTITIONS_CONFIG, 1);
       props.put(SieveConfig.POOL_CAPACITY_CONFIG, 50);
-      props.put(SieveConfig.PROCESSING_GUARANTEE_CONFIG, "at_least_once");
       // fixtures repeat embeddings on purpose: no near-duplicate pruning, no spawning
       props.put(SieveConfig.DEDUP_NEAR_POLICY_CONFIG, "keep");
       props.put(SieveConfig.CLUSTER_SPAWN_DISTANCE_CONFIG, 2.0);
-      SieveConfig config = new SieveConfig(props);
-      AvroSerdes serdes = new AvroSerdes(new InMemorySchemaRegistry());
-      Topics topics = Topics.from(config, serdes);
-      driver =
-          new TopologyTestDriver(
-              SieveTopology.build(config, topics, serdes, metrics),
-              config.streamsProperties(),
-              Instant.parse("2025-01-01T00:00:00Z"));
-      examples =
-          driver.createInputTopic(
-              topics.examples().name(),
-              topics.examples().keySerde().serializer(),
-              topics.examples().valueSerde().serializer());
-      trainers =
-          driver.createInputTopic(
-              topics.trainers().name(),
-              topics.trainers().keySerde().serializer(),
-              topics.trainers().valueSerde().serializer());
-      feedback =
-          driver.createInputTopic(
-              topics.feedback().name(),
-              topics.feedback().keySerde().serializer(),
-              topics.feedback().valueSerde().serializer());
-      batches =
-          driver.createOutputTopic(
-              topics.batchTopic(TRAINER),
-              Serdes.String().deserializer(),
-              topics.batchSerde().deserializer());
+      harness = new DriverHarness(props);
+      driver = harness.driver();
+      metrics = harness.metrics();
+      examples = harness.input(harness.topics().examples());
+      trainers = harness.input(harness.topics().trainers());
+      feedback = harness.input(harness.topics().feedback());
+      batches = harness.batches(TRAINER);
     }
 
     /** 50 examples of each of three topics (a full pool each); every third is lang=fr. */
@@ -120,9 +87,7 @@ class PoliciesTopologyTest {
     }
 
     void settle() {
-      for (int step = 0; step < 40; step++) {
-        driver.advanceWallClockTime(Duration.ofMillis(250));
-      }
+      harness.settle();
     }
 
     void spec(String policy, int batchSize, Map<String, String> params) {
@@ -178,7 +143,7 @@ class PoliciesTopologyTest {
 
     @Override
     public void close() {
-      driver.close();
+      harness.close();
     }
   }
 

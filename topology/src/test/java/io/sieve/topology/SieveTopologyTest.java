@@ -13,18 +13,13 @@ import io.sieve.avro.TrainingBatch;
 import io.sieve.avro.TrainingExample;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
-import io.sieve.registry.InMemorySchemaRegistry;
-import io.sieve.serde.AvroSerdes;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TestInputTopic;
@@ -49,11 +44,11 @@ class SieveTopologyTest {
 
   private static final int DIMENSION = 16;
   private static final int BOOTSTRAP = 20;
-  private static final Instant START = Instant.parse("2025-01-01T00:00:00Z");
   private static final String TRAINER = "t1";
 
   @TempDir Path stateDir;
 
+  private DriverHarness harness;
   private TopologyTestDriver driver;
   private SieveMetrics metrics;
   private TestInputTopic<String, TrainingExample> examples;
@@ -66,69 +61,30 @@ class SieveTopologyTest {
 
   @BeforeEach
   void startDriver() {
-    Map<String, Object> props = new HashMap<>();
-    props.put(SieveConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    props.put(SieveConfig.SCHEMA_REGISTRY_URL_CONFIG, "http://unused");
-    props.put(SieveConfig.APPLICATION_ID_CONFIG, "sieve-test");
-    props.put(SieveConfig.STATE_DIR_CONFIG, stateDir.toString());
+    Map<String, Object> props = DriverHarness.props("sieve-test", stateDir);
     props.put(SieveConfig.EMBEDDING_DIMENSION_CONFIG, DIMENSION);
     props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, BOOTSTRAP);
     props.put(SieveConfig.CLUSTER_K_INIT_CONFIG, 3);
-    props.put(SieveConfig.TOPIC_PARTITIONS_CONFIG, 1);
     props.put(SieveConfig.POOL_CAPACITY_CONFIG, 50);
-    props.put(SieveConfig.PROCESSING_GUARANTEE_CONFIG, "at_least_once");
     // the fixture's embeddings repeat every 7 examples of a topic; near duplicates are tested in
     // NearDuplicateTopologyTest
     props.put(SieveConfig.DEDUP_NEAR_POLICY_CONFIG, "keep");
-    SieveConfig config = new SieveConfig(props);
-    AvroSerdes serdes = new AvroSerdes(new InMemorySchemaRegistry());
-    Topics topics = Topics.from(config, serdes);
-    metrics = new SieveMetrics();
-    driver =
-        new TopologyTestDriver(
-            SieveTopology.build(config, topics, serdes, metrics),
-            config.streamsProperties(),
-            START);
-    examples =
-        driver.createInputTopic(
-            topics.examples().name(),
-            topics.examples().keySerde().serializer(),
-            topics.examples().valueSerde().serializer());
-    trainers =
-        driver.createInputTopic(
-            topics.trainers().name(),
-            topics.trainers().keySerde().serializer(),
-            topics.trainers().valueSerde().serializer());
-    feedback =
-        driver.createInputTopic(
-            topics.feedback().name(),
-            topics.feedback().keySerde().serializer(),
-            topics.feedback().valueSerde().serializer());
-    deadLetters =
-        driver.createOutputTopic(
-            topics.deadLetters().name(),
-            topics.deadLetters().keySerde().deserializer(),
-            topics.deadLetters().valueSerde().deserializer());
-    centroids =
-        driver.createOutputTopic(
-            topics.centroids().name(),
-            topics.centroids().keySerde().deserializer(),
-            topics.centroids().valueSerde().deserializer());
-    clusterStats =
-        driver.createOutputTopic(
-            topics.clusterStats().name(),
-            topics.clusterStats().keySerde().deserializer(),
-            topics.clusterStats().valueSerde().deserializer());
-    batches =
-        driver.createOutputTopic(
-            topics.batchTopic(TRAINER),
-            Serdes.String().deserializer(),
-            topics.batchSerde().deserializer());
+    harness = new DriverHarness(props);
+    driver = harness.driver();
+    metrics = harness.metrics();
+    Topics topics = harness.topics();
+    examples = harness.input(topics.examples());
+    trainers = harness.input(topics.trainers());
+    feedback = harness.input(topics.feedback());
+    deadLetters = harness.output(topics.deadLetters());
+    centroids = harness.output(topics.centroids());
+    clusterStats = harness.output(topics.clusterStats());
+    batches = harness.batches(TRAINER);
   }
 
   @AfterEach
   void closeDriver() {
-    driver.close();
+    harness.close();
   }
 
   // ---------------------------------------------------------------- helpers
@@ -183,9 +139,7 @@ class SieveTopologyTest {
    * statistics and planning all fire several times.
    */
   private void settle() {
-    for (int step = 0; step < 40; step++) {
-      driver.advanceWallClockTime(Duration.ofMillis(250));
-    }
+    harness.settle();
   }
 
   /** Pool size per cluster as the planner sees it, from the global cluster-stats store. */

@@ -1,0 +1,103 @@
+package io.sieve.topology;
+
+import io.sieve.avro.TrainingBatch;
+import io.sieve.config.SieveConfig;
+import io.sieve.config.Topic;
+import io.sieve.config.Topics;
+import io.sieve.registry.InMemorySchemaRegistry;
+import io.sieve.serde.AvroSerdes;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+
+/**
+ * The whole topology in a {@link TopologyTestDriver} with an in-memory schema registry, for the
+ * topology tests: the configuration every such test shares, typed input and output topics, and a
+ * {@link #settle()} that lets the wall-clock punctuations fire.
+ */
+final class DriverHarness implements AutoCloseable {
+
+  /** The driver's start time: fixed so that runs are repeatable. */
+  static final Instant START = Instant.parse("2025-01-01T00:00:00Z");
+
+  private final TopologyTestDriver driver;
+  private final Topics topics;
+  private final SieveMetrics metrics = new SieveMetrics();
+
+  /**
+   * The settings every driver test needs (no broker or registry is reached; one partition; at least
+   * once, since the driver has no transactions), to which a test adds its own.
+   */
+  static Map<String, Object> props(String applicationId, Path stateDir) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(SieveConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    props.put(SieveConfig.SCHEMA_REGISTRY_URL_CONFIG, "http://unused");
+    props.put(SieveConfig.APPLICATION_ID_CONFIG, applicationId);
+    props.put(SieveConfig.STATE_DIR_CONFIG, stateDir.toString());
+    props.put(SieveConfig.TOPIC_PARTITIONS_CONFIG, 1);
+    props.put(SieveConfig.PROCESSING_GUARANTEE_CONFIG, "at_least_once");
+    return props;
+  }
+
+  DriverHarness(Map<String, Object> props) {
+    SieveConfig config = new SieveConfig(props);
+    AvroSerdes serdes = new AvroSerdes(new InMemorySchemaRegistry());
+    topics = Topics.from(config, serdes);
+    driver =
+        new TopologyTestDriver(
+            SieveTopology.build(config, topics, serdes, metrics),
+            config.streamsProperties(),
+            START);
+  }
+
+  TopologyTestDriver driver() {
+    return driver;
+  }
+
+  Topics topics() {
+    return topics;
+  }
+
+  SieveMetrics metrics() {
+    return metrics;
+  }
+
+  <K, V> TestInputTopic<K, V> input(Topic<K, V> topic) {
+    return driver.createInputTopic(
+        topic.name(), topic.keySerde().serializer(), topic.valueSerde().serializer());
+  }
+
+  <K, V> TestOutputTopic<K, V> output(Topic<K, V> topic) {
+    return driver.createOutputTopic(
+        topic.name(), topic.keySerde().deserializer(), topic.valueSerde().deserializer());
+  }
+
+  /** The batch topic of one trainer. */
+  TestOutputTopic<String, TrainingBatch> batches(String trainerId) {
+    return driver.createOutputTopic(
+        topics.batchTopic(trainerId),
+        Serdes.String().deserializer(),
+        topics.batchSerde().deserializer());
+  }
+
+  /**
+   * Lets the wall-clock punctuations run for a while (40 steps of 250 ms): sample flush, bootstrap,
+   * model refresh, pool statistics and planning all fire several times.
+   */
+  void settle() {
+    for (int step = 0; step < 40; step++) {
+      driver.advanceWallClockTime(Duration.ofMillis(250));
+    }
+  }
+
+  @Override
+  public void close() {
+    driver.close();
+  }
+}
