@@ -107,6 +107,7 @@ class ReliabilityIT {
         // Then batches resume, and the guarantees hold across the crash
         trainer.awaitBatches(trainer.count() + 15, Duration.ofSeconds(180));
         s.assertGuarantees(trainer.batches(), valid);
+        assertThat(second.isAlive()).isTrue();
       }
     }
   }
@@ -167,6 +168,7 @@ class ReliabilityIT {
       // When the registry comes up there
       try (RegistryServer late =
           RegistryServer.start(RegistryServer.locate(), dir.resolve("late-registry.log"), port)) {
+        assertThat(late.url()).isEqualTo(url);
         Set<String> valid = s.produce("l1", 150);
         try (Trainer trainer = s.trainer("t1", "uniform", 10, 2)) {
           // Then Sieve serves batches
