@@ -45,6 +45,8 @@ public final class AvroSerdes {
   public static final int HEADER_SIZE = 5;
 
   private static final ThreadLocal<BinaryEncoder> ENCODER = new ThreadLocal<>();
+  private static final ThreadLocal<ByteArrayOutputStream> BUFFER =
+      ThreadLocal.withInitial(() -> new ByteArrayOutputStream(8192));
   private static final ThreadLocal<BinaryDecoder> DECODER = new ThreadLocal<>();
 
   private final SchemaRegistry registry;
@@ -138,13 +140,15 @@ public final class AvroSerdes {
         return null;
       }
       int id = idFor(topic);
-      ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+      // one growable buffer per thread: large records (batches, embeddings) stop re-growing it
+      ByteArrayOutputStream out = BUFFER.get();
+      out.reset();
       out.write(MAGIC_BYTE);
       out.write(id >>> 24);
       out.write(id >>> 16);
       out.write(id >>> 8);
       out.write(id);
-      BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, ENCODER.get());
+      BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, ENCODER.get());
       ENCODER.set(encoder);
       try {
         writer.write(data, encoder);
