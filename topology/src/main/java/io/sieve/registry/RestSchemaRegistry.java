@@ -262,7 +262,7 @@ public final class RestSchemaRegistry implements SchemaRegistry {
       if (e.statusCode() != 409) {
         throw e;
       }
-      answer = lookUp(subject, body, e);
+      answer = afterConflict(request, subject, body, what, e);
     }
     JsonNode id = answer.get("id");
     if (id == null || !id.canConvertToInt()) {
@@ -278,6 +278,41 @@ public final class RestSchemaRegistry implements SchemaRegistry {
     idsBySubjectSchema.putIfAbsent(key, value);
     schemasById.putIfAbsent(value, schema);
     return value;
+  }
+
+  /**
+   * After a 409: the schema may have been registered by a concurrent request, or by an earlier
+   * attempt of this one that timed out, and the registry may still be finishing it. Look it up, and
+   * register again, a few times; a genuine incompatibility keeps failing and is reported as such.
+   */
+  private JsonNode afterConflict(
+      HttpRequest register,
+      String subject,
+      String body,
+      String what,
+      SchemaRegistryException conflict) {
+    long backoff = Math.max(50, options.backoff().toMillis());
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      try {
+        return lookUp(subject, body, conflict);
+      } catch (SchemaRegistryException notFound) {
+        // fall through to registering again
+      }
+      try {
+        Thread.sleep(backoff * attempt);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        throw conflict;
+      }
+      try {
+        return send(register, what);
+      } catch (SchemaRegistryException again) {
+        if (again.statusCode() != 409) {
+          throw again;
+        }
+      }
+    }
+    throw conflict;
   }
 
   /** {@code POST /subjects/{subject}}: the id of a schema already registered under the subject. */

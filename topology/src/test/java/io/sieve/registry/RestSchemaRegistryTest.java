@@ -208,7 +208,7 @@ class RestSchemaRegistryTest {
   }
 
   @Test
-  void rejectionNamesTheSubjectStatusAndBodyAndIsNotRetried() {
+  void rejectionNamesTheSubjectStatusAndBodyAfterBoundedChecks() {
     RestSchemaRegistry registry = client();
     assertThatThrownBy(
             () -> registry.register("incompatible-value", TrainingExample.getClassSchema()))
@@ -218,9 +218,10 @@ class RestSchemaRegistryTest {
         .hasMessageContaining("HTTP 409")
         .hasMessageContaining("Schema being registered is incompatible")
         .satisfies(e -> assertThat(((SchemaRegistryException) e).statusCode()).isEqualTo(409));
-    // one registration and one look-up that finds nothing; 409 is not retried
+    // a 409 may be a race: look-ups and registrations alternate three more times, then it fails
+    assertThat(paths).hasSize(7).first().isEqualTo("POST /subjects/incompatible-value/versions");
     assertThat(paths)
-        .containsExactly(
+        .containsOnly(
             "POST /subjects/incompatible-value/versions", "POST /subjects/incompatible-value");
 
     assertThatThrownBy(() -> registry.register("invalid-value", TrainingExample.getClassSchema()))
@@ -228,7 +229,7 @@ class RestSchemaRegistryTest {
         .hasMessageContaining("invalid-value")
         .hasMessageContaining("HTTP 422")
         .hasMessageContaining("Invalid schema");
-    assertThat(requests.get()).isEqualTo(3);
+    assertThat(requests.get()).isEqualTo(8);
   }
 
   @Test
