@@ -24,7 +24,20 @@ import time
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 from confluent_kafka.avro import CachedSchemaRegistryClient
 from confluent_kafka.avro.load import load as load_schema
+from confluent_kafka.avro.error import ClientError
 from confluent_kafka.avro.serializer.message_serializer import MessageSerializer
+
+
+def encode_with_retries(serializer, topic, schema, record, attempts=5):
+    """Encodes a record; the first registration of a subject can meet a transient 5xx from a
+    registry busy with a concurrent registration, which this client library does not retry."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return serializer.encode_record_with_schema(topic, schema, record)
+        except ClientError as e:
+            if attempt == attempts or "Error code:5" not in str(e):
+                raise
+            time.sleep(0.5 * attempt)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SCHEMA = os.path.join(HERE, "..", "..", "schemas", "src", "main", "avro",
@@ -149,8 +162,7 @@ def main(argv):
                 "groupMetrics": {},
                 "sentAt": datetime.datetime.now(datetime.timezone.utc),
             }
-            value = serializer.encode_record_with_schema(args.feedback_topic, feedback_schema,
-                                                         feedback)
+            value = encode_with_retries(serializer, args.feedback_topic, feedback_schema, feedback)
             producer.produce(args.feedback_topic, key=args.trainer.encode("utf-8"), value=value)
             if producer.flush(30) > 0:
                 raise KafkaException("feedback not delivered within 30 s")
