@@ -94,7 +94,16 @@ public final class QueryServer implements AutoCloseable {
     try {
       server = HttpServer.create(new InetSocketAddress(host, port), 64);
     } catch (IOException e) {
-      throw new IllegalStateException("cannot bind the REST API to " + host + ":" + port, e);
+      throw new IllegalStateException(
+          "cannot bind the REST API to "
+              + host
+              + ":"
+              + port
+              + " ("
+              + e.getMessage()
+              + "); another instance on this machine needs another rest.port, or rest.port=0 for a"
+              + " free one",
+          e);
     }
     AtomicInteger n = new AtomicInteger();
     ExecutorService executor =

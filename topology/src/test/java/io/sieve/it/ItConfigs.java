@@ -9,7 +9,7 @@ import java.util.UUID;
 /**
  * The configuration that isolates one integration test on a shared broker: a name becomes a unique
  * application id (the name plus eight random hex digits) and every topic name starts with it, so
- * tests never see each other's records, consumer groups or state.
+ * tests never see each other's records, consumer groups or state; the REST API takes a free port.
  */
 final class ItConfigs {
 
@@ -27,6 +27,8 @@ final class ItConfigs {
     props.put(SieveConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl);
     props.put(SieveConfig.APPLICATION_ID_CONFIG, p);
     props.put(SieveConfig.STATE_DIR_CONFIG, stateDir.toString());
+    // instances of one test run side by side, as on one machine: each takes a free port
+    props.put(SieveConfig.REST_PORT_CONFIG, 0);
     props.put(SieveConfig.TOPIC_EXAMPLES_CONFIG, p + ".examples");
     props.put(SieveConfig.TOPIC_TRAINERS_CONFIG, p + ".trainers");
     props.put(SieveConfig.TOPIC_FEEDBACK_CONFIG, p + ".feedback");

@@ -113,10 +113,6 @@ class ReliabilityIT {
   }
 
   @Test
-  @org.junit.jupiter.api.Disabled(
-      "known bug: after the first instance leaves, batches stop reaching the trainer (16 of 24"
-          + " within 3 min, 20 of 28 within 5 min); it passed before the metrics, policy and"
-          + " clustering work was merged and is under investigation")
   void shouldKeepGuaranteesWhenScalingOutAndBackIn() throws Exception {
     Scenario s = new Scenario("scale", registry.url());
     Set<String> valid = new HashSet<>();
@@ -128,6 +124,10 @@ class ReliabilityIT {
       try (SieveProcess second = s.start("b")) {
         valid.addAll(s.produce("s2", 200));
         trainer.awaitBatches(trainer.count() + 8, Duration.ofSeconds(180));
+        // Then the two instances share the work: both are members holding partitions
+        awaitTrue(() -> s.membersHoldingPartitions() == 2, Duration.ofSeconds(120));
+        assertThat(s.membersHoldingPartitions()).as("instances holding partitions").isEqualTo(2);
+        assertThat(first.isAlive()).isTrue();
         // and the first leaves cleanly
         first.stop();
         valid.addAll(s.produce("s3", 100));
@@ -393,6 +393,24 @@ class ReliabilityIT {
         }
       }
       return ids;
+    }
+
+    /** Members of the application's consumer group that hold at least one partition. */
+    long membersHoldingPartitions() {
+      String group = String.valueOf(config.get(SieveConfig.APPLICATION_ID_CONFIG));
+      try (var admin = kafka.newAdmin()) {
+        return admin
+            .describeConsumerGroups(List.of(group))
+            .describedGroups()
+            .get(group)
+            .get(10, TimeUnit.SECONDS)
+            .members()
+            .stream()
+            .filter(m -> !m.assignment().topicPartitions().isEmpty())
+            .count();
+      } catch (Exception e) {
+        return -1;
+      }
     }
 
     /** No repeat within a cycle; sequences 0..n−1 once each; every produced example pooled. */

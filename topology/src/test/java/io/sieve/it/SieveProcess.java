@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +45,36 @@ final class SieveProcess implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
             .start();
-    return new SieveProcess(p, log);
+    SieveProcess sieve = new SieveProcess(p, log);
+    if (!"false".equals(String.valueOf(config.get("rest.enabled")))) {
+      sieve.awaitListening(Duration.ofSeconds(90));
+    }
+    return sieve;
+  }
+
+  /**
+   * Waits until the instance serves its REST API (it binds before it starts Kafka Streams), so a
+   * process that dies at start (a port taken, a bad setting) fails the test at once, with its log.
+   */
+  private void awaitListening(Duration timeout) throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (logText().contains("REST API on")) {
+        return;
+      }
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            "Sieve instance exited at start with " + process.exitValue() + ":\n" + logText());
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for " + log, e);
+      }
+    }
+    throw new IllegalStateException(
+        "Sieve instance not listening after " + timeout + ":\n" + logText());
   }
 
   long pid() {
