@@ -1,5 +1,6 @@
 package io.sieve.diversity;
 
+import io.sieve.cluster.NearestSearch;
 import java.util.SplittableRandom;
 
 /**
@@ -36,13 +37,10 @@ public final class RandomProjection {
     float[] y = new float[to];
     double norm = 0;
     for (int j = 0; j < to; j++) {
-      double s = 0;
-      int row = j * from;
-      for (int i = 0; i < from; i++) {
-        s += matrix[row + i] * x[i];
-      }
-      y[j] = (float) s;
-      norm += s * s;
+      // one row of the matrix against x, on the same kernel as the nearest-centre search
+      float s = NearestSearch.dot(x, matrix, j * from, from);
+      y[j] = s;
+      norm += (double) s * s;
     }
     if (norm > 0) {
       float inv = (float) (1 / Math.sqrt(norm));
