@@ -1,5 +1,6 @@
 package io.sieve.benchmarks;
 
+import io.sieve.cluster.NearestSearch;
 import io.sieve.cluster.Vectors;
 
 /**
@@ -27,18 +28,9 @@ public final class NearestKernels {
     return best;
   }
 
-  /** The production fallback without the Vector API: {@link Vectors#dot}, four accumulators. */
+  /** The production fallback without the Vector API: four accumulators per row. */
   public static int scalar4(float[] x, float[] flat, int k, int d) {
-    int best = -1;
-    float bestDot = Float.NEGATIVE_INFINITY;
-    for (int r = 0, off = 0; r < k; r++, off += d) {
-      float s = Vectors.dot(x, flat, off, d);
-      if (s > bestDot) {
-        bestDot = s;
-        best = r;
-      }
-    }
-    return best;
+    return NearestSearch.scalarNearest(x, flat, k, d);
   }
 
   /** Eight scalar accumulators per row. */

@@ -13,6 +13,7 @@ import io.sieve.config.Topic;
 import io.sieve.config.Topics;
 import io.sieve.embedded.EmbeddedKafka;
 import io.sieve.embedded.RegistryServer;
+import io.sieve.embedded.WorkDir;
 import io.sieve.registry.RestSchemaRegistry;
 import io.sieve.serde.AvroSerdes;
 import java.io.IOException;
@@ -78,10 +79,11 @@ public final class Benchmark {
   }
 
   public Map<String, Object> run() throws Exception {
-    Path work = Files.createTempDirectory("sieve-bench-");
-    try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"), Map.of());
+    try (WorkDir dir = WorkDir.create("sieve-bench-");
+        EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), Map.of());
         RegistryServer registry =
-            RegistryServer.start(RegistryServer.locate(), work.resolve("registry.log"))) {
+            RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log"))) {
+      Path work = dir.path();
       AvroSerdes serdes = new AvroSerdes(new RestSchemaRegistry(registry.url()));
       SieveConfig base = config(kafka, registry, work, "bench-setup");
       Topics topics = Topics.from(base, serdes);
@@ -124,8 +126,6 @@ public final class Benchmark {
       result.put("footprint", footprint);
       report(result);
       return result;
-    } finally {
-      deleteTree(work);
     }
   }
 
@@ -412,14 +412,6 @@ public final class Benchmark {
           .filter(p -> p.toString().contains(contains))
           .mapToLong(p -> p.toFile().length())
           .sum();
-    }
-  }
-
-  private static void deleteTree(Path root) {
-    try (Stream<Path> paths = Files.walk(root)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // a temp directory
     }
   }
 }

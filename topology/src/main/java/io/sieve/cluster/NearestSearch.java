@@ -30,9 +30,11 @@ public final class NearestSearch {
 
   /** {@code argmax_r ⟨x, row_r⟩} over {@code k} rows, ties to the lowest; −1 if none wins. */
   public static int nearest(float[] x, float[] flat, int k, int d) {
-    if (VECTOR) {
-      return VectorKernels.nearest(x, flat, k, d);
-    }
+    return VECTOR ? VectorKernels.nearest(x, flat, k, d) : scalarNearest(x, flat, k, d);
+  }
+
+  /** The fallback without the Vector API: {@link Vectors#dot} (four accumulators) per row. */
+  public static int scalarNearest(float[] x, float[] flat, int k, int d) {
     int best = -1;
     float bestDot = Float.NEGATIVE_INFINITY;
     for (int r = 0, off = 0; r < k; r++, off += d) {

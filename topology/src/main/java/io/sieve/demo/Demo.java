@@ -10,6 +10,7 @@ import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
 import io.sieve.embedded.EmbeddedKafka;
 import io.sieve.embedded.RegistryServer;
+import io.sieve.embedded.WorkDir;
 import io.sieve.topology.SieveMetrics;
 import io.sieve.topology.Stores;
 import java.io.IOException;
@@ -17,12 +18,10 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -58,11 +57,12 @@ public final class Demo {
   }
 
   public Map<String, Object> run() throws Exception {
-    Path work = Files.createTempDirectory("sieve-demo-");
     long started = System.nanoTime();
-    try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"), Map.of());
+    try (WorkDir dir = WorkDir.create("sieve-demo-");
+        EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), Map.of());
         RegistryServer registry =
-            RegistryServer.start(RegistryServer.locate(), work.resolve("registry.log"))) {
+            RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log"))) {
+      Path work = dir.path();
       out.printf("Kafka broker:    %s%n", kafka.bootstrapServers());
       out.printf("Schema registry: %s%n", registry.url());
       out.printf(
@@ -108,8 +108,6 @@ public final class Demo {
             TRAINER_ID, policy, batchSize, topics.batchTopic(TRAINER_ID));
         return feedAndTrain(service, kafka.bootstrapServers(), started);
       }
-    } finally {
-      deleteTree(work);
     }
   }
 
@@ -268,16 +266,5 @@ public final class Demo {
                 String.format(
                     "%s %.0f%%", e.getKey().substring(prefix.length()), e.getValue() * 100))
         .collect(Collectors.joining(", "));
-  }
-
-  private static void deleteTree(Path root) {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // best effort: a temp directory
-    }
   }
 }

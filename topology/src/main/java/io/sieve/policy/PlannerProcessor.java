@@ -12,6 +12,7 @@ import io.sieve.avro.TrainerState;
 import io.sieve.cluster.CentroidModels;
 import io.sieve.cluster.Centroids;
 import io.sieve.config.Topics;
+import io.sieve.pool.PoolDraw;
 import io.sieve.topology.DeadLetters;
 import io.sieve.topology.Outcome;
 import io.sieve.topology.SieveMetrics;
@@ -317,14 +318,13 @@ public final class PlannerProcessor
 
   /** Items a fragment asks for. */
   static int fragmentTotal(PlanFragment.Builder f) {
-    if (f.getGroupAttribute() != null) {
-      int n = f.getOtherQuota() + f.getFreeQuota();
-      for (int q : f.getGroupQuotas().values()) {
-        n += q;
-      }
-      return n;
-    }
-    return f.getSlots().size() + f.getCount();
+    return PoolDraw.requested(
+        f.getGroupAttribute(),
+        f.getGroupQuotas(),
+        f.getOtherQuota(),
+        f.getFreeQuota(),
+        f.getSlots().size(),
+        f.getCount());
   }
 
   private static String attributeOf(Map<String, Double> keyed) {

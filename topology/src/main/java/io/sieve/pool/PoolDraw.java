@@ -45,14 +45,35 @@ public final class PoolDraw {
 
   /** Items the fragment asks for. */
   public static int requested(PlanFragment f) {
-    if (f.getGroupAttribute() != null) {
-      int n = f.getOtherQuota() + f.getFreeQuota();
-      for (int q : f.getGroupQuotas().values()) {
+    return requested(
+        f.getGroupAttribute(),
+        f.getGroupQuotas(),
+        f.getOtherQuota(),
+        f.getFreeQuota(),
+        f.getSlots().size(),
+        f.getCount());
+  }
+
+  /**
+   * Items a fragment with these fields asks for: its group quotas when it has a group attribute
+   * (quotas, other and free), else its slots and its pool-chosen count. The planner calls it on a
+   * fragment it is still building.
+   */
+  public static int requested(
+      String groupAttribute,
+      Map<String, Integer> groupQuotas,
+      int otherQuota,
+      int freeQuota,
+      int slots,
+      int count) {
+    if (groupAttribute != null) {
+      int n = otherQuota + freeQuota;
+      for (int q : groupQuotas.values()) {
         n += q;
       }
       return n;
     }
-    return f.getSlots().size() + f.getCount();
+    return slots + count;
   }
 
   /** Whether the fragment needs the cluster's items rather than only its slots. */

@@ -2,13 +2,9 @@ package io.sieve.it;
 
 import io.sieve.embedded.EmbeddedKafka;
 import io.sieve.embedded.RegistryServer;
+import io.sieve.embedded.WorkDir;
 import io.sieve.registry.RestSchemaRegistry;
 import io.sieve.serde.AvroSerdes;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -21,24 +17,20 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class PerClassStack implements BeforeAllCallback, AfterAllCallback {
 
-  private Path dir;
+  private WorkDir dir;
   private ItStack stack;
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
-    dir = Files.createTempDirectory("sieve-it-");
+    dir = WorkDir.create("sieve-it-");
     stack = ItStack.start(null, dir.resolve("registry.log"));
   }
 
   @Override
-  public void afterAll(ExtensionContext context) throws IOException {
+  public void afterAll(ExtensionContext context) {
     ItStack.close(stack);
     if (dir != null) {
-      try (Stream<Path> paths = Files.walk(dir)) {
-        for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
+      dir.close();
     }
   }
 
