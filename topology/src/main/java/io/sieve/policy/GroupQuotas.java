@@ -21,6 +21,11 @@ import java.util.TreeMap;
  *       Σ shares)·n}, comes from items whose value is not named ("other").
  *   <li>{@code group.min = lang=fr:0.2}: minimum shares. Each named value gets at least {@code
  *       ⌈share·n⌉}; the rest is free (any value, as the cluster policy chose).
+ *   <li>{@code group.targets.mode = expected}: targets held in expectation rather than in every
+ *       batch. Each batch's counts are a multinomial draw of n over the shares and "other", from
+ *       the batch's seeded random stream, so the mean over batches is the target while a batch may
+ *       hold more or fewer of a value (useful when exact small shares would round the same way
+ *       every batch). Default {@code exact}.
  * </ul>
  *
  * <p><b>Shortfall.</b> A value whose pooled supply (from the cluster statistics) is below its
@@ -45,10 +50,20 @@ public final class GroupQuotas {
   public static final String TARGETS = "group.targets";
   public static final String MINIMUM = "group.min";
 
+  /** How {@code group.targets} holds: {@code exact} per batch (default) or {@code expected}. */
+  public static final String TARGETS_MODE = "group.targets.mode";
+
   private GroupQuotas() {}
 
   public enum Mode {
+    /** Every batch holds the target shares, rounded by largest remainder. */
     EXACT,
+    /**
+     * Each batch's counts are a multinomial draw of n over the shares (and "other"), seeded by the
+     * batch: right on average over batches, free to vary batch by batch.
+     */
+    EXPECTED,
+    /** Every batch holds at least the minimum shares; the rest is free. */
     MINIMUM
   }
 
@@ -122,7 +137,16 @@ public final class GroupQuotas {
     if (sum > 1 + 1e-9) {
       throw new IllegalArgumentException(name + ": shares sum to " + sum + ", more than 1");
     }
-    return new Constraint(attribute, shares, targets ? Mode.EXACT : Mode.MINIMUM);
+    String how = p.string(TARGETS_MODE, "exact");
+    if (!how.equals("exact") && !how.equals("expected")) {
+      throw new IllegalArgumentException(
+          TARGETS_MODE + " must be exact or expected, got '" + how + "'");
+    }
+    if (!targets && p.has(TARGETS_MODE)) {
+      throw new IllegalArgumentException(TARGETS_MODE + " applies to " + TARGETS + " only");
+    }
+    Mode mode = !targets ? Mode.MINIMUM : how.equals("expected") ? Mode.EXPECTED : Mode.EXACT;
+    return new Constraint(attribute, shares, mode);
   }
 
   /**
@@ -136,6 +160,9 @@ public final class GroupQuotas {
       Constraint c, int n, SortedMap<Integer, Integer> base, PlanContext context, Random rng) {
     List<String> values = new ArrayList<>(new TreeMap<>(c.shares()).keySet());
     int g = values.size();
+    // exact and expected targets fill the batch with named values and "other"; minimum leaves
+    // a free part
+    boolean exact = c.mode() != Mode.MINIMUM;
     int[] clusters = context.poolSizes().keySet().stream().mapToInt(Integer::intValue).toArray();
     int k = clusters.length;
     // supply[j][i]: cluster i's items of value j; row g is "other" (exact) or the whole pool (min)
@@ -150,10 +177,10 @@ public final class GroupQuotas {
         named += supply[j][i];
         total[j] += supply[j][i];
       }
-      supply[g][i] = c.mode() == Mode.EXACT ? Math.max(0, size - named) : size;
+      supply[g][i] = exact ? Math.max(0, size - named) : size;
       total[g] += supply[g][i];
     }
-    int[] target = targets(c, values, n);
+    int[] target = targets(c, values, n, rng);
     List<Shortfall> shortfalls = new ArrayList<>();
     int deficit = 0;
     long[] spare = new long[g + 1];
@@ -167,7 +194,7 @@ public final class GroupQuotas {
         spare[j] = total[j] - target[j];
       }
     }
-    if (c.mode() == Mode.EXACT) {
+    if (exact) {
       if (target[g] > total[g]) {
         shortfalls.add(new Shortfall(c.attribute() + "=*", target[g], (int) total[g]));
         deficit += target[g] - (int) total[g];
@@ -190,7 +217,7 @@ public final class GroupQuotas {
     }
     int[][] x = new int[g + 1][k];
     List<Integer> order = new ArrayList<>();
-    for (int j = 0; j < (c.mode() == Mode.EXACT ? g + 1 : g); j++) {
+    for (int j = 0; j < (exact ? g + 1 : g); j++) {
       order.add(j);
     }
     final int[] t = target;
@@ -221,8 +248,8 @@ public final class GroupQuotas {
         byValue.put(values.get(j), x[j][i]);
         sum += x[j][i];
       }
-      int other = c.mode() == Mode.EXACT ? x[g][i] : 0;
-      int free = c.mode() == Mode.MINIMUM ? x[g][i] : 0;
+      int other = exact ? x[g][i] : 0;
+      int free = exact ? 0 : x[g][i];
       if (sum + other + free > 0) {
         perCluster.put(clusters[i], new ClusterQuota(byValue, other, free));
       }
@@ -231,15 +258,34 @@ public final class GroupQuotas {
     for (int j = 0; j < g; j++) {
       targets.put(c.attribute() + "=" + values.get(j), t[j]);
     }
-    targets.put(c.mode() == Mode.EXACT ? c.attribute() + "=*" : "*", t[g]);
+    targets.put(exact ? c.attribute() + "=*" : "*", t[g]);
     return new Result(perCluster, targets, shortfalls);
   }
 
-  /** Batch-level counts per value (index g: other or free), before shortfalls. */
-  static int[] targets(Constraint c, List<String> values, int n) {
+  /**
+   * Batch-level counts per value (index g: other or free), before shortfalls; {@code rng} draws
+   * them in expected mode.
+   */
+  static int[] targets(Constraint c, List<String> values, int n, Random rng) {
     int g = values.size();
     int[] t = new int[g + 1];
-    if (c.mode() == Mode.EXACT) {
+    if (c.mode() == Mode.EXPECTED) {
+      // n categorical draws: value j with its share, "other" with what the shares leave
+      double[] cumulative = new double[g];
+      double sum = 0;
+      for (int j = 0; j < g; j++) {
+        sum += c.shares().get(values.get(j));
+        cumulative[j] = sum;
+      }
+      for (int draw = 0; draw < n; draw++) {
+        double u = rng.nextDouble();
+        int j = 0;
+        while (j < g && u >= cumulative[j]) {
+          j++;
+        }
+        t[j]++;
+      }
+    } else if (c.mode() == Mode.EXACT) {
       double[] raw = new double[g + 1];
       double named = 0;
       for (int j = 0; j < g; j++) {

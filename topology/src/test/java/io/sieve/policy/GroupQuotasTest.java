@@ -119,4 +119,52 @@ class GroupQuotasTest {
     assertThat(r.perCluster().get(1).byValue().get("fr")).isEqualTo(10);
     assertThat(r.perCluster().get(1).other()).isEqualTo(10);
   }
+
+  @Test
+  void shouldParseTargetsInExpectationAndRejectAnUnknownMode() {
+    GroupQuotas.Constraint c =
+        GroupQuotas.parse(
+            Map.of(GroupQuotas.TARGETS, "lang=fr:0.3", GroupQuotas.TARGETS_MODE, "expected"));
+    assertThat(c.mode()).isEqualTo(GroupQuotas.Mode.EXPECTED);
+    assertThatThrownBy(
+            () ->
+                GroupQuotas.parse(
+                    Map.of(GroupQuotas.TARGETS, "lang=fr:0.3", GroupQuotas.TARGETS_MODE, "mostly")))
+        .hasMessageContaining("exact or expected");
+    assertThatThrownBy(
+            () ->
+                GroupQuotas.parse(
+                    Map.of(GroupQuotas.MINIMUM, "lang=fr:0.3", GroupQuotas.TARGETS_MODE, "exact")))
+        .hasMessageContaining("applies to group.targets only");
+  }
+
+  @Test
+  void shouldMeetTargetsInExpectationWhileSingleBatchesVary() {
+    // Given 30% fr in expectation, batches of 20
+    GroupQuotas.Constraint c =
+        GroupQuotas.parse(
+            Map.of(GroupQuotas.TARGETS, "lang=fr:0.3", GroupQuotas.TARGETS_MODE, "expected"));
+    // When 2,000 batches are planned, each with its own seeded draw
+    int batches = 2_000;
+    long fr = 0;
+    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    for (int b = 0; b < batches; b++) {
+      // hashed seeds, as the planner's are: java.util.Random's first draws from consecutive
+      // seeds are correlated
+      long seed = Seeds.mix(3L, b);
+      GroupQuotas.Result r = GroupQuotas.plan(c, 20, even(20), context(), new Random(seed));
+      int n = sum(r, "fr");
+      int total = r.perCluster().values().stream().mapToInt(GroupQuotas.ClusterQuota::total).sum();
+      assertThat(total).as("batch size").isEqualTo(20);
+      fr += n;
+      seen.add(n);
+    }
+    // Then the mean share is 0.3 (binomial standard error 0.0023 over 40,000 items)
+    assertThat(fr / (20.0 * batches)).isCloseTo(0.3, org.assertj.core.data.Offset.offset(0.01));
+    // and single batches differ, unlike exact mode, which always gives 6
+    assertThat(seen.size()).isGreaterThan(3);
+    // and one seed gives one draw
+    assertThat(sum(GroupQuotas.plan(c, 20, even(20), context(), new Random(7)), "fr"))
+        .isEqualTo(sum(GroupQuotas.plan(c, 20, even(20), context(), new Random(7)), "fr"));
+  }
 }
