@@ -1,7 +1,6 @@
 package io.sieve.benchmarks;
 
 import io.sieve.cluster.NearestSearch;
-import io.sieve.cluster.Vectors;
 
 /**
  * Scalar kernels of the nearest-centre search {@code argmax_r ⟨x, c_r⟩} over a row-major {@code k ×
