@@ -15,7 +15,7 @@ import java.util.TreeSet;
  * S_k}: its mean loss in that feedback divided by the mean of the losses in that feedback (a
  * relative loss, so the update does not depend on the loss's units or on how far training has
  * gone), or its last known score when the batch had none of it (a cluster never scored takes 1, the
- * average). Then
+ * average; a feedback whose losses average 0 or less changes nothing). Then
  *
  * <pre>
  *   p = softmax(S / τ),   w'_k ∝ w_k · p_k,   w_k ← (1 − ε)·w'_k + ε/K,   w^0 = 1/K
