@@ -331,7 +331,7 @@ public final class GroupQuotas {
    * the fractional parts, so entry i gets its extra unit with probability exactly its fraction: the
    * expected allocation is the ideal one wherever no cap binds. Stops early when no entry is open.
    */
-  static int[] proportional(int count, double[] weight, long[] caps, Random rng) {
+  public static int[] proportional(int count, double[] weight, long[] caps, Random rng) {
     int k = weight.length;
     int[] out = new int[k];
     int left = count;

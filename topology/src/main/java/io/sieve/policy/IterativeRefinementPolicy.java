@@ -18,24 +18,27 @@ import java.util.TreeSet;
  * average; a feedback whose losses average 0 or less changes nothing). Then
  *
  * <pre>
- *   p = softmax(S / τ),   w'_k ∝ w_k · p_k,   w_k ← (1 − ε)·w'_k + ε/K,   w^0 = 1/K
+ *   p = softmax(S / τ),   w'_k ∝ w_k · p_k,   w_k ← (1 − ε)·w'_k + ε·π_k,   w^0 = 1/K
  * </pre>
  *
  * kept as normalised log weights: {@code log w'_k = log w_k + S_k/τ − logsumexp(S/τ)}, minus {@code
- * logsumexp(log w')}, then the mixing with ε/K. A cluster that appears later starts at {@code
- * log(1/K)}. Each batch's per-cluster counts are a Multinomial(n, w) draw (seeded by the batch
- * seed) over the clusters with items, capped at each cluster's pool with the excess water-filled
- * over the others, and drawn inside each cluster without replacement through the trainer's cursors.
+ * logsumexp(log w')}, then the mixing with ε·π, where {@code π_k = N_k / Σ N} is cluster k's share
+ * of the pool (what uniform sampling would give it; 1/K while the pool is empty). A cluster that
+ * appears later starts at {@code log(1/K)}. Each batch's per-cluster counts are a Multinomial(n, w)
+ * draw (seeded by the batch seed) over the clusters with items, capped at each cluster's pool with
+ * the excess water-filled over the others, and drawn inside each cluster without replacement
+ * through the trainer's cursors.
  *
  * <p>Departures from the paper, and why. The paper runs a handful of rounds; here every batch is a
  * round, so the multiplicative update compounds over hundreds of rounds and, with raw losses, put
  * nearly the whole budget on the one or two clusters a linear model cannot fit (Fashion-MNIST:
  * −0.26 accuracy against uniform). Two changes bound it: scores are relative losses (the paper
- * leaves the score's scale open), and after each update the weights are mixed with the uniform 1/K
- * ("fixed share", Herbster and Warmuth), so every weight stays at least ε/K, at least a share ε of
- * each batch is cluster-balanced on average, and a cluster whose loss rises again can regain weight
- * instead of waiting for its log weight to climb back from far below. With {@code refinement.floor}
- * = 0 the update is the paper's, on relative losses.
+ * leaves the score's scale open), and after each update the weights are mixed with the pool's own
+ * mix ("fixed share", Herbster and Warmuth, with the pool's shares as the prior), so every weight
+ * stays at least ε·π_k, at least a share ε of each batch is drawn as uniform sampling would draw it
+ * on average, and a cluster whose loss rises again can regain weight instead of waiting for its log
+ * weight to climb back from far below. With {@code refinement.floor} = 0 the update is the paper's,
+ * on relative losses.
  *
  * <p>Parameters: {@code refinement.temperature} τ (default 1, the paper's softmax), {@code
  * refinement.floor} ε in [0, 1] (default 0.5).
@@ -105,10 +108,15 @@ public final class IterativeRefinementPolicy implements SelectionPolicy {
       logw[i] += s[i] - lseS;
     }
     double lseW = LogSpace.logSumExp(logw);
-    double logFloor = Math.log(eps / k);
+    double pooled = 0;
+    for (int id : ids) {
+      pooled += context.poolSizes().getOrDefault(id, 0L);
+    }
     for (int i = 0; i < k; i++) {
       double normalised = logw[i] - lseW;
-      // log((1 − ε)·w + ε/K), stable for w far below ε/K; ε = 0 leaves w as it is
+      double share = pooled > 0 ? context.poolSizes().getOrDefault(ids[i], 0L) / pooled : 1.0 / k;
+      double logFloor = share > 0 ? Math.log(eps * share) : Double.NEGATIVE_INFINITY;
+      // log((1 − ε)·w + ε·π), stable for w far below ε·π; ε = 0 leaves w as it is
       double mixed =
           eps <= 0
               ? normalised

@@ -25,21 +25,22 @@ import java.util.TreeSet;
  * </pre>
  *
  * with {@code ln T} read as 0 before the first reward; ties break by a seeded hash of (batch seed,
- * cluster). Of a batch of n, {@code round(ε·n)} are first split evenly over every cluster with
- * items (water-filling, as cluster-balanced does); the rest go to the top {@code m} clusters by CS,
- * water-filled over what their pools still hold; if they cannot hold it, the next clusters by CS
- * join. An exhausted cluster, one whose pool is empty, drops out (in a stream the pool refills, so
- * a cluster's own cycle restarts instead of retiring it; draws inside a cluster go without
- * replacement through the trainer's cursors).
+ * cluster). Of a batch of n, {@code round(ε·n)} are first split over every cluster with items in
+ * proportion to its pool, as uniform sampling would split them (largest parts first, the remainder
+ * by systematic sampling); the rest go to the top {@code m} clusters by CS, water-filled over what
+ * their pools still hold; if they cannot hold it, the next clusters by CS join. An exhausted
+ * cluster, one whose pool is empty, drops out (in a stream the pool refills, so a cluster's own
+ * cycle restarts instead of retiring it; draws inside a cluster go without replacement through the
+ * trainer's cursors).
  *
  * <p>Departures from Quad, and why. UCB1's bonus {@code sqrt(2 ln T / T_k)} is calibrated for
- * rewards in [0, 1]; with raw cross-entropy losses (≈ 2.3 at the start for 10 classes) it was too
- * small to matter once a few clusters had been tried, so the batches went to the four clusters a
- * linear model fits worst and stayed there (Fashion-MNIST: −0.27 accuracy against uniform). The
- * means are therefore divided by {@code L_max}, which keeps them in [0, 1] whatever the loss's
- * units. The floor ε keeps a share of every batch over all clusters: a loss-seeking choice alone
- * skews the label mix a classifier sees, and the floor bounds that skew. With {@code ucb.floor} = 0
- * the choice is Quad's, on scaled rewards.
+ * rewards in [0, 1], so the means are divided by {@code L_max}, which keeps them in [0, 1] whatever
+ * the loss's units (cross-entropy starts at ≈ 2.3 for 10 classes, 3.8 for 45). That alone does not
+ * stop the collapse seen with Quad's choice: every batch went to the four clusters a linear model
+ * fits worst, which skews the label mix the classifier sees (Fashion-MNIST: −0.27 accuracy against
+ * uniform, and −0.33 with scaled rewards). The floor ε keeps a share of every batch as uniform
+ * sampling would draw it, which bounds that skew. With {@code ucb.floor} = 0 the choice is Quad's,
+ * on scaled rewards.
  *
  * <p>Parameters: {@code ucb.alpha} α (default 1), {@code ucb.clusters} m (default 8), {@code
  * ucb.delta} δ in cosine distance (default 0.2; 0 turns neighbour propagation off), {@code
@@ -130,8 +131,13 @@ public final class UcbPolicy implements SelectionPolicy {
     Random rng = new Random(batchSeed);
     int[] ids = ClusterDraws.ids(poolSizes);
     long[] sizes = ClusterDraws.capacities(poolSizes);
-    // the floor first: an even split over every cluster with items
-    int[] floor = WaterFilling.allocate((int) Math.round(eps * batchSize), sizes, rng);
+    // the floor first: a split over every cluster with items in proportion to its pool
+    double[] poolShare = new double[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      poolShare[i] = sizes[i];
+    }
+    int[] floor =
+        GroupQuotas.proportional((int) Math.round(eps * batchSize), poolShare, sizes.clone(), rng);
     int rest = batchSize;
     for (int i = 0; i < ids.length; i++) {
       sizes[i] -= floor[i];

@@ -115,12 +115,24 @@ class UcbPolicyTest {
 
   @Test
   void shouldSkipAnEmptyClusterAndKeepTheBatchWhole() {
-    TrainerState state = PolicyTestData.state(UcbPolicy.NAME, Map.of(UcbPolicy.CLUSTERS, "1"));
+    TrainerState state =
+        PolicyTestData.state(UcbPolicy.NAME, Map.of(UcbPolicy.CLUSTERS, "1", UcbPolicy.FLOOR, "0"));
     state.setPolicyState(Map.of("sum.0", 100.0, "n.0", 1.0, "T", 1.0, "maxLoss", 100.0));
-    // Given the top cluster holds only 3 items
+    // Given the top cluster holds only 3 items, and no floor
     Draw d = policy.draw(state, PlanContext.ofSizes(PolicyTestData.sizes(3, 50, 50)), 10, 42L);
     // Then the next clusters by score make up the batch
     assertThat(d.perCluster().get(0)).isEqualTo(3);
     assertThat(d.total()).isEqualTo(10);
+  }
+
+  @Test
+  void shouldSplitTheFloorInProportionToThePools() {
+    // Given pools of 100 and 300 and a floor of the whole batch
+    TrainerState state = PolicyTestData.state(UcbPolicy.NAME, Map.of(UcbPolicy.FLOOR, "1"));
+    state.setPolicyState(Map.of("sum.0", 100.0, "n.0", 1.0, "T", 1.0, "maxLoss", 100.0));
+    // When a batch of 40 is drawn
+    Draw d = policy.draw(state, PlanContext.ofSizes(PolicyTestData.sizes(100, 300)), 40, 42L);
+    // Then it is split 1:3, as uniform sampling would split it, whatever the scores
+    assertThat(d.perCluster()).containsEntry(0, 10).containsEntry(1, 30);
   }
 }
