@@ -165,4 +165,19 @@ class IterativeRefinementPolicyTest {
     assertThat(d.perCluster().get(0)).isEqualTo(4);
     assertThat(d.total()).isEqualTo(10);
   }
+
+  @Test
+  void shouldMixTowardThePoolsOwnClusterShares() {
+    // Given pools of 100 and 300 and a floor of 1 (the mix only)
+    TrainerState state =
+        PolicyTestData.state(
+            IterativeRefinementPolicy.NAME, Map.of(IterativeRefinementPolicy.FLOOR, "1"));
+    PlanContext context = PlanContext.ofSizes(PolicyTestData.sizes(100, 300));
+    // When one feedback arrives, whatever its losses
+    policy.onFeedback(PolicyTestData.clusterLosses(Map.of(0, 5.0, 1, 0.1)), state, context);
+    // Then the weights are the pool's shares, as uniform sampling would give
+    double[] w = IterativeRefinementPolicy.weights(state, new int[] {0, 1});
+    assertThat(w[0]).isCloseTo(0.25, within(1e-12));
+    assertThat(w[1]).isCloseTo(0.75, within(1e-12));
+  }
 }
