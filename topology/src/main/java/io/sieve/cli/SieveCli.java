@@ -10,10 +10,12 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -237,6 +239,13 @@ public final class SieveCli implements Callable<Integer> {
         description = "Directory for quality.md, quality.json and one PNG per data set.")
     Path report;
 
+    @Option(
+        names = "--param",
+        description =
+            "A policy parameter given to every trainer, e.g. --param ucb.clusters=8 (repeatable;"
+                + " each policy reads only its own keys).")
+    Map<String, String> params = new LinkedHashMap<>();
+
     @Override
     public Integer call() throws Exception {
       List<String> datasets =
@@ -274,7 +283,8 @@ public final class SieveCli implements Callable<Integer> {
                     target,
                     dataSeed,
                     stallTimeout,
-                    report),
+                    report,
+                    new TreeMap<>(params)),
                 System.out)
             .run();
       } catch (MissingDataException e) {

@@ -34,11 +34,13 @@ import java.util.TreeMap;
  * planner logs a warning and counts it.
  *
  * <p><b>Split over clusters.</b> The cluster policy's counts {@code c_k} are the guide: values are
- * placed scarcest first ({@code supply / target} ascending), each by water-filling over {@code
- * min(a_kg, room_k)} where {@code a_kg} is cluster k's supply of the value and {@code room_k} what
- * is left of {@code c_k}; what does not fit goes by water-filling over the remaining supply of any
- * cluster. The group targets are exact whenever the pool holds them; the cluster split is kept as
- * far as supply allows.
+ * placed scarcest first ({@code supply / target} ascending), each in proportion to {@code room_k ·
+ * a_kg / N_k}, capped at {@code min(a_kg, room_k)}, where {@code a_kg} is cluster k's supply of the
+ * value, {@code N_k} its pool and {@code room_k} what is left of {@code c_k}: the number of the
+ * value's items cluster k's own picks would hold on average. What does not fit goes to the
+ * remaining supply of any cluster, in proportion to it. A cluster's few stray items of a value thus
+ * get no larger chance than its picks give them. The group targets are exact whenever the pool
+ * holds them; the cluster split is kept as far as supply allows.
  *
  * <p><b>No repeats.</b> The pool fills the quotas ({@code io.sieve.pool.PoolDraw}) from the cluster
  * policy's cursor picks first, which keep their cycle guarantee (no repeat within the cluster's
@@ -225,8 +227,12 @@ public final class GroupQuotas {
         Comparator.<Integer>comparingDouble(
                 j -> t[j] == 0 ? Double.MAX_VALUE : total[j] / (double) t[j])
             .thenComparingInt(j -> j));
+    long[] sizes = new long[k];
+    for (int i = 0; i < k; i++) {
+      sizes[i] = context.poolSizes().get(clusters[i]);
+    }
     for (int j : order) {
-      place(t[j], supply[j], room, x[j], rng);
+      place(t[j], supply[j], sizes, room, x[j], rng);
     }
     if (c.mode() == Mode.MINIMUM) {
       long[] left = new long[k];
@@ -237,7 +243,7 @@ public final class GroupQuotas {
         }
         left[i] = supply[g][i] - used;
       }
-      place(t[g], left, room, x[g], rng);
+      place(t[g], left, sizes, room, x[g], rng);
     }
 
     TreeMap<Integer, ClusterQuota> perCluster = new TreeMap<>();
@@ -328,24 +334,32 @@ public final class GroupQuotas {
   }
 
   /**
-   * Places {@code count} units over clusters: first within each cluster's room, then anywhere with
-   * supply. Updates {@code room} and writes into {@code out}.
+   * Places {@code count} units of one value over clusters: first within each cluster's room, in
+   * proportion to {@code room_i · supply_i / size_i} (the number of the value's items cluster i's
+   * own picks would hold on average), then anywhere with supply, in proportion to what is left. So
+   * every item of the value is about as likely to be drawn as its cluster's picks make it: a
+   * cluster holding one stray item of the value is not given an equal part of the quota (an equal
+   * split drew such items in batch after batch). Updates {@code room} and writes into {@code out}.
    */
-  private static void place(int count, long[] supply, int[] room, int[] out, Random rng) {
+  private static void place(
+      int count, long[] supply, long[] sizes, int[] room, int[] out, Random rng) {
     int k = supply.length;
     long[] caps = new long[k];
+    double[] weight = new double[k];
     for (int i = 0; i < k; i++) {
       caps[i] = Math.max(0, Math.min(supply[i], room[i]));
+      weight[i] = sizes[i] > 0 ? room[i] * (double) supply[i] / sizes[i] : 0;
     }
-    int[] first = WaterFilling.allocate(count, caps, rng);
+    int[] first = proportional(count, weight, caps, rng);
     int placed = 0;
     for (int i = 0; i < k; i++) {
       out[i] = first[i];
       placed += first[i];
       caps[i] = supply[i] - first[i];
+      weight[i] = caps[i];
     }
     if (placed < count) {
-      int[] second = WaterFilling.allocate(count - placed, caps, rng);
+      int[] second = proportional(count - placed, weight, caps, rng);
       for (int i = 0; i < k; i++) {
         out[i] += second[i];
       }
@@ -353,5 +367,64 @@ public final class GroupQuotas {
     for (int i = 0; i < k; i++) {
       room[i] -= out[i];
     }
+  }
+
+  /**
+   * Up to {@code count} units in proportion to {@code weight}, each entry at most its cap. Each
+   * pass gives every open entry (weight &gt; 0, below its cap) the floor of its ideal part {@code
+   * left · w_i / Σ w}, cut at its cap; while some entry was cut the pass repeats over the others.
+   * Then the units left over (fewer than the open entries) go one each by systematic sampling on
+   * the fractional parts, so entry i gets its extra unit with probability exactly its fraction: the
+   * expected allocation is the ideal one wherever no cap binds. Stops early when no entry is open.
+   */
+  public static int[] proportional(int count, double[] weight, long[] caps, Random rng) {
+    int k = weight.length;
+    int[] out = new int[k];
+    int left = count;
+    while (left > 0) {
+      double sum = 0;
+      for (int i = 0; i < k; i++) {
+        if (out[i] < caps[i] && weight[i] > 0) {
+          sum += weight[i];
+        }
+      }
+      if (!(sum > 0)) {
+        break;
+      }
+      double[] fraction = new double[k];
+      boolean cut = false;
+      int given = 0;
+      for (int i = 0; i < k; i++) {
+        if (out[i] < caps[i] && weight[i] > 0) {
+          double ideal = left * weight[i] / sum;
+          long room = caps[i] - out[i];
+          if (ideal >= room) {
+            out[i] += (int) room;
+            given += (int) room;
+            cut = true;
+          } else {
+            out[i] += (int) Math.floor(ideal);
+            given += (int) Math.floor(ideal);
+            fraction[i] = ideal - Math.floor(ideal);
+          }
+        }
+      }
+      left -= given;
+      if (cut || left == 0) {
+        continue;
+      }
+      // systematic sampling: one point u, u + 1, u + 2, ... over the cumulative fractions
+      double u = rng.nextDouble();
+      double cumulative = 0;
+      for (int i = 0; i < k && left > 0; i++) {
+        double before = cumulative;
+        cumulative += fraction[i];
+        if (fraction[i] > 0 && Math.floor(cumulative - u) > Math.floor(before - u)) {
+          out[i]++;
+          left--;
+        }
+      }
+    }
+    return out;
   }
 }

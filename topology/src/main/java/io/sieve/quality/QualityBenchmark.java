@@ -73,7 +73,8 @@ public final class QualityBenchmark {
       double targetFraction,
       long dataSeed,
       Duration stallTimeout,
-      Path reportDir) {}
+      Path reportDir,
+      Map<String, String> policyParams) {}
 
   private static final int VENDI_DIMENSION = 32;
   private static final long VENDI_SEED = 20240601L;
@@ -164,6 +165,8 @@ public final class QualityBenchmark {
     props.put(SieveConfig.TOPIC_BATCHES_PREFIX_CONFIG, app + ".batches.");
     props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, 2000);
     props.put(SieveConfig.CLUSTER_K_INIT_CONFIG, 24);
+    // near duplicates are dropped (the default), and counted when waiting for the pool
+    props.put(SieveConfig.DEDUP_NEAR_POLICY_CONFIG, "drop");
     // the whole stream stays pooled: the benchmark compares selection, not eviction
     props.put(SieveConfig.POOL_CAPACITY_CONFIG, settings.streamSize());
     SieveConfig config = new SieveConfig(props);
@@ -177,17 +180,20 @@ public final class QualityBenchmark {
       SieveMetrics m = service.metrics();
       double ingestSeconds = (System.nanoTime() - t0) / 1e9;
       out.printf(
-          "[%s] pooled %,d of %,d sent (%,d duplicates dropped, %,d dead letters) in %.1f s%n",
+          "[%s] pooled %,d of %,d sent (%,d duplicates and %,d near duplicates dropped, %,d dead"
+              + " letters) in %.1f s%n",
           d.name(),
           m.pooledCount(),
           d.stream().size(),
           m.duplicates(),
+          m.nearDuplicates(),
           deadLetters(m),
           ingestSeconds);
       result.put("streamed", d.stream().size());
       result.put("heldOut", d.test().size());
       result.put("pooled", m.pooledCount());
       result.put("duplicatesDropped", m.duplicates());
+      result.put("nearDuplicatesDropped", m.nearDuplicates());
       result.put("deadLetters", deadLetters(m));
       result.put("ingestSeconds", Math.round(ingestSeconds * 10) / 10.0);
       result.put("classes", d.classes());
@@ -232,11 +238,13 @@ public final class QualityBenchmark {
       }
       producer.flush();
     }
-    // wait until every example is accounted for: pooled, dropped as a duplicate or dead-lettered
+    // wait until every example is accounted for: pooled, dropped as a duplicate or a near
+    // duplicate, or dead-lettered
     SieveMetrics m = service.metrics();
     long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
     long nextReport = System.nanoTime();
-    while (m.pooledCount() + m.duplicates() + deadLetters(m) < d.stream().size()) {
+    while (m.pooledCount() + m.duplicates() + m.nearDuplicates() + deadLetters(m)
+        < d.stream().size()) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
             "only " + m.pooledCount() + " of " + d.stream().size() + " pooled after 10 min");
@@ -278,7 +286,8 @@ public final class QualityBenchmark {
                 projection,
                 settings.budget(),
                 evalEvery));
-        Map<String, String> params = new LinkedHashMap<>();
+        // extra parameters go to every trainer: each policy reads only its own keys
+        Map<String, String> params = new LinkedHashMap<>(settings.policyParams());
         if ("equitable".equals(policy)) {
           params.put("equitable.attribute", d.groupAttribute());
         }
@@ -382,6 +391,7 @@ public final class QualityBenchmark {
     s.put("targetFraction", settings.targetFraction());
     s.put("dataSeed", settings.dataSeed());
     s.put("window", 2);
+    s.put("policyParams", settings.policyParams());
     s.put("trainer", "softmax regression, Adam, one step per batch, weights N(0, 0.01²) seeded");
     s.put("vendi", "SecondMoment on a RandomProjection to 32 dims, of every example consumed");
     s.put("cores", Runtime.getRuntime().availableProcessors());

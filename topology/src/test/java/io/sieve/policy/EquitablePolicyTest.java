@@ -39,21 +39,17 @@ class EquitablePolicyTest {
         .hasMessageContaining(EquitablePolicy.ATTRIBUTE);
   }
 
-  @Test
-  void shouldRaiseTheShareOfTheGroupWithTheWorstLearningCurve() {
+  /** Ten rounds of plan and feedback, en learning fast, sw slowly; sw's share per round. */
+  private double[] swShares(Map<String, String> params) {
     // Given en learns fast (L = 2·n^-0.5) and sw slowly (L = 2·n^-0.1)
-    TrainerState state =
-        PolicyTestData.state(EquitablePolicy.NAME, Map.of(EquitablePolicy.ATTRIBUTE, "lang"));
-    double firstSw = 0;
-    double lastSw = 0;
+    Map<String, String> all = new java.util.HashMap<>(params);
+    all.put(EquitablePolicy.ATTRIBUTE, "lang");
+    TrainerState state = PolicyTestData.state(EquitablePolicy.NAME, all);
+    double[] sw = new double[10];
     // When ten rounds of plan and group-loss feedback go by
     for (int r = 0; r < 10; r++) {
       Draw d = policy.draw(state, context(), 100, Seeds.mix(4, r));
-      double sw = d.groupShares().get("lang=sw");
-      if (r == 0) {
-        firstSw = sw;
-      }
-      lastSw = sw;
+      sw[r] = d.groupShares().get("lang=sw");
       double nEn = state.getPolicyState().get("n.en");
       double nSw = state.getPolicyState().get("n.sw");
       TrainerFeedback fb =
@@ -65,9 +61,25 @@ class EquitablePolicyTest {
               .build();
       policy.onFeedback(fb, state, context());
     }
-    // Then sw's share climbs, by at most 0.1 a round, to well above half
-    assertThat(firstSw).isLessThanOrEqualTo(0.6 + 1e-9);
-    assertThat(lastSw).isGreaterThan(0.8);
+    return sw;
+  }
+
+  @Test
+  void shouldRaiseTheShareOfTheGroupWithTheWorstLearningCurve() {
+    double[] sw = swShares(Map.of(EquitablePolicy.FLOOR, "0"));
+    // Then without a floor sw's share climbs, by at most 0.1 a round, to well above half
+    assertThat(sw[0]).isLessThanOrEqualTo(0.6 + 1e-9);
+    assertThat(sw[9]).isGreaterThan(0.8);
+  }
+
+  @Test
+  void shouldKeepTheFloorOfThePoolsMixForTheEasyGroup() {
+    double[] sw = swShares(Map.of(EquitablePolicy.FLOOR, "0.5"));
+    // Then sw rises, but en keeps at least ε × its pool share = 0.25 of every batch
+    assertThat(sw[9]).isGreaterThan(0.6);
+    for (double v : sw) {
+      assertThat(v).isLessThanOrEqualTo(0.75 + 1e-9);
+    }
   }
 
   @Test
@@ -83,7 +95,7 @@ class EquitablePolicyTest {
     // Given a worst group whose curve is flat (more data does not lower its predicted loss) and an
     // easy group whose loss still falls steeply
     EquitablePolicy.Settings worstGroup =
-        new EquitablePolicy.Settings("g", true, 1.0, 0.1, java.util.Map.of(), 0.5);
+        new EquitablePolicy.Settings("g", true, 1.0, 0.1, java.util.Map.of(), 0.5, 0.0);
     LearningCurve[] curves = {new LearningCurve(0.0, 2.0), new LearningCurve(1.0, 1.0)};
     // When a batch of 10 is allocated under the worst-group objective
     int[] m =

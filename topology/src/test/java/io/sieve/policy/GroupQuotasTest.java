@@ -167,4 +167,44 @@ class GroupQuotasTest {
     assertThat(sum(GroupQuotas.plan(c, 20, even(20), context(), new Random(7)), "fr"))
         .isEqualTo(sum(GroupQuotas.plan(c, 20, even(20), context(), new Random(7)), "fr"));
   }
+
+  @Test
+  void shouldNotGiveAClustersStrayItemsOfAValueAnEqualPartOfItsQuota() {
+    // Given fr is 50 of cluster 0's 100 items and a single stray item of cluster 1's 100, and an
+    // even split of 10 over the two clusters
+    PlanContext context =
+        new PlanContext(
+            PolicyTestData.sizes(100, 100),
+            Map.of(
+                0, Map.of("lang=en", 50L, "lang=fr", 50L),
+                1, Map.of("lang=en", 99L, "lang=fr", 1L)),
+            null);
+    SortedMap<Integer, Integer> base = new TreeMap<>(Map.of(0, 5, 1, 5));
+    GroupQuotas.Constraint c = GroupQuotas.parse(Map.of(GroupQuotas.TARGETS, "lang=fr:0.4"));
+    // When 200 batches ask for 4 fr each
+    int stray = 0;
+    for (int b = 0; b < 200; b++) {
+      GroupQuotas.Result r = GroupQuotas.plan(c, 10, base, context, new Random(Seeds.mix(3, b)));
+      assertThat(sum(r, "fr")).isEqualTo(4);
+      GroupQuotas.ClusterQuota q1 = r.perCluster().get(1);
+      stray += q1 == null ? 0 : q1.byValue().getOrDefault("fr", 0);
+    }
+    // Then the stray item is asked for about as often as cluster 1's picks would hold it
+    // (4 · (5·1/100) / (5·50/100 + 5·1/100) ≈ 0.078 a batch, so about 16 of 200), not in every
+    // batch as an equal split over the clusters with supply gave
+    assertThat(stray).isBetween(5, 35);
+  }
+
+  @Test
+  void shouldSplitProportionallyWithinCaps() {
+    // Given weights 3:1 and room for 2 in the first entry
+    int[] out =
+        GroupQuotas.proportional(8, new double[] {3, 1}, new long[] {2, 100}, new Random(1));
+    // Then the first is capped and the rest goes to the second
+    assertThat(out).containsExactly(2, 6);
+    // and without caps 8 splits 6:2
+    assertThat(
+            GroupQuotas.proportional(8, new double[] {3, 1}, new long[] {100, 100}, new Random(1)))
+        .containsExactly(6, 2);
+  }
 }

@@ -13,12 +13,66 @@ class UcbPolicyTest {
   private final UcbPolicy policy = new UcbPolicy();
 
   @Test
-  void shouldScoreClustersByMeanRewardPlusTheConfidenceBonus() {
+  void shouldScoreClustersByScaledMeanRewardPlusTheConfidenceBonus() {
+    // Given cluster 0 with a mean loss of 2 and a largest loss seen of 4
     TrainerState state = PolicyTestData.state(UcbPolicy.NAME, Map.of());
-    state.setPolicyState(Map.of("sum.0", 6.0, "n.0", 3.0, "T", 10.0));
+    state.setPolicyState(Map.of("sum.0", 6.0, "n.0", 3.0, "T", 10.0, "maxLoss", 4.0));
     double[] cs = UcbPolicy.scores(state, new int[] {0, 1}, 0.5);
-    assertThat(cs[0]).isCloseTo(2.0 + 0.5 * Math.sqrt(2 * Math.log(10) / 4), within(1e-12));
+    // Then its mean counts as 2/4 and the bonus is UCB1's
+    assertThat(cs[0]).isCloseTo(0.5 + 0.5 * Math.sqrt(2 * Math.log(10) / 4), within(1e-12));
     assertThat(cs[1]).isCloseTo(0.5 * Math.sqrt(2 * Math.log(10) / 1), within(1e-12));
+  }
+
+  @Test
+  void shouldScoreTheSameWhateverTheUnitsOfTheLoss() {
+    // Given two trainers whose losses differ by a factor of 100
+    TrainerState small = PolicyTestData.state(UcbPolicy.NAME, Map.of());
+    TrainerState large = PolicyTestData.state(UcbPolicy.NAME, Map.of());
+    PlanContext context = PlanContext.ofSizes(PolicyTestData.sizes(10, 10, 10));
+    // When both absorb the same rounds
+    for (int r = 0; r < 4; r++) {
+      policy.onFeedback(PolicyTestData.clusterLosses(Map.of(0, 2.0, 1, 0.5 + r)), small, context);
+      policy.onFeedback(
+          PolicyTestData.clusterLosses(Map.of(0, 200.0, 1, 50.0 + 100 * r)), large, context);
+    }
+    // Then their scores agree
+    int[] ids = {0, 1, 2};
+    double[] a = UcbPolicy.scores(small, ids, 1);
+    double[] b = UcbPolicy.scores(large, ids, 1);
+    for (int i = 0; i < 3; i++) {
+      assertThat(a[i]).isCloseTo(b[i], within(1e-12));
+    }
+  }
+
+  @Test
+  void shouldNotGiveTheWholeBudgetToAClusterWithConstantHighLoss() {
+    // Given four equal clusters, one chosen per batch beyond a floor ε = 0.5
+    TrainerState state =
+        PolicyTestData.state(
+            UcbPolicy.NAME, Map.of(UcbPolicy.CLUSTERS, "1", UcbPolicy.FLOOR, "0.5"));
+    PlanContext context = PlanContext.ofSizes(PolicyTestData.sizes(5000, 5000, 5000, 5000));
+    // When fifty rounds report a loss of 5 on cluster 0 and 0.5 on the others it drew
+    for (int r = 0; r < 50; r++) {
+      Draw d = policy.draw(state, context, 40, Seeds.mix(5, r));
+      Map<Integer, Double> losses = new java.util.TreeMap<>();
+      d.perCluster().keySet().forEach(k -> losses.put(k, k == 0 ? 5.0 : 0.5));
+      policy.onFeedback(PolicyTestData.clusterLosses(losses), state, context);
+    }
+    // Then every cluster still gets at least its floor share ε/K = 1/8 of each batch
+    for (int k = 1; k < 4; k++) {
+      assertThat(PolicyTestData.share(policy, state, context.poolSizes(), 40, 10, k))
+          .isGreaterThanOrEqualTo(0.125);
+    }
+    assertThat(PolicyTestData.share(policy, state, context.poolSizes(), 40, 10, 0))
+        .isLessThanOrEqualTo(0.625);
+  }
+
+  @Test
+  void shouldRejectAFloorOutsideZeroToOne() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> policy.checkParams(Map.of(UcbPolicy.FLOOR, "-0.1")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(UcbPolicy.FLOOR);
   }
 
   @Test
@@ -37,12 +91,15 @@ class UcbPolicyTest {
     assertThat(s.get("n.1")).isEqualTo(1.0);
     assertThat(s).doesNotContainKey("sum.2");
     assertThat(s.get("T")).isEqualTo(1.0);
+    assertThat(s.get("maxLoss")).isEqualTo(2.0);
   }
 
   @Test
   void shouldShiftShareTowardTheClusterWithTheHigherLossWithinTenRounds() {
-    // Given three equal clusters, two chosen per batch, and cluster 1 with the higher loss
-    TrainerState state = PolicyTestData.state(UcbPolicy.NAME, Map.of(UcbPolicy.CLUSTERS, "2"));
+    // Given three equal clusters, two chosen per batch, no floor, and cluster 1 with the higher
+    // loss
+    TrainerState state =
+        PolicyTestData.state(UcbPolicy.NAME, Map.of(UcbPolicy.CLUSTERS, "2", UcbPolicy.FLOOR, "0"));
     PlanContext context = PlanContext.ofSizes(PolicyTestData.sizes(500, 500, 500));
     // When ten rounds of feedback report the clusters each batch drew
     for (int r = 0; r < 10; r++) {
@@ -58,12 +115,24 @@ class UcbPolicyTest {
 
   @Test
   void shouldSkipAnEmptyClusterAndKeepTheBatchWhole() {
-    TrainerState state = PolicyTestData.state(UcbPolicy.NAME, Map.of(UcbPolicy.CLUSTERS, "1"));
-    state.setPolicyState(Map.of("sum.0", 100.0, "n.0", 1.0, "T", 1.0));
-    // Given the top cluster holds only 3 items
+    TrainerState state =
+        PolicyTestData.state(UcbPolicy.NAME, Map.of(UcbPolicy.CLUSTERS, "1", UcbPolicy.FLOOR, "0"));
+    state.setPolicyState(Map.of("sum.0", 100.0, "n.0", 1.0, "T", 1.0, "maxLoss", 100.0));
+    // Given the top cluster holds only 3 items, and no floor
     Draw d = policy.draw(state, PlanContext.ofSizes(PolicyTestData.sizes(3, 50, 50)), 10, 42L);
     // Then the next clusters by score make up the batch
     assertThat(d.perCluster().get(0)).isEqualTo(3);
     assertThat(d.total()).isEqualTo(10);
+  }
+
+  @Test
+  void shouldSplitTheFloorInProportionToThePools() {
+    // Given pools of 100 and 300 and a floor of the whole batch
+    TrainerState state = PolicyTestData.state(UcbPolicy.NAME, Map.of(UcbPolicy.FLOOR, "1"));
+    state.setPolicyState(Map.of("sum.0", 100.0, "n.0", 1.0, "T", 1.0, "maxLoss", 100.0));
+    // When a batch of 40 is drawn
+    Draw d = policy.draw(state, PlanContext.ofSizes(PolicyTestData.sizes(100, 300)), 40, 42L);
+    // Then it is split 1:3, as uniform sampling would split it, whatever the scores
+    assertThat(d.perCluster()).containsEntry(0, 10).containsEntry(1, 30);
   }
 }

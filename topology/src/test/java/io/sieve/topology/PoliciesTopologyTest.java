@@ -211,9 +211,9 @@ class PoliciesTopologyTest {
   @Test
   void shouldShiftUcbShareTowardTheClusterWithTheHigherLoss() {
     try (Sieve sieve = new Sieve(temp)) {
-      // Given a ucb trainer that splits each batch over its top two clusters
+      // Given a ucb trainer that splits each batch over its top two clusters, without a floor
       sieve.fill();
-      sieve.spec(UcbPolicy.NAME, 12, Map.of(UcbPolicy.CLUSTERS, "2"));
+      sieve.spec(UcbPolicy.NAME, 12, Map.of(UcbPolicy.CLUSTERS, "2", UcbPolicy.FLOOR, "0"));
       // When batches are acknowledged with baking's loss 3 and the others' 0.5
       List<TrainingBatch> batches =
           sieve.run(15, lossByTopic(Map.of("kafka", 0.5, "football", 0.5, "baking", 3.0)));
@@ -228,9 +228,9 @@ class PoliciesTopologyTest {
   void shouldRefineClusterWeightsExactlyAsTheMultiplicativeSoftmaxSays() {
     try (Sieve sieve = new Sieve(temp)) {
       sieve.fill();
-      sieve.spec(IterativeRefinementPolicy.NAME, 12, Map.of());
+      sieve.spec(IterativeRefinementPolicy.NAME, 12, Map.of(IterativeRefinementPolicy.FLOOR, "0"));
       Map<String, Integer> cluster = sieve.clusterOfTopic();
-      // Given three rounds of scores per topic
+      // Given three rounds of losses per topic, and no floor
       double[][] rounds = {{2.0, 0.5, 1.0}, {1.5, 0.2, 1.1}, {3.0, 0.1, 0.4}};
       double[] w = {1 / 3.0, 1 / 3.0, 1 / 3.0};
       for (double[] s : rounds) {
@@ -240,11 +240,13 @@ class PoliciesTopologyTest {
         }
         // When each is the feedback on the current batch
         sieve.run(1, b -> TrainerFeedback.newBuilder().setClusterLosses(losses));
-        // (hand computation: w_k ← w_k·e^{S_k} / Σ_j e^{S_j}, then normalised)
-        double z = Math.exp(s[0]) + Math.exp(s[1]) + Math.exp(s[2]);
+        // (hand computation: S_k = loss_k / mean loss, w_k ← w_k·e^{S_k} / Σ_j e^{S_j}, then
+        // normalised)
+        double mean = (s[0] + s[1] + s[2]) / 3;
+        double z = Math.exp(s[0] / mean) + Math.exp(s[1] / mean) + Math.exp(s[2] / mean);
         double norm = 0;
         for (int t = 0; t < 3; t++) {
-          w[t] = w[t] * Math.exp(s[t]) / z;
+          w[t] = w[t] * Math.exp(s[t] / mean) / z;
           norm += w[t];
         }
         for (int t = 0; t < 3; t++) {
@@ -301,9 +303,12 @@ class PoliciesTopologyTest {
   @Test
   void shouldRaiseTheShareOfTheGroupWithTheWorstLearningCurve() {
     try (Sieve sieve = new Sieve(temp)) {
-      // Given fr learns slowly (L = 2·n^-0.1) and en fast (L = 2·n^-0.5)
+      // Given fr learns slowly (L = 2·n^-0.1) and en fast (L = 2·n^-0.5), and no floor
       sieve.fill();
-      sieve.spec(EquitablePolicy.NAME, 12, Map.of(EquitablePolicy.ATTRIBUTE, "lang"));
+      sieve.spec(
+          EquitablePolicy.NAME,
+          12,
+          Map.of(EquitablePolicy.ATTRIBUTE, "lang", EquitablePolicy.FLOOR, "0"));
       Map<String, Integer> emitted = new TreeMap<>(Map.of("lang=fr", 0, "lang=en", 0));
       // When every batch is acknowledged with each group's loss at its count so far
       List<TrainingBatch> batches =
