@@ -580,11 +580,13 @@ public final class SieveConfig extends AbstractConfig {
     p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, getInt(STANDBY_REPLICAS_CONFIG));
     p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor());
-    p.put(
-        StreamsConfig.producerPrefix("max.request.size"), getInt(BATCH_MAX_BYTES_CONFIG) + 65_536);
-    p.put(StreamsConfig.producerPrefix("batch.size"), 131_072);
+    int maxRecordBytes = getInt(BATCH_MAX_BYTES_CONFIG) + 65_536;
+    p.put(StreamsConfig.producerPrefix("max.request.size"), maxRecordBytes);
+    // a producer batch larger than the topics' max.message.bytes is refused, and the producer
+    // splits it into batches of batch.size again, forever: keep it within the topics' limit
+    p.put(StreamsConfig.producerPrefix("batch.size"), Math.min(131_072, maxRecordBytes));
     p.put(StreamsConfig.producerPrefix("linger.ms"), 5);
-    p.put(StreamsConfig.topicPrefix("max.message.bytes"), getInt(BATCH_MAX_BYTES_CONFIG) + 65_536);
+    p.put(StreamsConfig.topicPrefix("max.message.bytes"), maxRecordBytes);
     p.putAll(clientPassThrough());
     p.putAll(originalsWithPrefix(STREAMS_PREFIX));
     return p;

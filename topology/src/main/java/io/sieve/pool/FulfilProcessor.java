@@ -6,6 +6,7 @@ import io.sieve.avro.Selection;
 import io.sieve.topology.Stores;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -13,6 +14,8 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Draws a plan fragment from the cluster's pool and sends the examples on, keyed by batch. It runs
@@ -23,11 +26,27 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * (coverage) needs the items' groups or scores, which only the pool has: it reads the cluster's
  * range of the store (one contiguous RocksDB range, at most the pool cap) and lets {@link PoolDraw}
  * choose. Every example is sent with its slot, so that feedback can find it.
+ *
+ * <p>A fragment keeps within its share of {@code batch.max.bytes} (the limit over the batch's
+ * fragments), leaving out its largest examples when their texts are longer than the trainer spec's
+ * check allowed for: the assembler holds the fragments and writes them as one record, and a record
+ * over the topics' limit would fail the transaction. The selection then holds fewer examples than
+ * it was asked for, so the batch is flagged incomplete.
  */
 public final class FulfilProcessor implements Processor<Integer, PlanFragment, String, Selection> {
 
+  private static final Logger LOG = LoggerFactory.getLogger(FulfilProcessor.class);
+
+  private final long maxBatchBytes;
   private ProcessorContext<String, Selection> context;
   private KeyValueStore<Bytes, BatchExample> pool;
+
+  /**
+   * @param maxBatchBytes {@code batch.max.bytes}, shared by the batch's fragments
+   */
+  public FulfilProcessor(long maxBatchBytes) {
+    this.maxBatchBytes = maxBatchBytes;
+  }
 
   @Override
   public void init(ProcessorContext<String, Selection> context) {
@@ -54,6 +73,7 @@ public final class FulfilProcessor implements Processor<Integer, PlanFragment, S
         }
       }
     }
+    drawn = withinShare(drawn, fragment);
     boolean idsOnly = fragment.getHeader().getIdsOnly();
     List<BatchExample> examples = new ArrayList<>(drawn.size());
     List<Long> slots = new ArrayList<>(drawn.size());
@@ -86,5 +106,39 @@ public final class FulfilProcessor implements Processor<Integer, PlanFragment, S
       }
     }
     return items;
+  }
+
+  /** The drawn examples without the largest ones, if needed to fit the fragment's share. */
+  private List<PoolDraw.Drawn> withinShare(List<PoolDraw.Drawn> drawn, PlanFragment fragment) {
+    if (fragment.getHeader().getIdsOnly()) {
+      return drawn;
+    }
+    long share = maxBatchBytes / Math.max(1, fragment.getHeader().getFragments());
+    long bytes = 0;
+    List<BatchExample> examples = new ArrayList<>(drawn.size());
+    for (PoolDraw.Drawn d : drawn) {
+      bytes += ExampleBytes.rough(d.example());
+      examples.add(d.example());
+    }
+    if (bytes <= share) {
+      return drawn;
+    }
+    Set<String> drop = ExampleBytes.largestToDrop(examples, bytes - share);
+    List<PoolDraw.Drawn> kept = new ArrayList<>(drawn.size());
+    for (PoolDraw.Drawn d : drawn) {
+      if (!drop.contains(d.example().getId())) {
+        kept.add(d);
+      }
+    }
+    LOG.warn(
+        "batch {}: cluster {}'s {} examples take about {} bytes, over their share {} of"
+            + " batch.max.bytes; the {} largest are left out",
+        fragment.getHeader().getBatchId(),
+        fragment.getClusterId(),
+        drawn.size(),
+        bytes,
+        share,
+        drop.size());
+    return kept;
   }
 }

@@ -8,6 +8,7 @@ import io.sieve.avro.Selection;
 import io.sieve.avro.TrainingBatch;
 import io.sieve.diversity.SecondMoment;
 import io.sieve.diversity.Sketches;
+import io.sieve.pool.ExampleBytes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.ToIntFunction;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -24,6 +26,8 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Gathers a batch's fragments (keyed by batch id) and writes the batch, keyed by trainer id, once
@@ -34,6 +38,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * slot) so that the trainer's per-example losses can be sent back to the pool ({@link
  * ScoreRouterProcessor}); it is dropped with the marker, {@code 10 ×} the timeout after the batch
  * was started.
+ *
+ * <p>A batch that would not fit {@code batch.max.bytes} (its examples' texts longer than the spec
+ * check allowed for) is written without its largest examples, flagged {@code complete=false}: a
+ * batch the broker refused would never reach the trainer, and the credit it holds would never come
+ * back. The fulfilment already keeps each fragment within its share of the limit (so that the
+ * fragments held here fit too); this is the last check, on the exact serialized size. The examples
+ * left out stay in the pool; they are counted and logged.
  */
 public final class AssembleProcessor
     implements Processor<String, Selection, String, Outcome<TrainingBatch>> {
@@ -41,13 +52,24 @@ public final class AssembleProcessor
   public static final String STAGE = "assemble";
   private static final Duration SWEEP = Duration.ofSeconds(1);
 
+  private static final Logger LOG = LoggerFactory.getLogger(AssembleProcessor.class);
+
   private final Duration timeout;
+  private final long maxBytes;
+  private final ToIntFunction<TrainingBatch> sizer;
   private final SieveMetrics metrics;
   private ProcessorContext<String, Outcome<TrainingBatch>> context;
   private KeyValueStore<String, PendingBatch> pending;
 
-  public AssembleProcessor(Duration timeout, SieveMetrics metrics) {
+  /**
+   * @param maxBytes the largest batch record to write ({@code batch.max.bytes})
+   * @param sizer a batch's size as written (its serialized length)
+   */
+  public AssembleProcessor(
+      Duration timeout, long maxBytes, ToIntFunction<TrainingBatch> sizer, SieveMetrics metrics) {
     this.timeout = timeout;
+    this.maxBytes = maxBytes;
+    this.sizer = sizer;
     this.metrics = metrics;
   }
 
@@ -127,6 +149,27 @@ public final class AssembleProcessor
 
   private void emit(String batchId, PendingBatch batch, long timestamp) {
     TrainingBatch out = assemble(batch, context.currentSystemTimeMs());
+    int size = sizer.applyAsInt(out);
+    if (size > maxBytes) {
+      int before = out.getExamples().size();
+      while (size > maxBytes && !out.getExamples().isEmpty()) {
+        batch = withoutLargest(batch, out, size - maxBytes);
+        out = assemble(batch, context.currentSystemTimeMs());
+        size = sizer.applyAsInt(out);
+      }
+      int left = before - out.getExamples().size();
+      LOG.warn(
+          "batch {} of trainer {} would not fit batch.max.bytes={}; written with {} of its {}"
+              + " examples ({} bytes), flagged incomplete; the {} left out stay pooled",
+          batchId,
+          out.getTrainerId(),
+          maxBytes,
+          out.getExamples().size(),
+          before,
+          size,
+          left);
+      metrics.batchTrimmed(out.getTrainerId(), left);
+    }
     metrics.batchWritten(out, new BatchDiversity(out.getClusterEntropy(), out.getGroupEntropy()));
     metrics.batchVendi(out.getTrainerId(), out.getVendiScore());
     context.forward(new Record<>(out.getTrainerId(), Outcome.ok(out), timestamp));
@@ -137,6 +180,29 @@ public final class AssembleProcessor
             .setEmitted(true)
             .setIndex(index(batch))
             .build());
+  }
+
+  /**
+   * The batch without its largest examples (by {@link ExampleBytes#rough}), enough of them to take
+   * off {@code excess} bytes by that estimate, and at least one.
+   */
+  static PendingBatch withoutLargest(PendingBatch batch, TrainingBatch written, long excess) {
+    Set<String> drop = ExampleBytes.largestToDrop(written.getExamples(), excess);
+    List<Selection> kept = new ArrayList<>();
+    for (Selection s : batch.getSelections()) {
+      List<BatchExample> examples = new ArrayList<>();
+      List<Long> slots = new ArrayList<>();
+      for (int i = 0; i < s.getExamples().size(); i++) {
+        if (!drop.contains(s.getExamples().get(i).getId())) {
+          examples.add(s.getExamples().get(i));
+          if (i < s.getSlots().size()) {
+            slots.add(s.getSlots().get(i));
+          }
+        }
+      }
+      kept.add(Selection.newBuilder(s).setExamples(examples).setSlots(slots).build());
+    }
+    return PendingBatch.newBuilder(batch).setSelections(kept).build();
   }
 
   /** Where each example of the batch came from, for score updates. */

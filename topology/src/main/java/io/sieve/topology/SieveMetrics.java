@@ -59,6 +59,7 @@ public final class SieveMetrics {
   public static final String POLICY_STATE = "sieve.policy.state";
   public static final String TRAINER_OUTSTANDING = "sieve.trainer.outstanding";
   public static final String GROUP_SHORTFALLS = "sieve.group.shortfalls";
+  public static final String BATCH_TRIMMED = "sieve.batch.trimmed.examples";
   public static final String SCORES_UPDATED = "sieve.scores.updated";
   public static final String NEAR_DUPLICATES = "sieve.near.duplicates";
   public static final String BATCH_VENDI = "sieve.batch.vendi";
@@ -345,6 +346,15 @@ public final class SieveMetrics {
 
   public long nearDuplicates() {
     return sum(NEAR_DUPLICATES, c -> true);
+  }
+
+  /** Examples left out of a batch of {@code trainer} so that it fits {@code batch.max.bytes}. */
+  public void batchTrimmed(String trainer, int examples) {
+    Counter.builder(BATCH_TRIMMED)
+        .description("Examples left out of batches that would not fit batch.max.bytes")
+        .tag("trainer", trainer)
+        .register(registry)
+        .increment(examples);
   }
 
   /** A batch could not get its target of group {@code group} (attr=value) from the pool. */

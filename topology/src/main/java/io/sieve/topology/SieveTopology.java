@@ -27,7 +27,9 @@ import io.sieve.serde.AvroSerdes;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.ToIntFunction;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -222,7 +224,10 @@ public final class SieveTopology {
                 Repartitioned.with(Serdes.Integer(), serdes.forClass(PlanFragment.class, false))
                     .withName("plan-by-cluster")
                     .withNumberOfPartitions(partitions))
-            .process(FulfilProcessor::new, Named.as("fulfil"), Stores.POOL)
+            .process(
+                () -> new FulfilProcessor(config.getInt(SieveConfig.BATCH_MAX_BYTES_CONFIG)),
+                Named.as("fulfil"),
+                Stores.POOL)
             .repartition(
                 Repartitioned.with(Serdes.String(), serdes.forClass(Selection.class, false))
                     .withName("selections-by-batch")
@@ -231,6 +236,8 @@ public final class SieveTopology {
                 () ->
                     new AssembleProcessor(
                         Duration.ofMillis(config.getLong(SieveConfig.BATCH_TIMEOUT_CONFIG)),
+                        config.getInt(SieveConfig.BATCH_MAX_BYTES_CONFIG),
+                        batchSizer(topics, serdes),
                         metrics),
                 Named.as("assemble"),
                 Stores.ASSEMBLY)
@@ -314,5 +321,11 @@ public final class SieveTopology {
         store.put(record.key(), record.value());
       }
     }
+  }
+
+  /** A batch's size as its sink writes it: the serialized record for its trainer's topic. */
+  private static ToIntFunction<TrainingBatch> batchSizer(Topics topics, AvroSerdes serdes) {
+    Serializer<TrainingBatch> serializer = serdes.forClass(TrainingBatch.class, false).serializer();
+    return batch -> serializer.serialize(topics.batchTopic(batch.getTrainerId()), batch).length;
   }
 }

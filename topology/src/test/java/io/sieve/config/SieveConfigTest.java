@@ -239,4 +239,20 @@ class SieveConfigTest {
     assertThat(logs.list)
         .allSatisfy(e -> assertThat(e.getFormattedMessage()).doesNotContain(SECRET));
   }
+
+  @Test
+  void producerBatchesNeverExceedWhatTheInternalTopicsAccept() {
+    // a producer batch over the topics' max.message.bytes would be split into batches of
+    // batch.size again and again: each batch.max.bytes must give batch.size <= that limit
+    for (int maxBytes : new int[] {1024, 32 * 1024, 8 * 1024 * 1024}) {
+      Map<String, Object> props = required();
+      props.put(SieveConfig.BATCH_MAX_BYTES_CONFIG, maxBytes);
+      java.util.Properties p = new SieveConfig(props).streamsProperties();
+      int batchSize = (Integer) p.get(StreamsConfig.producerPrefix("batch.size"));
+      int topicLimit = (Integer) p.get(StreamsConfig.topicPrefix("max.message.bytes"));
+      assertThat(batchSize).as("batch.size at batch.max.bytes=%d", maxBytes).isPositive();
+      assertThat(batchSize).isLessThanOrEqualTo(topicLimit);
+      assertThat(p.get(StreamsConfig.producerPrefix("max.request.size"))).isEqualTo(topicLimit);
+    }
+  }
 }

@@ -37,4 +37,9 @@ class SieveIT {
   void shouldLoseNothingAcrossCloseAndRestartOnSameStateDirectory() throws Exception {
     scenarios.nothingLostAcrossCloseAndRestartOnSameStateDirectory(temp);
   }
+
+  @Test
+  void shouldWriteBatchesOfLongTextsWithinTheLimitAndKeepThemComing() throws Exception {
+    scenarios.longTextsTrimmedToFitTheBatchLimit(temp);
+  }
 }

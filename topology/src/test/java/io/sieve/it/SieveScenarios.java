@@ -185,6 +185,62 @@ public final class SieveScenarios {
     }
   }
 
+  public void longTextsTrimmedToFitTheBatchLimit(Path temp) throws Exception {
+    // Given batches limited to 32 KiB, which a spec of 20 examples passes (its estimate allows
+    // 1 KiB of text per example)
+    Map<String, Object> props = properties("long-texts", temp.resolve("state"));
+    props.put(SieveConfig.BATCH_MAX_BYTES_CONFIG, 32 * 1024);
+    SieveConfig config = new SieveConfig(props);
+    try (SieveService service = new SieveService(config).start();
+        TestTrainer trainer = trainer(config, service.topics(), "t-long")) {
+      assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
+      // and examples whose texts are about 6,000 characters, so that 20 of them (~120 KB) exceed
+      // even the batch topic's limit (32 KiB + 64 KiB)
+      String topic = service.topics().examples().name();
+      Random rng = new Random(9);
+      try (KafkaProducer<String, byte[]> producer = producer()) {
+        for (int i = 0; i < 80; i++) {
+          StringBuilder text = new StringBuilder();
+          while (text.length() < 6000) {
+            text.append(TOPICS[i % 4][rng.nextInt(TOPICS[i % 4].length)]).append(' ');
+          }
+          // an embedding of its own, random, so that no two examples are near duplicates
+          List<Float> embedding = new ArrayList<>();
+          for (int d = 0; d < DIMENSION; d++) {
+            embedding.add((float) rng.nextGaussian());
+          }
+          String id = "long-" + i;
+          TrainingExample example =
+              TrainingExample.newBuilder()
+                  .setId(id)
+                  .setText(text + id)
+                  .setEmbedding(embedding)
+                  .build();
+          producer.send(new ProducerRecord<>(topic, id, serdes.serialize(topic, example)));
+        }
+        producer.flush();
+      }
+      Map<Integer, Long> sizes = waitForPoolSizes(config, 80, Duration.ofSeconds(60));
+      assertThat(sizes.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(80);
+      // When a trainer asks for batches of 20
+      declare(config, service.topics(), "t-long", "uniform", 20, 2);
+      List<TrainingBatch> batches = trainer.consume(6, Duration.ofSeconds(120));
+      // Then batches keep coming (the credit of each comes back), each written within the limit
+      // and flagged incomplete, holding what fits
+      assertThat(batches).hasSizeGreaterThanOrEqualTo(6);
+      assertThat(trainer.rawValues)
+          .allSatisfy(raw -> assertThat(raw.length).isLessThanOrEqualTo(32 * 1024));
+      assertThat(batches)
+          .allSatisfy(
+              b -> {
+                assertThat(b.getComplete()).isFalse();
+                assertThat(b.getExamples()).hasSizeBetween(1, 19);
+              });
+      // and none of them became a dead letter
+      assertThat(deadLetters(config, 1, Duration.ofSeconds(3))).isEmpty();
+    }
+  }
+
   // ---- helpers -------------------------------------------------------------------------------
 
   public static Map<Long, List<String>> idsByCycle(List<TrainingBatch> batches) {

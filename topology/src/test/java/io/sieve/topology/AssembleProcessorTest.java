@@ -33,13 +33,15 @@ class AssembleProcessorTest {
   private MockProcessorContext<String, Outcome<TrainingBatch>> context;
   private AssembleProcessor processor;
   private SieveMetrics metrics;
+  private AvroSerdes serdes;
+  private KeyValueStore<String, PendingBatch> store;
 
   @BeforeEach
   void init() {
     context = new MockProcessorContext<>();
     context.setCurrentSystemTimeMs(T0);
-    AvroSerdes serdes = new AvroSerdes(new InMemorySchemaRegistry());
-    KeyValueStore<String, PendingBatch> store =
+    serdes = new AvroSerdes(new InMemorySchemaRegistry());
+    store =
         org.apache.kafka.streams.state.Stores.keyValueStoreBuilder(
                 org.apache.kafka.streams.state.Stores.inMemoryKeyValueStore(Stores.ASSEMBLY),
                 Serdes.String(),
@@ -49,7 +51,7 @@ class AssembleProcessorTest {
     store.init(context.getStateStoreContext(), store);
     context.addStateStore(store);
     metrics = new SieveMetrics();
-    processor = new AssembleProcessor(TIMEOUT, metrics);
+    processor = new AssembleProcessor(TIMEOUT, Long.MAX_VALUE, b -> 0, metrics);
     processor.init(context);
   }
 
@@ -201,5 +203,63 @@ class AssembleProcessorTest {
     TrainingBatch batch = outcomes().get(0).value();
     assertThat(batch.getExamples()).hasSize(2);
     assertThat(batch.getMissingClusters()).containsExactly(5);
+  }
+
+  /**
+   * A fragment of {@code n} examples, each with a text of {@code chars} characters, slots 0..n−1.
+   */
+  private static Selection fragmentWithTexts(int cluster, int n, int chars) {
+    List<BatchExample> examples = new ArrayList<>();
+    List<Long> slots = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      examples.add(
+          BatchExample.newBuilder()
+              .setId("c" + cluster + "-" + i)
+              .setClusterId(cluster)
+              .setText("w".repeat(chars + i))
+              .setGroups(Map.of("lang", "en"))
+              .build());
+      slots.add((long) i);
+    }
+    return Selection.newBuilder()
+        .setHeader(header())
+        .setClusterId(cluster)
+        .setRequested(2)
+        .setExamples(examples)
+        .setSlots(slots)
+        .build();
+  }
+
+  @Test
+  void shouldLeaveOutTheLargestExamplesOfABatchThatWouldNotFitAndFlagIt() {
+    // Given an assembler whose batches may take 3,000 bytes as serialized
+    org.apache.kafka.common.serialization.Serializer<TrainingBatch> serializer =
+        serdes.forClass(TrainingBatch.class, false).serializer();
+    processor =
+        new AssembleProcessor(
+            TIMEOUT, 3000, b -> serializer.serialize("t.batches", b).length, metrics);
+    processor.init(context);
+    // When two fragments bring four examples of about 1,000 bytes of text each
+    send(fragmentWithTexts(3, 2, 1000), 0);
+    send(fragmentWithTexts(5, 2, 1000), 1);
+
+    // Then one batch is written that fits, without the largest examples, flagged incomplete
+    List<Outcome<TrainingBatch>> out = outcomes();
+    assertThat(out).hasSize(1);
+    TrainingBatch batch = out.get(0).value();
+    assertThat(serializer.serialize("t.batches", batch).length).isLessThanOrEqualTo(3000);
+    assertThat(batch.getExamples()).hasSizeBetween(1, 3);
+    assertThat(batch.getComplete()).isFalse();
+    assertThat(batch.getExamples())
+        .extracting(BatchExample::getId)
+        .as("the shortest texts are kept")
+        .contains("c3-0");
+    // and the marker indexes only what was written, so scores go back to the right slots
+    assertThat(store.get(BATCH).getIndex())
+        .extracting(e -> e.getId().toString())
+        .containsExactlyInAnyOrderElementsOf(
+            batch.getExamples().stream().map(e -> e.getId().toString()).toList());
+    assertThat(metrics.registry().find(SieveMetrics.BATCH_TRIMMED).counter().count())
+        .isEqualTo(4 - batch.getExamples().size());
   }
 }
