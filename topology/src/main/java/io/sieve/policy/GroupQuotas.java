@@ -350,7 +350,7 @@ public final class GroupQuotas {
       caps[i] = Math.max(0, Math.min(supply[i], room[i]));
       weight[i] = sizes[i] > 0 ? room[i] * (double) supply[i] / sizes[i] : 0;
     }
-    int[] first = proportional(count, weight, caps, rng);
+    int[] first = WaterFilling.proportional(count, weight, caps, rng);
     int placed = 0;
     for (int i = 0; i < k; i++) {
       out[i] = first[i];
@@ -359,7 +359,7 @@ public final class GroupQuotas {
       weight[i] = caps[i];
     }
     if (placed < count) {
-      int[] second = proportional(count - placed, weight, caps, rng);
+      int[] second = WaterFilling.proportional(count - placed, weight, caps, rng);
       for (int i = 0; i < k; i++) {
         out[i] += second[i];
       }
@@ -367,64 +367,5 @@ public final class GroupQuotas {
     for (int i = 0; i < k; i++) {
       room[i] -= out[i];
     }
-  }
-
-  /**
-   * Up to {@code count} units in proportion to {@code weight}, each entry at most its cap. Each
-   * pass gives every open entry (weight &gt; 0, below its cap) the floor of its ideal part {@code
-   * left · w_i / Σ w}, cut at its cap; while some entry was cut the pass repeats over the others.
-   * Then the units left over (fewer than the open entries) go one each by systematic sampling on
-   * the fractional parts, so entry i gets its extra unit with probability exactly its fraction: the
-   * expected allocation is the ideal one wherever no cap binds. Stops early when no entry is open.
-   */
-  public static int[] proportional(int count, double[] weight, long[] caps, Random rng) {
-    int k = weight.length;
-    int[] out = new int[k];
-    int left = count;
-    while (left > 0) {
-      double sum = 0;
-      for (int i = 0; i < k; i++) {
-        if (out[i] < caps[i] && weight[i] > 0) {
-          sum += weight[i];
-        }
-      }
-      if (!(sum > 0)) {
-        break;
-      }
-      double[] fraction = new double[k];
-      boolean cut = false;
-      int given = 0;
-      for (int i = 0; i < k; i++) {
-        if (out[i] < caps[i] && weight[i] > 0) {
-          double ideal = left * weight[i] / sum;
-          long room = caps[i] - out[i];
-          if (ideal >= room) {
-            out[i] += (int) room;
-            given += (int) room;
-            cut = true;
-          } else {
-            out[i] += (int) Math.floor(ideal);
-            given += (int) Math.floor(ideal);
-            fraction[i] = ideal - Math.floor(ideal);
-          }
-        }
-      }
-      left -= given;
-      if (cut || left == 0) {
-        continue;
-      }
-      // systematic sampling: one point u, u + 1, u + 2, ... over the cumulative fractions
-      double u = rng.nextDouble();
-      double cumulative = 0;
-      for (int i = 0; i < k && left > 0; i++) {
-        double before = cumulative;
-        cumulative += fraction[i];
-        if (fraction[i] > 0 && Math.floor(cumulative - u) > Math.floor(before - u)) {
-          out[i]++;
-          left--;
-        }
-      }
-    }
-    return out;
   }
 }

@@ -137,7 +137,7 @@ public final class UcbPolicy implements SelectionPolicy {
       poolShare[i] = sizes[i];
     }
     int[] floor =
-        GroupQuotas.proportional((int) Math.round(eps * batchSize), poolShare, sizes.clone(), rng);
+        WaterFilling.proportional((int) Math.round(eps * batchSize), poolShare, sizes.clone(), rng);
     int rest = batchSize;
     for (int i = 0; i < ids.length; i++) {
       sizes[i] -= floor[i];

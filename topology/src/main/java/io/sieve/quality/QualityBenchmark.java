@@ -13,6 +13,7 @@ import io.sieve.config.Topics;
 import io.sieve.diversity.RandomProjection;
 import io.sieve.embedded.EmbeddedKafka;
 import io.sieve.embedded.RegistryServer;
+import io.sieve.embedded.WorkDir;
 import io.sieve.topology.SieveMetrics;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -20,12 +21,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -109,17 +108,16 @@ public final class QualityBenchmark {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("settings", settingsMap());
     Map<String, Object> perDataset = new LinkedHashMap<>();
-    Path work = Files.createTempDirectory("sieve-quality-");
     long started = System.nanoTime();
-    try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"), Map.of());
+    try (WorkDir dir = WorkDir.create("sieve-quality-");
+        EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), Map.of());
         RegistryServer registry =
-            RegistryServer.start(RegistryServer.locate(), work.resolve("registry.log"))) {
+            RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log"))) {
+      Path work = dir.path();
       out.printf("Kafka broker %s, schema registry %s%n", kafka.bootstrapServers(), registry.url());
       for (Dataset d : datasets) {
         perDataset.put(d.name(), runDataset(d, kafka, registry, work));
       }
-    } finally {
-      deleteTree(work);
     }
     report.put("wallSeconds", Math.round((System.nanoTime() - started) / 1e8) / 10.0);
     report.put("datasets", perDataset);
@@ -425,16 +423,5 @@ public final class QualityBenchmark {
           e.getValue());
     }
     out.printf("Report written to %s%n", settings.reportDir().toAbsolutePath());
-  }
-
-  private static void deleteTree(Path root) {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // best effort: a temp directory
-    }
   }
 }

@@ -149,7 +149,13 @@ public final class AssembleProcessor
 
   private void emit(String batchId, PendingBatch batch, long timestamp) {
     TrainingBatch out = assemble(batch, context.currentSystemTimeMs());
-    int size = sizer.applyAsInt(out);
+    // the sink serializes every batch anyway: measure it here too only when it may be near the
+    // limit (the rough estimate is within a factor 2 of it)
+    long rough = 0;
+    for (BatchExample e : out.getExamples()) {
+      rough += ExampleBytes.rough(e);
+    }
+    int size = 2 * rough < maxBytes ? 0 : sizer.applyAsInt(out);
     if (size > maxBytes) {
       int before = out.getExamples().size();
       while (size > maxBytes && !out.getExamples().isEmpty()) {

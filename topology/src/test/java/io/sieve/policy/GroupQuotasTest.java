@@ -199,12 +199,12 @@ class GroupQuotasTest {
   void shouldSplitProportionallyWithinCaps() {
     // Given weights 3:1 and room for 2 in the first entry
     int[] out =
-        GroupQuotas.proportional(8, new double[] {3, 1}, new long[] {2, 100}, new Random(1));
+        WaterFilling.proportional(8, new double[] {3, 1}, new long[] {2, 100}, new Random(1));
     // Then the first is capped and the rest goes to the second
     assertThat(out).containsExactly(2, 6);
     // and without caps 8 splits 6:2
     assertThat(
-            GroupQuotas.proportional(8, new double[] {3, 1}, new long[] {100, 100}, new Random(1)))
+            WaterFilling.proportional(8, new double[] {3, 1}, new long[] {100, 100}, new Random(1)))
         .containsExactly(6, 2);
   }
 }
