@@ -1,7 +1,8 @@
 # Sieve: the service jar on a JRE 17, run as a non-root user with its RocksDB state on a volume.
 #   docker build -t sieve .
 #   docker run -v $PWD/sieve.properties:/etc/sieve/sieve.properties:ro sieve
-# Any other command of the CLI replaces the default `run`, e.g. `docker run sieve topics create --help`.
+# The image holds the service artifact only (no broker, no CLI tools, no demo); the `sieve` command line
+# (topics, trainer, ingest, tail) runs from a checkout with bin/sieve against the same cluster.
 
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
@@ -14,7 +15,7 @@ COPY topology/pom.xml topology/
 RUN mvn -B -q -pl schemas,topology -am dependency:go-offline -DexcludeReactor=true || true
 COPY schemas schemas
 COPY topology topology
-# Only the service: the registry server module is for the local demo and the tests.
+# Only the service module: the local runtime, the CLI, the lab and the registry server are not built.
 RUN mvn -B -q -pl schemas,topology -am package -DskipTests -Dspotless.check.skip=true \
  && cp topology/target/sieve-topology-*-all.jar /sieve.jar
 

@@ -10,7 +10,7 @@ import io.sieve.errors.DeadLetterSender;
 import io.sieve.query.QueryServer;
 import io.sieve.registry.RestSchemaRegistry;
 import io.sieve.serde.AvroSerdes;
-import io.sieve.topology.SieveMetrics;
+import io.sieve.stream.SieveMetrics;
 import io.sieve.topology.SieveTopology;
 import java.net.URI;
 import java.time.Duration;

@@ -3,7 +3,7 @@ package io.sieve.errors;
 import io.sieve.avro.DeadLetter;
 import io.sieve.config.SieveConfig;
 import io.sieve.serde.AvroSerdes;
-import io.sieve.topology.SieveMetrics;
+import io.sieve.stream.SieveMetrics;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.HashMap;

@@ -42,10 +42,11 @@ import java.util.TreeMap;
  * get no larger chance than its picks give them. The group targets are exact whenever the pool
  * holds them; the cluster split is kept as far as supply allows.
  *
- * <p><b>No repeats.</b> The pool fills the quotas ({@code io.sieve.pool.PoolDraw}) from the cluster
- * policy's cursor picks first, which keep their cycle guarantee (no repeat within the cluster's
- * cycle), and tops the rest up from the cluster's items of the value; those carry {@code cycle =
- * −1} and are guaranteed only not to repeat within the batch. No batch ever holds an example twice.
+ * <p><b>No repeats.</b> The pool fills the quotas ({@code io.sieve.policy.PoolDraw}) from the
+ * cluster policy's cursor picks first, which keep their cycle guarantee (no repeat within the
+ * cluster's cycle), and tops the rest up from the cluster's items of the value; those carry {@code
+ * cycle = −1} and are guaranteed only not to repeat within the batch. No batch ever holds an
+ * example twice.
  */
 public final class GroupQuotas {
 

@@ -1,6 +1,6 @@
 /**
- * Per-cluster pools in RocksDB: reservoir-capped slots, per-cluster statistics, the fulfil step
- * that reads the slots a plan asks for or draws group quotas and coverage strata itself, and the
- * score updates that feedback's per-example losses bring.
+ * Stage 4, pool and fulfil: per-cluster pools in RocksDB (reservoir- or redundancy-capped slots,
+ * per-cluster statistics, near-duplicate pruning), the fulfil step that draws what a plan fragment
+ * asks for, and the score updates that feedback's per-example losses bring.
  */
 package io.sieve.pool;

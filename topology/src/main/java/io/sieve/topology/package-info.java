@@ -1,5 +1,6 @@
 /**
- * The Kafka Streams topology of Sieve: validation, deduplication and assembly of batches, the store
- * definitions, and the wiring of the other packages' processors.
+ * The wiring of Sieve's Kafka Streams topology (a pure function of the config and the serdes):
+ * every stage's processors, stores and internal topics, named, in the order of the flow. Nothing
+ * here but the wiring; each stage lives in a package of its own.
  */
 package io.sieve.topology;

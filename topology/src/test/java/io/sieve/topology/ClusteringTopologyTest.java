@@ -7,6 +7,8 @@ import io.sieve.avro.CentroidModel;
 import io.sieve.avro.ClusterStats;
 import io.sieve.avro.TrainingExample;
 import io.sieve.config.SieveConfig;
+import io.sieve.stream.SieveMetrics;
+import io.sieve.stream.Stores;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -6,6 +6,7 @@ import io.sieve.config.Topic;
 import io.sieve.config.Topics;
 import io.sieve.registry.InMemorySchemaRegistry;
 import io.sieve.serde.AvroSerdes;
+import io.sieve.stream.SieveMetrics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

@@ -8,6 +8,8 @@ import io.sieve.avro.DeadLetter;
 import io.sieve.avro.TrainingExample;
 import io.sieve.config.SieveConfig;
 import io.sieve.embed.MiniLmEmbedder;
+import io.sieve.stream.SieveMetrics;
+import io.sieve.stream.Stores;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;

@@ -17,6 +17,8 @@ import io.sieve.policy.GroupQuotas;
 import io.sieve.policy.IterativeRefinementPolicy;
 import io.sieve.policy.UcbPolicy;
 import io.sieve.pool.PoolKeys;
+import io.sieve.stream.SieveMetrics;
+import io.sieve.stream.Stores;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;

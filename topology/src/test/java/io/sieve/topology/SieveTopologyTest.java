@@ -13,6 +13,8 @@ import io.sieve.avro.TrainingBatch;
 import io.sieve.avro.TrainingExample;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
+import io.sieve.stream.SieveMetrics;
+import io.sieve.stream.Stores;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;

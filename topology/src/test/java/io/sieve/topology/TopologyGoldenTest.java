@@ -6,6 +6,7 @@ import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
 import io.sieve.registry.InMemorySchemaRegistry;
 import io.sieve.serde.AvroSerdes;
+import io.sieve.stream.SieveMetrics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

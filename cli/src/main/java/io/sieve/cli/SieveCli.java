@@ -1,0 +1,310 @@
+package io.sieve.cli;
+
+import io.sieve.app.SieveMain;
+import io.sieve.demo.Demo;
+import io.sieve.policy.Policies;
+import io.sieve.quality.MissingDataException;
+import io.sieve.quality.QualityBenchmark;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code sieve} command line. */
+@Command(
+    name = "sieve",
+    mixinStandardHelpOptions = true,
+    description = "Streaming training-data selection on Kafka Streams.",
+    subcommands = {
+      SieveCli.DemoCommand.class,
+      SieveCli.RunCommand.class,
+      SieveCli.BenchCommand.class,
+      IngestCommand.class,
+      TailCommand.class,
+      TrainerCommand.class,
+      TopicsCommand.class,
+      SieveCli.QualityCommand.class
+    })
+public final class SieveCli implements Callable<Integer> {
+
+  @Override
+  public Integer call() {
+    CommandLine.usage(this, System.out);
+    return 0;
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with its converters, ready to execute. */
+  public static CommandLine commandLine() {
+    return new CommandLine(new SieveCli())
+        .registerConverter(Duration.class, SieveCli::parseDuration);
+  }
+
+  /** Accepts 90s, 2m, 1h, 500ms or an ISO-8601 duration. */
+  static Duration parseDuration(String text) {
+    String t = text.trim().toLowerCase(Locale.ROOT);
+    if (t.startsWith("p")) {
+      return Duration.parse(text.trim().toUpperCase(Locale.ROOT));
+    }
+    if (t.endsWith("ms")) {
+      return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+    }
+    long n = Long.parseLong(t.substring(0, t.length() - 1));
+    switch (t.charAt(t.length() - 1)) {
+      case 's':
+        return Duration.ofSeconds(n);
+      case 'm':
+        return Duration.ofMinutes(n);
+      case 'h':
+        return Duration.ofHours(n);
+      default:
+        throw new IllegalArgumentException("not a duration: " + text + " (try 60s, 2m or 1h)");
+    }
+  }
+
+  @Command(
+      name = "demo",
+      mixinStandardHelpOptions = true,
+      description =
+          "Starts a local broker and schema registry on 127.0.0.1, Sieve, a feeder of synthetic"
+              + " data and a simulated trainer; prints progress and a summary.")
+  static final class DemoCommand implements Callable<Integer> {
+    @Option(
+        names = "--duration",
+        defaultValue = "60s",
+        description = "How long to feed data (default: ${DEFAULT-VALUE}).")
+    Duration duration;
+
+    @Option(
+        names = "--policy",
+        defaultValue = "uniform",
+        description =
+            "Selection policy of the demo trainer: uniform, cluster-balanced,"
+                + " iterative-refinement, ucb, exp3, coverage or equitable (default: ${DEFAULT-VALUE}).")
+    String policy;
+
+    @Option(names = "--report", description = "Directory to write summary.json into.")
+    Path report;
+
+    @Option(
+        names = "--rate",
+        defaultValue = "300",
+        description = "Examples per second fed (default: ${DEFAULT-VALUE}).")
+    int rate;
+
+    @Option(
+        names = "--batch-size",
+        defaultValue = "64",
+        description = "Examples per batch for the demo trainer (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Override
+    public Integer call() throws Exception {
+      if (Policies.byName(policy) == null) {
+        System.err.printf("unknown policy '%s'; known: %s%n", policy, Policies.names());
+        return 2;
+      }
+      Demo demo = new Demo(duration, policy, report, rate, batchSize, System.out);
+      demo.report(demo.run());
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "bench",
+      mixinStandardHelpOptions = true,
+      description =
+          "Measures end-to-end throughput of the full topology against a passthrough topology,"
+              + " batch latency and footprint, on a local broker and registry.")
+  static final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--records", defaultValue = "100000", description = "Examples per run.")
+    int records;
+
+    @Option(names = "--reps", defaultValue = "3", description = "Repetitions of each topology.")
+    int reps;
+
+    @Option(names = "--dimension", defaultValue = "384", description = "Embedding dimension.")
+    int dimension;
+
+    @Option(
+        names = "--batch-size",
+        defaultValue = "256",
+        description = "Batch size of the latency run.")
+    int batchSize;
+
+    @Option(
+        names = "--latency-run",
+        defaultValue = "60s",
+        description = "How long the latency run lasts.")
+    Duration latencyRun;
+
+    @Option(names = "--report", description = "Directory to write benchmark.json into.")
+    Path report;
+
+    @Override
+    public Integer call() throws Exception {
+      new io.sieve.bench.Benchmark(
+              records, reps, dimension, batchSize, latencyRun, report, System.out)
+          .run();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "quality",
+      mixinStandardHelpOptions = true,
+      description =
+          "Does selection beat uniform sampling? Streams real data (WordNet glosses,"
+              + " Fashion-MNIST) through Sieve on a local broker and registry, trains one softmax"
+              + " regression per policy and seed on its batches, and reports test accuracy against"
+              + " examples consumed.")
+  static final class QualityCommand implements Callable<Integer> {
+    @Option(
+        names = "--dataset",
+        defaultValue = "all",
+        description = "wordnet, fashion-mnist or all (default: ${DEFAULT-VALUE}).")
+    String dataset;
+
+    @Option(
+        names = "--policies",
+        split = ",",
+        description = "Policies to compare (default: all seven).")
+    List<String> policies;
+
+    @Option(names = "--seeds", defaultValue = "3", description = "Seeds per policy.")
+    int seeds;
+
+    @Option(
+        names = "--budget",
+        defaultValue = "5120",
+        description = "Examples each trainer consumes (default: ${DEFAULT-VALUE}).")
+    int budget;
+
+    @Option(names = "--batch-size", defaultValue = "64", description = "Examples per batch.")
+    int batchSize;
+
+    @Option(
+        names = "--stream",
+        defaultValue = "30000",
+        description = "Examples streamed into Sieve per data set.")
+    int stream;
+
+    @Option(names = "--test", defaultValue = "5000", description = "Held-out test examples.")
+    int test;
+
+    @Option(
+        names = "--eval-points",
+        defaultValue = "20",
+        description = "Evaluations on the test set per trainer over the budget.")
+    int evalPoints;
+
+    @Option(
+        names = "--learning-rate",
+        defaultValue = "0.05",
+        description = "Adam step size of the softmax trainers.")
+    double learningRate;
+
+    @Option(
+        names = "--target",
+        defaultValue = "0.9",
+        description = "Time-to-accuracy target, as a fraction of uniform's final accuracy.")
+    double target;
+
+    @Option(names = "--data-seed", defaultValue = "7", description = "Seed of the data split.")
+    long dataSeed;
+
+    @Option(
+        names = "--stall-timeout",
+        defaultValue = "120s",
+        description = "Stop waiting for batches after this long without one.")
+    Duration stallTimeout;
+
+    @Option(
+        names = "--report",
+        description = "Directory for quality.md, quality.json and one PNG per data set.")
+    Path report;
+
+    @Option(
+        names = "--param",
+        description =
+            "A policy parameter given to every trainer, e.g. --param ucb.clusters=8 (repeatable;"
+                + " each policy reads only its own keys).")
+    Map<String, String> params = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+      List<String> datasets =
+          "all".equals(dataset) ? List.of("wordnet", "fashion-mnist") : List.of(dataset);
+      for (String d : datasets) {
+        if (!List.of("wordnet", "fashion-mnist").contains(d)) {
+          System.err.printf("unknown dataset '%s'; known: wordnet, fashion-mnist, all%n", d);
+          return 2;
+        }
+      }
+      List<String> chosen = policies == null ? QualityBenchmark.POLICIES : policies;
+      for (String p : chosen) {
+        if (Policies.byName(p) == null) {
+          System.err.printf("unknown policy '%s'; known: %s%n", p, Policies.names());
+          return 2;
+        }
+      }
+      if (seeds < 1 || budget < batchSize || batchSize < 1 || evalPoints < 1) {
+        System.err.println(
+            "need seeds >= 1, batch size >= 1, budget >= batch size, eval points >= 1");
+        return 2;
+      }
+      try {
+        new QualityBenchmark(
+                new QualityBenchmark.Settings(
+                    datasets,
+                    chosen,
+                    seeds,
+                    budget,
+                    batchSize,
+                    stream,
+                    test,
+                    evalPoints,
+                    learningRate,
+                    target,
+                    dataSeed,
+                    stallTimeout,
+                    report,
+                    new TreeMap<>(params)),
+                System.out)
+            .run();
+      } catch (MissingDataException e) {
+        System.err.println(e.getMessage());
+        return 3;
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "run",
+      mixinStandardHelpOptions = true,
+      description = "Runs Sieve against an existing Kafka cluster and schema registry.")
+  static final class RunCommand implements Callable<Integer> {
+    @Option(
+        names = "--config",
+        required = true,
+        description = "Properties file (see README: Configuration).")
+    Path config;
+
+    @Override
+    public Integer call() throws Exception {
+      SieveMain.run(config);
+      return 0;
+    }
+  }
+}

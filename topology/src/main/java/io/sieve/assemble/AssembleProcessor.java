@@ -1,0 +1,296 @@
+package io.sieve.assemble;
+
+import io.sieve.avro.BatchExample;
+import io.sieve.avro.BatchHeader;
+import io.sieve.avro.IndexEntry;
+import io.sieve.avro.PendingBatch;
+import io.sieve.avro.Selection;
+import io.sieve.avro.TrainingBatch;
+import io.sieve.diversity.BatchDiversity;
+import io.sieve.diversity.SecondMoment;
+import io.sieve.diversity.Sketches;
+import io.sieve.feedback.ScoreRouterProcessor;
+import io.sieve.serde.ExampleBytes;
+import io.sieve.stream.DeadLetters;
+import io.sieve.stream.Outcome;
+import io.sieve.stream.SieveMetrics;
+import io.sieve.stream.Stores;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.ToIntFunction;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gathers a batch's fragments (keyed by batch id) and writes the batch, keyed by trainer id, once
+ * every cluster has answered. A batch still waiting after the timeout is written with {@code
+ * complete=false} and the clusters that did not answer: flagged, never silently short. A written
+ * batch leaves a marker for a while so that a fragment arriving late is dead-lettered rather than
+ * starting a second batch of the same id. The marker keeps the batch's index (example id, cluster,
+ * slot) so that the trainer's per-example losses can be sent back to the pool ({@link
+ * ScoreRouterProcessor}); it is dropped with the marker, {@code 10 ×} the timeout after the batch
+ * was started.
+ *
+ * <p>A batch that would not fit {@code batch.max.bytes} (its examples' texts longer than the spec
+ * check allowed for) is written without its largest examples, flagged {@code complete=false}: a
+ * batch the broker refused would never reach the trainer, and the credit it holds would never come
+ * back. The fulfilment already keeps each fragment within its share of the limit (so that the
+ * fragments held here fit too); this is the last check, on the exact serialized size. The examples
+ * left out stay in the pool; they are counted and logged.
+ */
+public final class AssembleProcessor
+    implements Processor<String, Selection, String, Outcome<TrainingBatch>> {
+
+  public static final String STAGE = "assemble";
+  private static final Duration SWEEP = Duration.ofSeconds(1);
+
+  private static final Logger LOG = LoggerFactory.getLogger(AssembleProcessor.class);
+
+  private final Duration timeout;
+  private final long maxBytes;
+  private final ToIntFunction<TrainingBatch> sizer;
+  private final SieveMetrics metrics;
+  private ProcessorContext<String, Outcome<TrainingBatch>> context;
+  private KeyValueStore<String, PendingBatch> pending;
+
+  /**
+   * @param maxBytes the largest batch record to write ({@code batch.max.bytes})
+   * @param sizer a batch's size as written (its serialized length)
+   */
+  public AssembleProcessor(
+      Duration timeout, long maxBytes, ToIntFunction<TrainingBatch> sizer, SieveMetrics metrics) {
+    this.timeout = timeout;
+    this.maxBytes = maxBytes;
+    this.sizer = sizer;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Outcome<TrainingBatch>> context) {
+    this.context = context;
+    this.pending = context.getStateStore(Stores.ASSEMBLY);
+    context.schedule(SWEEP, PunctuationType.WALL_CLOCK_TIME, this::sweep);
+  }
+
+  @Override
+  public void process(Record<String, Selection> record) {
+    Selection selection = record.value();
+    String batchId = record.key();
+    PendingBatch batch = pending.get(batchId);
+    if (batch != null && batch.getEmitted()) {
+      context.forward(
+          record
+              .withKey(selection.getHeader().getTrainerId())
+              .withValue(
+                  Outcome.dead(
+                      DeadLetters.of(
+                          context,
+                          STAGE,
+                          "late-fragment",
+                          "cluster "
+                              + selection.getClusterId()
+                              + " answered after batch "
+                              + batchId
+                              + " was written",
+                          batchId,
+                          null))));
+      return;
+    }
+    if (batch == null) {
+      batch =
+          PendingBatch.newBuilder()
+              .setHeader(selection.getHeader())
+              .setSelections(new ArrayList<>())
+              .setFirstArrival(context.currentSystemTimeMs())
+              .build();
+    }
+    List<Selection> selections = new ArrayList<>(batch.getSelections());
+    boolean repeat =
+        selections.stream().anyMatch(s -> s.getClusterId() == selection.getClusterId());
+    if (!repeat) {
+      selections.add(selection);
+    }
+    batch.setSelections(selections);
+    if (selections.size() >= batch.getHeader().getFragments()) {
+      emit(batchId, batch, record.timestamp());
+    } else {
+      pending.put(batchId, batch);
+    }
+  }
+
+  private void sweep(long now) {
+    List<KeyValue<String, PendingBatch>> due = new ArrayList<>();
+    try (KeyValueIterator<String, PendingBatch> it = pending.all()) {
+      while (it.hasNext()) {
+        KeyValue<String, PendingBatch> kv = it.next();
+        if (now - kv.value.getFirstArrival() >= timeout.toMillis()) {
+          due.add(kv);
+        }
+      }
+    }
+    for (KeyValue<String, PendingBatch> kv : due) {
+      if (kv.value.getEmitted()) {
+        if (now - kv.value.getFirstArrival() >= 10 * timeout.toMillis()) {
+          pending.delete(kv.key);
+        }
+      } else {
+        emit(kv.key, kv.value, now);
+      }
+    }
+  }
+
+  private void emit(String batchId, PendingBatch batch, long timestamp) {
+    TrainingBatch out = assemble(batch, context.currentSystemTimeMs());
+    // the sink serializes every batch anyway: measure it here too only when it may be near the
+    // limit (the rough estimate is within a factor 2 of it)
+    long rough = 0;
+    for (BatchExample e : out.getExamples()) {
+      rough += ExampleBytes.rough(e);
+    }
+    int size = 2 * rough < maxBytes ? 0 : sizer.applyAsInt(out);
+    if (size > maxBytes) {
+      int before = out.getExamples().size();
+      while (size > maxBytes && !out.getExamples().isEmpty()) {
+        batch = withoutLargest(batch, out, size - maxBytes);
+        out = assemble(batch, context.currentSystemTimeMs());
+        size = sizer.applyAsInt(out);
+      }
+      int left = before - out.getExamples().size();
+      LOG.warn(
+          "batch {} of trainer {} would not fit batch.max.bytes={}; written with {} of its {}"
+              + " examples ({} bytes), flagged incomplete; the {} left out stay pooled",
+          batchId,
+          out.getTrainerId(),
+          maxBytes,
+          out.getExamples().size(),
+          before,
+          size,
+          left);
+      metrics.batchTrimmed(out.getTrainerId(), left);
+    }
+    metrics.batchWritten(out, new BatchDiversity(out.getClusterEntropy(), out.getGroupEntropy()));
+    metrics.batchVendi(out.getTrainerId(), out.getVendiScore());
+    context.forward(new Record<>(out.getTrainerId(), Outcome.ok(out), timestamp));
+    pending.put(
+        batchId,
+        PendingBatch.newBuilder(batch)
+            .setSelections(new ArrayList<>())
+            .setEmitted(true)
+            .setIndex(index(batch))
+            .build());
+  }
+
+  /**
+   * The batch without its largest examples (by {@link ExampleBytes#rough}), enough of them to take
+   * off {@code excess} bytes by that estimate, and at least one.
+   */
+  static PendingBatch withoutLargest(PendingBatch batch, TrainingBatch written, long excess) {
+    Set<String> drop = ExampleBytes.largestToDrop(written.getExamples(), excess);
+    List<Selection> kept = new ArrayList<>();
+    for (Selection s : batch.getSelections()) {
+      List<BatchExample> examples = new ArrayList<>();
+      List<Long> slots = new ArrayList<>();
+      for (int i = 0; i < s.getExamples().size(); i++) {
+        if (!drop.contains(s.getExamples().get(i).getId())) {
+          examples.add(s.getExamples().get(i));
+          if (i < s.getSlots().size()) {
+            slots.add(s.getSlots().get(i));
+          }
+        }
+      }
+      kept.add(Selection.newBuilder(s).setExamples(examples).setSlots(slots).build());
+    }
+    return PendingBatch.newBuilder(batch).setSelections(kept).build();
+  }
+
+  /** Where each example of the batch came from, for score updates. */
+  static List<IndexEntry> index(PendingBatch batch) {
+    List<IndexEntry> out = new ArrayList<>();
+    for (Selection s : batch.getSelections()) {
+      List<BatchExample> examples = s.getExamples();
+      List<Long> slots = s.getSlots();
+      for (int i = 0; i < examples.size() && i < slots.size(); i++) {
+        out.add(
+            IndexEntry.newBuilder()
+                .setId(examples.get(i).getId())
+                .setClusterId(s.getClusterId())
+                .setSlot(slots.get(i))
+                .build());
+      }
+    }
+    return out;
+  }
+
+  /** Builds the batch record from the fragments received: examples grouped by cluster. */
+  static TrainingBatch assemble(PendingBatch batch, long now) {
+    BatchHeader h = batch.getHeader();
+    List<Selection> selections = new ArrayList<>(batch.getSelections());
+    selections.sort(Comparator.comparingInt(Selection::getClusterId));
+    List<BatchExample> examples = new ArrayList<>(h.getRequested());
+    Map<String, Integer> clusterCounts = new TreeMap<>();
+    Map<String, Integer> groupCounts = new TreeMap<>();
+    Set<Integer> answered = new HashSet<>();
+    boolean allSupplied = true;
+    for (Selection s : selections) {
+      answered.add(s.getClusterId());
+      allSupplied &= s.getExamples().size() == s.getRequested();
+      for (BatchExample e : s.getExamples()) {
+        examples.add(e);
+        clusterCounts.merge(Integer.toString(e.getClusterId()), 1, Integer::sum);
+        e.getGroups().forEach((a, v) -> groupCounts.merge(a + "=" + v, 1, Integer::sum));
+      }
+    }
+    List<Integer> missing = new ArrayList<>();
+    for (Integer c : h.getClusters()) {
+      if (!answered.contains(c)) {
+        missing.add(c);
+      }
+    }
+    boolean complete = missing.isEmpty() && allSupplied && examples.size() == h.getRequested();
+    BatchDiversity diversity = BatchDiversity.of(clusterCounts, groupCounts);
+    SecondMoment moment = new SecondMoment(Sketches.DIMENSION);
+    for (BatchExample e : examples) {
+      float[] p = Sketches.project(e.getEmbedding());
+      if (p != null) {
+        moment.add(p);
+      }
+    }
+    return TrainingBatch.newBuilder()
+        .setBatchId(h.getBatchId())
+        .setTrainerId(h.getTrainerId())
+        .setSequence(h.getSequence())
+        .setRound(h.getRound())
+        .setCycle(h.getCycle())
+        .setPolicy(h.getPolicy())
+        .setPolicyStateVersion(h.getPolicyStateVersion())
+        .setSeed(h.getSeed())
+        .setModelVersion(h.getModelVersion())
+        .setExamples(examples)
+        .setClusterCounts(clusterCounts)
+        .setGroupCounts(groupCounts)
+        .setClusterEntropy(diversity.clusterEntropy())
+        .setGroupEntropy(diversity.groupEntropy())
+        .setVendiScore(moment.vendi())
+        .setPolicyState(h.getPolicyState())
+        .setRequested(h.getRequested())
+        .setComplete(complete)
+        .setMissingClusters(missing)
+        .setPlannedAt(h.getPlannedAt())
+        .setAssembledAt(Instant.ofEpochMilli(now))
+        .build();
+  }
+}

@@ -1,0 +1,377 @@
+package io.sieve.plan;
+
+import io.sieve.avro.BatchHeader;
+import io.sieve.avro.CentroidModel;
+import io.sieve.avro.ClusterStats;
+import io.sieve.avro.DeadLetter;
+import io.sieve.avro.OutstandingBatch;
+import io.sieve.avro.PlanFragment;
+import io.sieve.avro.TrainerFeedback;
+import io.sieve.avro.TrainerSpec;
+import io.sieve.avro.TrainerState;
+import io.sieve.cluster.CentroidModels;
+import io.sieve.cluster.Centroids;
+import io.sieve.config.Topics;
+import io.sieve.policy.Draw;
+import io.sieve.policy.GroupQuotas;
+import io.sieve.policy.PlanContext;
+import io.sieve.policy.Policies;
+import io.sieve.policy.PoolDraw;
+import io.sieve.policy.Seeds;
+import io.sieve.policy.SelectionPolicy;
+import io.sieve.stream.DeadLetters;
+import io.sieve.stream.Outcome;
+import io.sieve.stream.SieveMetrics;
+import io.sieve.stream.Stores;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Plans batches for the trainers of its partitions (keyed by trainer id).
+ *
+ * <p>Credit-based flow: a trainer has at most {@code window} batches outstanding; feedback that
+ * acknowledges one returns its credit. With credit and a pool that holds a full batch, the
+ * trainer's policy chooses slots per cluster, and one plan fragment per cluster goes to the pool
+ * partitions, keyed by cluster id. The planner reads pool sizes from the replicated cluster-stats
+ * store; they only grow, so a slightly stale size names slots that exist.
+ *
+ * <p>Feedback also reaches the trainer's policy ({@link SelectionPolicy#onFeedback}) with a {@link
+ * PlanContext}: pool sizes, group counts per cluster and the current centres. A group constraint
+ * (the {@code group.targets} / {@code group.min} parameters, or shares the policy sets itself)
+ * turns the policy's per-cluster counts into per-cluster group quotas ({@link GroupQuotas}); the
+ * policy's slots then travel as preferred candidates and the pool tops each quota up. A target the
+ * pool cannot meet is logged as a warning and counted.
+ */
+public final class PlannerProcessor
+    implements Processor<String, TrainerEvent, Integer, Outcome<PlanFragment>> {
+
+  public static final String STAGE = "plan";
+  private static final Logger LOG = LoggerFactory.getLogger(PlannerProcessor.class);
+
+  /** Salt of the random stream that breaks ties in group quotas, apart from the policy's. */
+  private static final long GROUP_SALT = 0x67726f7570L;
+
+  private final int dimension;
+  private final long maxBatchBytes;
+  private final Duration interval;
+  private final SieveMetrics metrics;
+  private long centroidsVersion = -1;
+  private Centroids centroids;
+  private ProcessorContext<Integer, Outcome<PlanFragment>> context;
+  private KeyValueStore<String, TrainerState> trainers;
+  private KeyValueStore<Integer, ClusterStats> clusterStats;
+  private KeyValueStore<String, CentroidModel> models;
+
+  public PlannerProcessor(
+      int dimension, long maxBatchBytes, Duration interval, SieveMetrics metrics) {
+    this.dimension = dimension;
+    this.maxBatchBytes = maxBatchBytes;
+    this.interval = interval;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void init(ProcessorContext<Integer, Outcome<PlanFragment>> context) {
+    this.context = context;
+    this.trainers = context.getStateStore(Stores.TRAINERS);
+    this.clusterStats = context.getStateStore(Stores.CLUSTER_STATS);
+    this.models = context.getStateStore(Stores.CENTROIDS);
+    context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, now -> planAll());
+  }
+
+  @Override
+  public void process(Record<String, TrainerEvent> record) {
+    TrainerEvent event = record.value();
+    if (event instanceof TrainerEvent.SpecChanged changed) {
+      onSpec(record.key(), changed.spec());
+    } else if (event instanceof TrainerEvent.Feedback feedback) {
+      onFeedback(record.key(), feedback.feedback());
+    }
+  }
+
+  private void onSpec(String trainerId, TrainerSpec spec) {
+    TrainerState state = trainers.get(trainerId);
+    if (spec == null) {
+      if (state != null) {
+        state.setSpec(null);
+        trainers.put(trainerId, state);
+      }
+      return;
+    }
+    TrainerSpecs.Problem problem = TrainerSpecs.check(trainerId, spec, dimension, maxBatchBytes);
+    if (problem != null) {
+      dead(problem.reason(), problem.detail(), trainerId);
+      return;
+    }
+    if (state == null) {
+      state = TrainerState.newBuilder().setTrainerId(trainerId).build();
+    }
+    TrainerSpec previous = state.getSpec();
+    if (previous != null && !previous.getPolicy().equals(spec.getPolicy())) {
+      // another policy starts from fresh cursors; the batch sequence goes on
+      state.setCursors(new ArrayList<>());
+      state.setPolicyState(new TreeMap<>());
+    }
+    state.setSpec(spec);
+    state.setStateVersion(state.getStateVersion() + 1);
+    plan(state);
+    trainers.put(trainerId, state);
+  }
+
+  private void onFeedback(String trainerId, TrainerFeedback feedback) {
+    if (feedback == null) {
+      dead("tombstone", "a feedback record must have a value", trainerId);
+      return;
+    }
+    TrainerState state = trainers.get(trainerId);
+    if (state == null || state.getSpec() == null) {
+      dead("unknown-trainer", "feedback for a trainer without a spec: " + trainerId, trainerId);
+      return;
+    }
+    List<OutstandingBatch> outstanding = new ArrayList<>(state.getOutstanding());
+    boolean acked = outstanding.removeIf(b -> b.getBatchId().equals(feedback.getBatchId()));
+    if (!acked) {
+      dead(
+          "unknown-batch",
+          "feedback names batch " + feedback.getBatchId() + ", which is not outstanding",
+          feedback.getBatchId());
+      return;
+    }
+    state.setOutstanding(outstanding);
+    Policies.byName(state.getSpec().getPolicy()).onFeedback(feedback, state, context());
+    state.setRound(state.getRound() + 1);
+    state.setStateVersion(state.getStateVersion() + 1);
+    plan(state);
+    trainers.put(trainerId, state);
+  }
+
+  private void planAll() {
+    List<KeyValue<String, TrainerState>> ready = new ArrayList<>();
+    try (KeyValueIterator<String, TrainerState> it = trainers.all()) {
+      while (it.hasNext()) {
+        KeyValue<String, TrainerState> kv = it.next();
+        TrainerState s = kv.value;
+        if (s.getSpec() != null && s.getOutstanding().size() < s.getSpec().getWindow()) {
+          ready.add(kv);
+        }
+      }
+    }
+    for (KeyValue<String, TrainerState> kv : ready) {
+      if (plan(kv.value)) {
+        trainers.put(kv.key, kv.value);
+      }
+    }
+  }
+
+  /** Plans while the trainer has credit and the pool holds a batch; true if it planned any. */
+  private boolean plan(TrainerState state) {
+    TrainerSpec spec = state.getSpec();
+    boolean planned = false;
+    while (spec != null && state.getOutstanding().size() < spec.getWindow()) {
+      PlanContext planContext = context();
+      long total = planContext.poolSizes().values().stream().mapToLong(Long::longValue).sum();
+      if (total < spec.getBatchSize()) {
+        break;
+      }
+      planOne(state, spec, planContext);
+      planned = true;
+    }
+    return planned;
+  }
+
+  private void planOne(TrainerState state, TrainerSpec spec, PlanContext planContext) {
+    long sequence = state.getSequence();
+    long seed = Seeds.mix(spec.getSeed(), Seeds.of(state.getTrainerId()), sequence);
+    SelectionPolicy policy = Policies.byName(spec.getPolicy());
+    Map<String, Double> policyBefore = new HashMap<>(state.getPolicyState());
+    long stateVersion = state.getStateVersion();
+    Draw draw = policy.draw(state, planContext, spec.getBatchSize(), seed);
+    if (!policyBefore.equals(state.getPolicyState())) {
+      // the batch records the state it was planned from; the change shows in the next version
+      state.setStateVersion(stateVersion + 1);
+    }
+    TreeMap<Integer, PlanFragment.Builder> fragments = fragments(draw);
+    GroupQuotas.Constraint constraint =
+        draw.groupShares() != null
+            ? new GroupQuotas.Constraint(
+                attributeOf(draw.groupShares()),
+                valuesOf(draw.groupShares()),
+                GroupQuotas.Mode.EXACT)
+            : GroupQuotas.parse(spec.getParams());
+    if (constraint != null && !constraint.shares().isEmpty()) {
+      applyGroups(state, constraint, draw, planContext, fragments, seed);
+    }
+    int requested = 0;
+    for (PlanFragment.Builder f : fragments.values()) {
+      requested += fragmentTotal(f);
+    }
+    long now = context.currentSystemTimeMs();
+    String batchId = state.getTrainerId() + "-" + sequence;
+    CentroidModel model = models.get(Topics.MODEL_KEY);
+    BatchHeader header =
+        BatchHeader.newBuilder()
+            .setBatchId(batchId)
+            .setTrainerId(state.getTrainerId())
+            .setSequence(sequence)
+            .setRound(state.getRound())
+            .setCycle(draw.cycle())
+            .setPolicy(policy.name())
+            .setPolicyStateVersion(stateVersion)
+            .setSeed(seed)
+            .setModelVersion(model == null ? 0 : model.getVersion())
+            .setRequested(requested)
+            .setFragments(fragments.size())
+            .setClusters(new ArrayList<>(fragments.keySet()))
+            .setIdsOnly(spec.getIdsOnly())
+            .setPolicyState(new java.util.TreeMap<>(state.getPolicyState()))
+            .setPlannedAt(Instant.ofEpochMilli(now))
+            .build();
+    for (Map.Entry<Integer, PlanFragment.Builder> e : fragments.entrySet()) {
+      PlanFragment fragment = e.getValue().setHeader(header).build();
+      context.forward(new Record<>(e.getKey(), Outcome.ok(fragment), now));
+    }
+    List<OutstandingBatch> outstanding = new ArrayList<>(state.getOutstanding());
+    outstanding.add(OutstandingBatch.newBuilder().setBatchId(batchId).setPlannedAt(now).build());
+    state.setOutstanding(outstanding);
+    state.setSequence(sequence + 1);
+  }
+
+  /** One fragment per cluster the draw names: its slots, or its pool-chosen count. */
+  private static TreeMap<Integer, PlanFragment.Builder> fragments(Draw draw) {
+    TreeMap<Integer, PlanFragment.Builder> out = new TreeMap<>();
+    for (Map.Entry<Integer, Integer> e : draw.perCluster().entrySet()) {
+      List<Draw.Pick> picks = draw.picks().getOrDefault(e.getKey(), List.of());
+      List<Long> slots = new ArrayList<>(picks.size());
+      List<Long> cycles = new ArrayList<>(picks.size());
+      for (Draw.Pick p : picks) {
+        slots.add(p.slot());
+        cycles.add(p.cycle());
+      }
+      out.put(
+          e.getKey(),
+          PlanFragment.newBuilder()
+              .setClusterId(e.getKey())
+              .setSlots(slots)
+              .setCycles(cycles)
+              .setStrategy(draw.strategy())
+              .setStrategyParams(new TreeMap<>(draw.strategyParams()))
+              .setCount(draw.counts().getOrDefault(e.getKey(), 0)));
+    }
+    return out;
+  }
+
+  /** Replaces the fragments' counts by group quotas; slots stay as preferred candidates. */
+  private void applyGroups(
+      TrainerState state,
+      GroupQuotas.Constraint constraint,
+      Draw draw,
+      PlanContext planContext,
+      TreeMap<Integer, PlanFragment.Builder> fragments,
+      long seed) {
+    GroupQuotas.Result result =
+        GroupQuotas.plan(
+            constraint,
+            draw.total(),
+            draw.perCluster(),
+            planContext,
+            new Random(Seeds.mix(seed, GROUP_SALT)));
+    for (GroupQuotas.Shortfall s : result.shortfalls()) {
+      LOG.warn(
+          "trainer {}: group target {} wants {} items per batch but the pool holds {}; the"
+              + " shortfall goes to the other groups",
+          state.getTrainerId(),
+          s.group(),
+          s.wanted(),
+          s.got());
+      metrics.groupShortfall(s.group());
+    }
+    fragments.keySet().retainAll(result.perCluster().keySet());
+    for (Map.Entry<Integer, GroupQuotas.ClusterQuota> e : result.perCluster().entrySet()) {
+      PlanFragment.Builder f =
+          fragments.computeIfAbsent(
+              e.getKey(),
+              k ->
+                  PlanFragment.newBuilder()
+                      .setClusterId(k)
+                      .setSlots(new ArrayList<>())
+                      .setCycles(new ArrayList<>())
+                      .setStrategy(draw.strategy())
+                      .setStrategyParams(new TreeMap<>(draw.strategyParams())));
+      GroupQuotas.ClusterQuota q = e.getValue();
+      f.setCount(0)
+          .setGroupAttribute(constraint.attribute())
+          .setGroupQuotas(new TreeMap<>(q.byValue()))
+          .setOtherQuota(q.other())
+          .setFreeQuota(q.free());
+    }
+  }
+
+  /** Items a fragment asks for. */
+  static int fragmentTotal(PlanFragment.Builder f) {
+    return PoolDraw.requested(
+        f.getGroupAttribute(),
+        f.getGroupQuotas(),
+        f.getOtherQuota(),
+        f.getFreeQuota(),
+        f.getSlots().size(),
+        f.getCount());
+  }
+
+  private static String attributeOf(Map<String, Double> keyed) {
+    String key = keyed.keySet().iterator().next();
+    return key.substring(0, key.indexOf('='));
+  }
+
+  private static Map<String, Double> valuesOf(Map<String, Double> keyed) {
+    Map<String, Double> out = new TreeMap<>();
+    keyed.forEach((k, v) -> out.put(k.substring(k.indexOf('=') + 1), v));
+    return out;
+  }
+
+  /** Pool sizes and group counts from the cluster statistics, and the current centres. */
+  private PlanContext context() {
+    SortedMap<Integer, Long> sizes = new TreeMap<>();
+    Map<Integer, Map<String, Long>> groups = new TreeMap<>();
+    try (KeyValueIterator<Integer, ClusterStats> it = clusterStats.all()) {
+      while (it.hasNext()) {
+        KeyValue<Integer, ClusterStats> kv = it.next();
+        if (kv.value != null && kv.value.getSize() > 0) {
+          sizes.put(kv.key, kv.value.getSize());
+          groups.put(kv.key, kv.value.getGroupCounts());
+        }
+      }
+    }
+    CentroidModel model = models.get(Topics.MODEL_KEY);
+    if (model == null) {
+      centroids = null;
+      centroidsVersion = -1;
+    } else if (model.getVersion() != centroidsVersion) {
+      centroids = CentroidModels.centroids(model);
+      centroidsVersion = model.getVersion();
+    }
+    return new PlanContext(sizes, groups, centroids);
+  }
+
+  private void dead(String reason, String detail, String recordId) {
+    DeadLetter letter = DeadLetters.of(context, STAGE, reason, detail, recordId, null);
+    context.forward(
+        new Record<Integer, Outcome<PlanFragment>>(
+            -1, Outcome.dead(letter), context.currentSystemTimeMs()));
+  }
+}

@@ -1,0 +1,75 @@
+package io.sieve.plan;
+
+import io.sieve.avro.TrainerSpec;
+import io.sieve.policy.GroupQuotas;
+import io.sieve.policy.Policies;
+import java.util.regex.Pattern;
+
+/** Checks a trainer spec before the planner accepts it; null means it is fine. */
+public final class TrainerSpecs {
+
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,200}");
+
+  /** Avro overhead of one example besides its floats: id, cluster, cycle, groups, label, score. */
+  private static final int EXAMPLE_OVERHEAD_BYTES = 256;
+
+  /** Allowance for one example's text in the size estimate. */
+  public static final int TEXT_ALLOWANCE_BYTES = 1024;
+
+  private TrainerSpecs() {}
+
+  /** A rejection: a machine-readable reason and an explanation. */
+  public record Problem(String reason, String detail) {}
+
+  /** Estimated bytes of one batch record of this spec. */
+  public static long estimatedBatchBytes(TrainerSpec spec, int dimension) {
+    long perExample =
+        spec.getIdsOnly()
+            ? EXAMPLE_OVERHEAD_BYTES
+            : EXAMPLE_OVERHEAD_BYTES + TEXT_ALLOWANCE_BYTES + 4L * dimension;
+    return 1024 + perExample * spec.getBatchSize();
+  }
+
+  public static Problem check(String key, TrainerSpec spec, int dimension, long maxBatchBytes) {
+    if (spec.getTrainerId() == null || !ID.matcher(spec.getTrainerId()).matches()) {
+      return new Problem(
+          "invalid-trainer-id",
+          "trainer id must be 1-200 of letters, digits, '.', '_', '-': " + spec.getTrainerId());
+    }
+    if (!spec.getTrainerId().equals(key)) {
+      return new Problem(
+          "key-mismatch",
+          "record key " + key + " differs from the spec's trainerId " + spec.getTrainerId());
+    }
+    if (Policies.byName(spec.getPolicy()) == null) {
+      return new Problem(
+          "unknown-policy",
+          "unknown policy '" + spec.getPolicy() + "'; known: " + Policies.names());
+    }
+    try {
+      Policies.byName(spec.getPolicy()).checkParams(spec.getParams());
+      GroupQuotas.parse(spec.getParams());
+    } catch (IllegalArgumentException e) {
+      return new Problem("invalid-params", e.getMessage());
+    }
+    if (spec.getBatchSize() < 1 || spec.getBatchSize() > 1_000_000) {
+      return new Problem("invalid-batch-size", "batchSize must be in [1, 1000000]");
+    }
+    if (spec.getWindow() < 1 || spec.getWindow() > 10_000) {
+      return new Problem("invalid-window", "window must be in [1, 10000]");
+    }
+    long bytes = estimatedBatchBytes(spec, dimension);
+    if (bytes > maxBatchBytes) {
+      return new Problem(
+          "batch-too-large",
+          "a batch of "
+              + spec.getBatchSize()
+              + " examples needs about "
+              + bytes
+              + " bytes, over batch.max.bytes="
+              + maxBatchBytes
+              + "; ask for ids-only batches, a smaller batchSize, or raise batch.max.bytes");
+    }
+    return null;
+  }
+}

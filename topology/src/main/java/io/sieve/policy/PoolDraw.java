@@ -1,0 +1,254 @@
+package io.sieve.policy;
+
+import io.sieve.avro.BatchExample;
+import io.sieve.avro.PlanFragment;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The draws the pool makes itself, over one cluster's items: group quotas and the coverage
+ * strategy. Pure logic over {@code (slot, example)} pairs so that it can be tested without Kafka.
+ *
+ * <p>Order of work for a fragment with group quotas: the fragment's slots (the cluster policy's
+ * cursor picks) are taken first, each for its own value's quota or else for the free part; then
+ * each quota still open is filled from the cluster's other items of that value, then the free part
+ * from any item. A fragment without quotas draws {@code count} items. Items are chosen uniformly
+ * without replacement, or by CCS under the coverage strategy; either way no slot is taken twice, so
+ * nothing repeats within a batch. Randomness comes from {@code Seeds.mix(batch seed, cluster)}.
+ *
+ * <p>Coverage (CCS): the hardest {@code ⌊β·N⌋} of the cluster's N items by score (an unscored item
+ * counts as 0; ties go to the higher slot) are pruned before anything else and can never be
+ * emitted; each draw then splits its candidates into k equal-width score strata and fills its
+ * budget B from the smallest non-empty stratum up, {@code m_i = min(|S_i|, ⌊B_rem / strata left⌋)},
+ * uniformly inside each stratum.
+ */
+public final class PoolDraw {
+
+  /** A drawn item: its slot, the example, and the cycle to record (−1 when the pool chose it). */
+  public record Drawn(long slot, BatchExample example, long cycle) {}
+
+  /** One pooled item. */
+  public record Item(long slot, BatchExample example) {}
+
+  private static final long SALT = 0x706f6f6cL;
+
+  private PoolDraw() {}
+
+  /** Items the fragment asks for. */
+  public static int requested(PlanFragment f) {
+    return requested(
+        f.getGroupAttribute(),
+        f.getGroupQuotas(),
+        f.getOtherQuota(),
+        f.getFreeQuota(),
+        f.getSlots().size(),
+        f.getCount());
+  }
+
+  /**
+   * Items a fragment with these fields asks for: its group quotas when it has a group attribute
+   * (quotas, other and free), else its slots and its pool-chosen count. The planner calls it on a
+   * fragment it is still building.
+   */
+  public static int requested(
+      String groupAttribute,
+      Map<String, Integer> groupQuotas,
+      int otherQuota,
+      int freeQuota,
+      int slots,
+      int count) {
+    if (groupAttribute != null) {
+      int n = otherQuota + freeQuota;
+      for (int q : groupQuotas.values()) {
+        n += q;
+      }
+      return n;
+    }
+    return slots + count;
+  }
+
+  /** Whether the fragment needs the cluster's items rather than only its slots. */
+  public static boolean needsScan(PlanFragment f) {
+    return f.getGroupAttribute() != null || f.getStrategy() != null || f.getCount() > 0;
+  }
+
+  /** Draws what {@code f} asks of {@code items} (the cluster's whole pool, in slot order). */
+  public static List<Drawn> draw(PlanFragment f, List<Item> items) {
+    Random rng = new Random(Seeds.mix(f.getHeader().getSeed(), f.getClusterId(), SALT));
+    boolean coverage = CoveragePolicy.STRATEGY.equals(f.getStrategy());
+    double beta = f.getStrategyParams().getOrDefault(CoveragePolicy.BETA_KEY, 0.0);
+    int strata =
+        (int) Math.round(f.getStrategyParams().getOrDefault(CoveragePolicy.STRATA_KEY, 1.0));
+    List<Item> eligible = coverage ? unpruned(items, beta) : items;
+    Map<Long, Item> bySlot = new HashMap<>();
+    for (Item it : eligible) {
+      bySlot.put(it.slot(), it);
+    }
+    Set<Long> taken = new HashSet<>();
+    List<Drawn> out = new ArrayList<>();
+    String attribute = f.getGroupAttribute();
+    if (attribute == null) {
+      for (int i = 0; i < f.getSlots().size(); i++) {
+        Item it = bySlot.get(f.getSlots().get(i));
+        if (it != null && taken.add(it.slot())) {
+          out.add(new Drawn(it.slot(), it.example(), cycleOf(f, i)));
+        }
+      }
+      choose(eligible, taken, f.getCount(), coverage, strata, rng, out);
+      return out;
+    }
+    Map<String, Integer> left = new TreeMap<>(f.getGroupQuotas());
+    int otherLeft = f.getOtherQuota();
+    int freeLeft = f.getFreeQuota();
+    for (int i = 0; i < f.getSlots().size(); i++) {
+      Item it = bySlot.get(f.getSlots().get(i));
+      if (it == null || taken.contains(it.slot())) {
+        continue;
+      }
+      String value = it.example().getGroups().get(attribute);
+      boolean named = value != null && left.containsKey(value);
+      if (named && left.get(value) > 0) {
+        left.merge(value, -1, Integer::sum);
+      } else if (!named && otherLeft > 0) {
+        otherLeft--;
+      } else if (freeLeft > 0) {
+        freeLeft--;
+      } else {
+        continue;
+      }
+      taken.add(it.slot());
+      out.add(new Drawn(it.slot(), it.example(), cycleOf(f, i)));
+    }
+    for (Map.Entry<String, Integer> e : left.entrySet()) {
+      if (e.getValue() > 0) {
+        String value = e.getKey();
+        List<Item> ofValue = new ArrayList<>();
+        for (Item it : eligible) {
+          if (value.equals(it.example().getGroups().get(attribute))) {
+            ofValue.add(it);
+          }
+        }
+        choose(ofValue, taken, e.getValue(), coverage, strata, rng, out);
+      }
+    }
+    if (otherLeft > 0) {
+      List<Item> others = new ArrayList<>();
+      for (Item it : eligible) {
+        String value = it.example().getGroups().get(attribute);
+        if (value == null || !left.containsKey(value)) {
+          others.add(it);
+        }
+      }
+      choose(others, taken, otherLeft, coverage, strata, rng, out);
+    }
+    choose(eligible, taken, freeLeft, coverage, strata, rng, out);
+    return out;
+  }
+
+  private static long cycleOf(PlanFragment f, int i) {
+    return i < f.getCycles().size() ? f.getCycles().get(i) : -1;
+  }
+
+  /** The items left after pruning the hardest ⌊β·N⌋ by score. */
+  static List<Item> unpruned(List<Item> items, double beta) {
+    int prune = (int) Math.floor(beta * items.size());
+    if (prune == 0) {
+      return items;
+    }
+    List<Item> byHardness = new ArrayList<>(items);
+    byHardness.sort(
+        Comparator.comparingDouble((Item it) -> -score(it)).thenComparingLong(it -> -it.slot()));
+    Set<Long> pruned = new HashSet<>();
+    for (int i = 0; i < prune; i++) {
+      pruned.add(byHardness.get(i).slot());
+    }
+    List<Item> kept = new ArrayList<>(items.size() - prune);
+    for (Item it : items) {
+      if (!pruned.contains(it.slot())) {
+        kept.add(it);
+      }
+    }
+    return kept;
+  }
+
+  static double score(Item it) {
+    Double s = it.example().getScore();
+    return s == null || !Double.isFinite(s) ? 0.0 : s;
+  }
+
+  /** Adds up to {@code count} items of {@code candidates} not yet taken. */
+  private static void choose(
+      List<Item> candidates,
+      Set<Long> taken,
+      int count,
+      boolean coverage,
+      int strata,
+      Random rng,
+      List<Drawn> out) {
+    if (count <= 0) {
+      return;
+    }
+    List<Item> open = new ArrayList<>();
+    for (Item it : candidates) {
+      if (!taken.contains(it.slot())) {
+        open.add(it);
+      }
+    }
+    List<Item> chosen = coverage ? stratified(open, count, strata, rng) : uniform(open, count, rng);
+    for (Item it : chosen) {
+      taken.add(it.slot());
+      out.add(new Drawn(it.slot(), it.example(), -1));
+    }
+  }
+
+  /** {@code count} of {@code items} uniformly without replacement (partial Fisher–Yates). */
+  static List<Item> uniform(List<Item> items, int count, Random rng) {
+    List<Item> pool = new ArrayList<>(items);
+    int m = Math.min(count, pool.size());
+    for (int i = 0; i < m; i++) {
+      int j = i + rng.nextInt(pool.size() - i);
+      Item t = pool.get(i);
+      pool.set(i, pool.get(j));
+      pool.set(j, t);
+    }
+    return new ArrayList<>(pool.subList(0, m));
+  }
+
+  /** CCS: equal-width score strata, filled from the smallest up. */
+  static List<Item> stratified(List<Item> items, int budget, int strata, Random rng) {
+    if (items.isEmpty()) {
+      return List.of();
+    }
+    double lo = Double.POSITIVE_INFINITY;
+    double hi = Double.NEGATIVE_INFINITY;
+    for (Item it : items) {
+      lo = Math.min(lo, score(it));
+      hi = Math.max(hi, score(it));
+    }
+    double width = (hi - lo) / strata;
+    TreeMap<Integer, List<Item>> byStratum = new TreeMap<>();
+    for (Item it : items) {
+      int s = width > 0 ? (int) Math.min(strata - 1, Math.floor((score(it) - lo) / width)) : 0;
+      byStratum.computeIfAbsent(s, k -> new ArrayList<>()).add(it);
+    }
+    List<List<Item>> order = new ArrayList<>(byStratum.values());
+    // stable sort: equal sizes keep score order
+    order.sort(Comparator.comparingInt(List::size));
+    List<Item> out = new ArrayList<>();
+    int remaining = budget;
+    for (int i = 0; i < order.size() && remaining > 0; i++) {
+      int left = order.size() - i;
+      int m = Math.min(order.get(i).size(), remaining / left);
+      out.addAll(uniform(order.get(i), m, rng));
+      remaining -= m;
+    }
+    return out;
+  }
+}

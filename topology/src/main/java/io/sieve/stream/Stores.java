@@ -1,0 +1,111 @@
+package io.sieve.stream;
+
+import io.sieve.avro.BatchExample;
+import io.sieve.avro.CentroidModel;
+import io.sieve.avro.ClusterStats;
+import io.sieve.avro.ModelOwnerState;
+import io.sieve.avro.NearWindowEntry;
+import io.sieve.avro.PendingBatch;
+import io.sieve.avro.RecentBatches;
+import io.sieve.avro.TrainerState;
+import io.sieve.avro.TrainingExample;
+import io.sieve.serde.AvroSerdes;
+import java.time.Duration;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.WindowStore;
+
+/** Names and builders of every state store: persistent RocksDB, changelogged. */
+public final class Stores {
+
+  public static final String DEDUP = "dedup-store";
+  public static final String AWAITING_MODEL = "awaiting-model-store";
+  public static final String MODEL_OWNER = "model-owner-store";
+  public static final String POOL = "pool-store";
+  public static final String POOL_STATS = "pool-stats-store";
+  public static final String NEAR_WINDOW = "near-window-store";
+  public static final String TRAINERS = "trainer-state-store";
+  public static final String ASSEMBLY = "assembly-store";
+
+  /** The composition of each trainer's most recent batches, for the REST API. */
+  public static final String RECENT_BATCHES = "recent-batches-store";
+
+  /** Global: the centroid model, replicated to every instance. */
+  public static final String CENTROIDS = "centroids-store";
+
+  /** Global: every cluster's pool statistics, replicated to every instance. */
+  public static final String CLUSTER_STATS = "cluster-stats-store";
+
+  private final AvroSerdes serdes;
+
+  public Stores(AvroSerdes serdes) {
+    this.serdes = serdes;
+  }
+
+  /**
+   * Content hash → first example id, kept for {@code retention}: a window store drops whole
+   * segments as stream time passes, so the store stays bounded on a lifelong feed.
+   */
+  public StoreBuilder<WindowStore<String, String>> dedup(Duration retention) {
+    return org.apache.kafka.streams.state.Stores.windowStoreBuilder(
+        org.apache.kafka.streams.state.Stores.persistentWindowStore(
+            DEDUP, retention, retention, false),
+        Serdes.String(),
+        Serdes.String());
+  }
+
+  public StoreBuilder<KeyValueStore<String, TrainingExample>> awaitingModel() {
+    return persistent(
+        AWAITING_MODEL, Serdes.String(), serdes.forClass(TrainingExample.class, false));
+  }
+
+  public StoreBuilder<KeyValueStore<String, ModelOwnerState>> modelOwner() {
+    return persistent(MODEL_OWNER, Serdes.String(), serdes.forClass(ModelOwnerState.class, false));
+  }
+
+  public StoreBuilder<KeyValueStore<Bytes, BatchExample>> pool() {
+    return persistent(POOL, Serdes.Bytes(), serdes.forClass(BatchExample.class, false));
+  }
+
+  public StoreBuilder<KeyValueStore<Integer, ClusterStats>> poolStats() {
+    return persistent(POOL_STATS, Serdes.Integer(), serdes.forClass(ClusterStats.class, false));
+  }
+
+  /** Each cluster's near-duplicate window: (cluster, position) → entry. */
+  public StoreBuilder<KeyValueStore<Bytes, NearWindowEntry>> nearWindow() {
+    return persistent(NEAR_WINDOW, Serdes.Bytes(), serdes.forClass(NearWindowEntry.class, false));
+  }
+
+  public StoreBuilder<KeyValueStore<String, TrainerState>> trainers() {
+    return persistent(TRAINERS, Serdes.String(), serdes.forClass(TrainerState.class, false));
+  }
+
+  public StoreBuilder<KeyValueStore<String, PendingBatch>> assembly() {
+    return persistent(ASSEMBLY, Serdes.String(), serdes.forClass(PendingBatch.class, false));
+  }
+
+  public StoreBuilder<KeyValueStore<String, RecentBatches>> recentBatches() {
+    return persistent(RECENT_BATCHES, Serdes.String(), serdes.forClass(RecentBatches.class, false));
+  }
+
+  /** Global stores are restored from their source topic, so they keep no changelog. */
+  public StoreBuilder<KeyValueStore<String, CentroidModel>> centroids() {
+    return persistent(CENTROIDS, Serdes.String(), serdes.forClass(CentroidModel.class, false))
+        .withLoggingDisabled();
+  }
+
+  public StoreBuilder<KeyValueStore<Integer, ClusterStats>> clusterStats() {
+    return persistent(CLUSTER_STATS, Serdes.Integer(), serdes.forClass(ClusterStats.class, false))
+        .withLoggingDisabled();
+  }
+
+  private static <K, V> StoreBuilder<KeyValueStore<K, V>> persistent(
+      String name,
+      org.apache.kafka.common.serialization.Serde<K> keys,
+      org.apache.kafka.common.serialization.Serde<V> values) {
+    return org.apache.kafka.streams.state.Stores.keyValueStoreBuilder(
+        org.apache.kafka.streams.state.Stores.persistentKeyValueStore(name), keys, values);
+  }
+}

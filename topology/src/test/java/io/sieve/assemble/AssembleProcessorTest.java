@@ -1,0 +1,268 @@
+package io.sieve.assemble;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sieve.avro.BatchExample;
+import io.sieve.avro.BatchHeader;
+import io.sieve.avro.DeadLetter;
+import io.sieve.avro.PendingBatch;
+import io.sieve.avro.Selection;
+import io.sieve.avro.TrainingBatch;
+import io.sieve.registry.InMemorySchemaRegistry;
+import io.sieve.serde.AvroSerdes;
+import io.sieve.stream.Outcome;
+import io.sieve.stream.SieveMetrics;
+import io.sieve.stream.Stores;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The assembler alone, with a mock context whose wall clock and punctuations the test drives. */
+class AssembleProcessorTest {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(5);
+  private static final long T0 = 1_000_000L;
+  private static final String BATCH = "t-0";
+
+  private MockProcessorContext<String, Outcome<TrainingBatch>> context;
+  private AssembleProcessor processor;
+  private SieveMetrics metrics;
+  private AvroSerdes serdes;
+  private KeyValueStore<String, PendingBatch> store;
+
+  @BeforeEach
+  void init() {
+    context = new MockProcessorContext<>();
+    context.setCurrentSystemTimeMs(T0);
+    serdes = new AvroSerdes(new InMemorySchemaRegistry());
+    store =
+        org.apache.kafka.streams.state.Stores.keyValueStoreBuilder(
+                org.apache.kafka.streams.state.Stores.inMemoryKeyValueStore(Stores.ASSEMBLY),
+                Serdes.String(),
+                serdes.forClass(PendingBatch.class, false))
+            .withLoggingDisabled()
+            .build();
+    store.init(context.getStateStoreContext(), store);
+    context.addStateStore(store);
+    metrics = new SieveMetrics();
+    processor = new AssembleProcessor(TIMEOUT, Long.MAX_VALUE, b -> 0, metrics);
+    processor.init(context);
+  }
+
+  private static BatchHeader header() {
+    return BatchHeader.newBuilder()
+        .setBatchId(BATCH)
+        .setTrainerId("t")
+        .setSequence(0)
+        .setRound(0)
+        .setCycle(0)
+        .setPolicy("uniform")
+        .setPolicyStateVersion(1)
+        .setSeed(7)
+        .setModelVersion(1)
+        .setRequested(4)
+        .setFragments(2)
+        .setClusters(List.of(3, 5))
+        .setPlannedAt(Instant.ofEpochMilli(T0))
+        .build();
+  }
+
+  private static Selection fragment(int cluster, int supplied) {
+    List<BatchExample> examples = new ArrayList<>();
+    for (int i = 0; i < supplied; i++) {
+      examples.add(
+          BatchExample.newBuilder()
+              .setId("c" + cluster + "-" + i)
+              .setClusterId(cluster)
+              .setGroups(Map.of("lang", "en"))
+              .build());
+    }
+    return Selection.newBuilder()
+        .setHeader(header())
+        .setClusterId(cluster)
+        .setRequested(2)
+        .setExamples(examples)
+        .build();
+  }
+
+  private void send(Selection selection, long offset) {
+    context.setRecordMetadata("selections-by-batch-repartition", 0, offset);
+    processor.process(new Record<>(BATCH, selection, context.currentSystemTimeMs()));
+  }
+
+  /** Moves the wall clock to {@code at} and fires the assembler's wall-clock punctuation. */
+  private void sweepAt(long at) {
+    context.setCurrentSystemTimeMs(at);
+    context.scheduledPunctuators().stream()
+        .filter(p -> p.getType() == PunctuationType.WALL_CLOCK_TIME)
+        .forEach(p -> p.getPunctuator().punctuate(at));
+  }
+
+  private List<Outcome<TrainingBatch>> outcomes() {
+    List<Outcome<TrainingBatch>> out = new ArrayList<>();
+    context.forwarded().forEach(f -> out.add(f.record().value()));
+    context.resetForwards();
+    return out;
+  }
+
+  @Test
+  void shouldWriteCompleteBatchOnceEveryClusterAnswered() {
+    // When both clusters answer with their 2 examples
+    send(fragment(3, 2), 0);
+    assertThat(context.forwarded()).as("nothing before the last fragment").isEmpty();
+    send(fragment(5, 2), 1);
+
+    // Then the complete batch is written at once, keyed by trainer, grouped by cluster
+    List<MockProcessorContext.CapturedForward<? extends String, ? extends Outcome<TrainingBatch>>>
+        forwarded = context.forwarded();
+    assertThat(forwarded).hasSize(1);
+    assertThat(forwarded.get(0).record().key()).isEqualTo("t");
+    TrainingBatch batch = forwarded.get(0).record().value().value();
+    assertThat(batch.getComplete()).isTrue();
+    assertThat(batch.getMissingClusters()).isEmpty();
+    assertThat(batch.getExamples())
+        .extracting(BatchExample::getId)
+        .containsExactly("c3-0", "c3-1", "c5-0", "c5-1");
+    assertThat(batch.getClusterCounts()).containsExactlyInAnyOrderEntriesOf(Map.of("3", 2, "5", 2));
+    assertThat(batch.getGroupCounts()).containsExactlyInAnyOrderEntriesOf(Map.of("lang=en", 4));
+    assertThat(metrics.batches()).isEqualTo(1);
+    assertThat(metrics.incompleteBatches()).isZero();
+  }
+
+  @Test
+  void shouldWriteIncompleteBatchAfterTimeout() {
+    // Given one of the two fragments
+    send(fragment(3, 2), 0);
+
+    // When the wall clock passes just short of the timeout, then the timeout
+    sweepAt(T0 + TIMEOUT.toMillis() - 1);
+    assertThat(context.forwarded()).as("still waiting before the timeout").isEmpty();
+    sweepAt(T0 + TIMEOUT.toMillis());
+
+    // Then the batch is written, flagged incomplete and naming the cluster that did not answer
+    List<Outcome<TrainingBatch>> out = outcomes();
+    assertThat(out).hasSize(1);
+    TrainingBatch batch = out.get(0).value();
+    assertThat(batch.getBatchId()).isEqualTo(BATCH);
+    assertThat(batch.getComplete()).isFalse();
+    assertThat(batch.getMissingClusters()).containsExactly(5);
+    assertThat(batch.getRequested()).isEqualTo(4);
+    assertThat(batch.getExamples()).extracting(BatchExample::getClusterId).containsOnly(3);
+    assertThat(metrics.incompleteBatches()).isEqualTo(1);
+
+    // When the missing fragment turns up late
+    send(fragment(5, 2), 1);
+
+    // Then it becomes a dead letter, not a second batch of the same id
+    out = outcomes();
+    assertThat(out).hasSize(1);
+    assertThat(out.get(0).isOk()).isFalse();
+    DeadLetter letter = out.get(0).deadLetter();
+    assertThat(letter.getStage()).isEqualTo("assemble");
+    assertThat(letter.getReason()).isEqualTo("late-fragment");
+    assertThat(letter.getRecordId()).isEqualTo(BATCH);
+    assertThat(letter.getTopic()).isEqualTo("selections-by-batch-repartition");
+    assertThat(letter.getOffset()).isEqualTo(1L);
+    assertThat(metrics.batches()).isEqualTo(1);
+
+    // and a later sweep writes nothing more
+    sweepAt(T0 + 2 * TIMEOUT.toMillis());
+    assertThat(outcomes()).isEmpty();
+  }
+
+  @Test
+  void shouldFlagBatchIncompleteWhenAClusterSuppliedLessThanAsked() {
+    // When both clusters answer but one has only 1 of its 2 examples
+    send(fragment(3, 2), 0);
+    send(fragment(5, 1), 1);
+
+    // Then the batch is written at once but flagged incomplete, with no cluster missing
+    List<Outcome<TrainingBatch>> out = outcomes();
+    assertThat(out).hasSize(1);
+    TrainingBatch batch = out.get(0).value();
+    assertThat(batch.getComplete()).isFalse();
+    assertThat(batch.getMissingClusters()).isEmpty();
+    assertThat(batch.getExamples()).hasSize(3);
+  }
+
+  @Test
+  void shouldCountARepeatedFragmentOnce() {
+    // When cluster 3 answers twice (a redelivery) and cluster 5 never does
+    send(fragment(3, 2), 0);
+    send(fragment(3, 2), 1);
+
+    // Then the repeat neither completes the batch nor doubles its examples
+    assertThat(outcomes()).isEmpty();
+    sweepAt(T0 + TIMEOUT.toMillis());
+    TrainingBatch batch = outcomes().get(0).value();
+    assertThat(batch.getExamples()).hasSize(2);
+    assertThat(batch.getMissingClusters()).containsExactly(5);
+  }
+
+  /**
+   * A fragment of {@code n} examples, each with a text of {@code chars} characters, slots 0..n−1.
+   */
+  private static Selection fragmentWithTexts(int cluster, int n, int chars) {
+    List<BatchExample> examples = new ArrayList<>();
+    List<Long> slots = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      examples.add(
+          BatchExample.newBuilder()
+              .setId("c" + cluster + "-" + i)
+              .setClusterId(cluster)
+              .setText("w".repeat(chars + i))
+              .setGroups(Map.of("lang", "en"))
+              .build());
+      slots.add((long) i);
+    }
+    return Selection.newBuilder()
+        .setHeader(header())
+        .setClusterId(cluster)
+        .setRequested(2)
+        .setExamples(examples)
+        .setSlots(slots)
+        .build();
+  }
+
+  @Test
+  void shouldLeaveOutTheLargestExamplesOfABatchThatWouldNotFitAndFlagIt() {
+    // Given an assembler whose batches may take 3,000 bytes as serialized
+    org.apache.kafka.common.serialization.Serializer<TrainingBatch> serializer =
+        serdes.forClass(TrainingBatch.class, false).serializer();
+    processor =
+        new AssembleProcessor(
+            TIMEOUT, 3000, b -> serializer.serialize("t.batches", b).length, metrics);
+    processor.init(context);
+    // When two fragments bring four examples of about 1,000 bytes of text each
+    send(fragmentWithTexts(3, 2, 1000), 0);
+    send(fragmentWithTexts(5, 2, 1000), 1);
+
+    // Then one batch is written that fits, without the largest examples, flagged incomplete
+    List<Outcome<TrainingBatch>> out = outcomes();
+    assertThat(out).hasSize(1);
+    TrainingBatch batch = out.get(0).value();
+    assertThat(serializer.serialize("t.batches", batch).length).isLessThanOrEqualTo(3000);
+    assertThat(batch.getExamples()).hasSizeBetween(1, 3);
+    assertThat(batch.getComplete()).isFalse();
+    assertThat(batch.getExamples())
+        .extracting(BatchExample::getId)
+        .as("the shortest texts are kept")
+        .contains("c3-0");
+    // and the marker indexes only what was written, so scores go back to the right slots
+    assertThat(store.get(BATCH).getIndex())
+        .extracting(e -> e.getId().toString())
+        .containsExactlyInAnyOrderElementsOf(
+            batch.getExamples().stream().map(e -> e.getId().toString()).toList());
+    assertThat(metrics.registry().find(SieveMetrics.BATCH_TRIMMED).counter().count())
+        .isEqualTo(4 - batch.getExamples().size());
+  }
+}

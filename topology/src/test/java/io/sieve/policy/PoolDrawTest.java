@@ -1,0 +1,138 @@
+package io.sieve.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sieve.avro.BatchExample;
+import io.sieve.avro.BatchHeader;
+import io.sieve.avro.PlanFragment;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+class PoolDrawTest {
+
+  /** 100 items, slot i scored i (slot 99 the hardest), lang=fr on every third. */
+  private static List<PoolDraw.Item> items() {
+    List<PoolDraw.Item> out = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      out.add(
+          new PoolDraw.Item(
+              i,
+              BatchExample.newBuilder()
+                  .setId("e" + i)
+                  .setClusterId(1)
+                  .setScore((double) i)
+                  .setGroups(Map.of("lang", i % 3 == 0 ? "fr" : "en"))
+                  .build()));
+    }
+    return out;
+  }
+
+  private static PlanFragment.Builder fragment(long seed) {
+    BatchHeader header =
+        BatchHeader.newBuilder()
+            .setBatchId("b")
+            .setTrainerId("t")
+            .setSequence(0)
+            .setRound(0)
+            .setCycle(0)
+            .setPolicy("p")
+            .setPolicyStateVersion(0)
+            .setSeed(seed)
+            .setModelVersion(1)
+            .setRequested(0)
+            .setFragments(1)
+            .setPlannedAt(Instant.EPOCH)
+            .build();
+    return PlanFragment.newBuilder().setHeader(header).setClusterId(1).setSlots(new ArrayList<>());
+  }
+
+  private static PlanFragment coverage(long seed, int count) {
+    return fragment(seed)
+        .setStrategy(CoveragePolicy.STRATEGY)
+        .setStrategyParams(Map.of(CoveragePolicy.BETA_KEY, 0.3, CoveragePolicy.STRATA_KEY, 5.0))
+        .setCount(count)
+        .build();
+  }
+
+  @Test
+  void shouldNeverEmitTheHardestBetaUnderCoverage() {
+    // Given scores 0..99, β = 0.3: slots 70..99 are pruned
+    for (long seed = 1; seed <= 50; seed++) {
+      // When coverage draws 60 of the 70 that are left, under fifty seeds
+      List<PoolDraw.Drawn> drawn = PoolDraw.draw(coverage(seed * 0x9e3779b97f4a7c15L, 60), items());
+      // Then none is pruned, none repeats, and the budget is met
+      assertThat(drawn).hasSize(60);
+      assertThat(drawn).allSatisfy(d -> assertThat(d.slot()).isLessThan(70));
+      assertThat(drawn.stream().map(PoolDraw.Drawn::slot).distinct().count()).isEqualTo(60);
+    }
+  }
+
+  @Test
+  void shouldFillStrataFromTheSmallestUp() {
+    // Given scores in three equal-width strata over [0, 29.75]: {0, 1}, {15, 16, 17}, 20 in [25,
+    // 30)
+    List<PoolDraw.Item> items = new ArrayList<>();
+    List<Double> scores = new ArrayList<>(List.of(0.0, 1.0, 15.0, 16.0, 17.0));
+    for (int i = 0; i < 20; i++) {
+      scores.add(25 + 0.25 * i);
+    }
+    for (int i = 0; i < scores.size(); i++) {
+      items.add(
+          new PoolDraw.Item(
+              i,
+              BatchExample.newBuilder()
+                  .setId("e" + i)
+                  .setClusterId(1)
+                  .setScore(scores.get(i))
+                  .build()));
+    }
+    // When 9 are drawn over 3 strata
+    List<PoolDraw.Item> chosen = PoolDraw.stratified(items, 9, 3, new Random(5));
+    // Then m = min(2, ⌊9/3⌋) = 2, min(3, ⌊7/2⌋) = 3, min(20, ⌊4/1⌋) = 4
+    int[] got = new int[3];
+    for (PoolDraw.Item it : chosen) {
+      double score = it.example().getScore();
+      got[score < 10 ? 0 : score < 20 ? 1 : 2]++;
+    }
+    assertThat(got).containsExactly(2, 3, 4);
+  }
+
+  @Test
+  void shouldHitGroupQuotasExactlyAndPreferTheGivenSlots() {
+    // Given a fragment wanting 5 fr and 7 others, with slots 0 (fr), 1 (en) and 2 (en) preferred
+    PlanFragment f =
+        fragment(77)
+            .setSlots(List.of(0L, 1L, 2L))
+            .setCycles(List.of(4L, 4L, 4L))
+            .setGroupAttribute("lang")
+            .setGroupQuotas(new TreeMap<>(Map.of("fr", 5)))
+            .setOtherQuota(7)
+            .build();
+    // When the pool draws it
+    List<PoolDraw.Drawn> drawn = PoolDraw.draw(f, items());
+    // Then the counts are exact, the preferred slots are in, with their cycle, and nothing repeats
+    long fr = drawn.stream().filter(d -> "fr".equals(d.example().getGroups().get("lang"))).count();
+    assertThat(fr).isEqualTo(5);
+    assertThat(drawn).hasSize(12);
+    Set<Long> slots = new HashSet<>();
+    drawn.forEach(d -> assertThat(slots.add(d.slot())).isTrue());
+    assertThat(slots).contains(0L, 1L, 2L);
+    assertThat(drawn.stream().filter(d -> d.slot() <= 2).map(PoolDraw.Drawn::cycle))
+        .containsOnly(4L);
+    assertThat(drawn.stream().filter(d -> d.slot() > 2).map(PoolDraw.Drawn::cycle))
+        .containsOnly(-1L);
+  }
+
+  @Test
+  void shouldDrawTheSameItemsForTheSameSeed() {
+    assertThat(PoolDraw.draw(coverage(123456789L, 30), items()))
+        .isEqualTo(PoolDraw.draw(coverage(123456789L, 30), items()));
+  }
+}
