@@ -127,26 +127,77 @@ public final class SieveCli implements Callable<Integer> {
           "Measures end-to-end throughput of the full topology against a passthrough topology,"
               + " batch latency and footprint, on a local broker and registry.")
   static final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--records", defaultValue = "100000", description = "Examples per run.")
+    @Option(
+        names = "--records",
+        defaultValue = "50000",
+        description = "Timed examples per run, after the seed prefix (default: ${DEFAULT-VALUE}).")
     int records;
 
-    @Option(names = "--reps", defaultValue = "3", description = "Repetitions of each topology.")
+    @Option(
+        names = "--seed-records",
+        defaultValue = "5000",
+        description =
+            "Examples each run consumes before timing starts; they bootstrap the centroid model"
+                + " (default: ${DEFAULT-VALUE}).")
+    int seedRecords;
+
+    @Option(
+        names = "--reps",
+        defaultValue = "3",
+        description =
+            "Repetitions of each topology, in alternating order (default: ${DEFAULT-VALUE}).")
     int reps;
 
     @Option(names = "--dimension", defaultValue = "384", description = "Embedding dimension.")
     int dimension;
 
     @Option(
+        names = "--cases",
+        split = ",",
+        defaultValue = "all",
+        description =
+            "Ingest cases: fill-k16, fill-k256, reservoir-k16, near-duplicates-k16, or all"
+                + " (default: ${DEFAULT-VALUE}).")
+    List<String> cases;
+
+    @Option(
         names = "--batch-size",
         defaultValue = "256",
-        description = "Batch size of the latency run.")
+        description = "Batch size of the latency run (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(
-        names = "--latency-run",
-        defaultValue = "60s",
-        description = "How long the latency run lasts.")
-    Duration latencyRun;
+        names = "--window",
+        defaultValue = "2",
+        description = "The latency trainer's window (default: ${DEFAULT-VALUE}).")
+    int window;
+
+    @Option(
+        names = "--latency-batches",
+        defaultValue = "1000",
+        description =
+            "Batches the latency trainer consumes; 0 skips the run (default: ${DEFAULT-VALUE}).")
+    int latencyBatches;
+
+    @Option(
+        names = "--steps-per-second",
+        defaultValue = "10",
+        description = "The latency trainer's step rate (default: ${DEFAULT-VALUE}).")
+    double stepsPerSecond;
+
+    @Option(
+        names = "--latency-limit",
+        defaultValue = "10m",
+        description = "Longest the latency run may last (default: ${DEFAULT-VALUE}).")
+    Duration latencyLimit;
+
+    @Option(
+        names = "--pool-records",
+        defaultValue = "0",
+        description =
+            "Examples for a footprint run (heap, RSS, RocksDB bytes per pooled example); 0 skips"
+                + " it (default: ${DEFAULT-VALUE}).")
+    int poolRecords;
 
     @Option(names = "--report", description = "Directory to write benchmark.json into.")
     Path report;
@@ -154,7 +205,20 @@ public final class SieveCli implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       new io.sieve.bench.Benchmark(
-              records, reps, dimension, batchSize, latencyRun, report, System.out)
+              new io.sieve.bench.Benchmark.Options(
+                  records,
+                  seedRecords,
+                  reps,
+                  dimension,
+                  cases,
+                  batchSize,
+                  window,
+                  latencyBatches,
+                  stepsPerSecond,
+                  latencyLimit,
+                  poolRecords,
+                  report),
+              System.out)
           .run();
       return 0;
     }

@@ -11,7 +11,7 @@ import io.sieve.avro.TrainingExample;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topic;
 import io.sieve.config.Topics;
-import io.sieve.embedded.EmbeddedKafka;
+import io.sieve.embedded.BrokerProcess;
 import io.sieve.embedded.RegistryServer;
 import io.sieve.embedded.WorkDir;
 import io.sieve.registry.RestSchemaRegistry;
@@ -19,6 +19,8 @@ import io.sieve.serde.AvroSerdes;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +31,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
@@ -45,323 +49,530 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
 
 /**
- * The performance benchmark: end-to-end ingest throughput of the full topology against a
- * passthrough topology (same Avro in and out, exactly-once, same broker, same run), batch latency
- * from credit to batch written, and footprint. It prints a table and writes JSON.
+ * The performance benchmark. Ingest: the full topology against two baselines with the same Avro in
+ * and out, exactly-once, on the same broker in the same run: a passthrough (decode and encode) and
+ * the passthrough plus one changelogged RocksDB put per record. The three run in alternating order
+ * (P S F, then F S P, ...) so that a drift of the machine falls on every side alike, and each ratio
+ * is taken within one repetition. Every run first consumes a seed prefix (which bootstraps Sieve's
+ * centroid model) and is timed only from there to the end of the stream, so the timing is of steady
+ * state with the model in place. The cases cover the fill phase at k = 16 and k = 256, the
+ * reservoir phase (pools full), and a stream with near duplicates. The broker runs in a child
+ * process of its own, so this process's CPU figures are Sieve's (or the baseline's) alone.
+ *
+ * <p>Latency is measured on the trainer's side: a trainer with window 2 steps at a fixed rate (10
+ * batches/s by default) and acknowledges each batch after its step; credit → batch is the time from
+ * sending an acknowledgement to receiving the batch that its credit allowed, and stall is the time
+ * the trainer, ready for its next batch, waits for it. Fresh examples keep arriving, with current
+ * timestamps, during the run.
  */
 public final class Benchmark {
 
-  private final int records;
-  private final int repetitions;
-  private final int dimension;
-  private final int batchSize;
-  private final Duration latencyRun;
-  private final Path reportDir;
-  private final PrintStream out;
+  /** One ingest setting: k clusters, a per-cluster pool cap, a share of near-duplicate records. */
+  record Case(String name, int k, int capacityPerCluster, double nearDuplicateShare) {}
 
-  public Benchmark(
+  static final List<Case> CASES =
+      List.of(
+          new Case("fill-k16", 16, 1_000_000, 0),
+          new Case("fill-k256", 256, 1_000_000, 0),
+          new Case("reservoir-k16", 16, 100, 0),
+          new Case("near-duplicates-k16", 16, 1_000_000, 0.3));
+
+  /** Options of a run; see {@code sieve bench --help}. */
+  public record Options(
       int records,
+      int seedRecords,
       int repetitions,
       int dimension,
+      List<String> cases,
       int batchSize,
-      Duration latencyRun,
-      Path reportDir,
-      PrintStream out) {
-    this.records = records;
-    this.repetitions = repetitions;
-    this.dimension = dimension;
-    this.batchSize = batchSize;
-    this.latencyRun = latencyRun;
-    this.reportDir = reportDir;
+      int window,
+      int latencyBatches,
+      double stepsPerSecond,
+      Duration latencyLimit,
+      int poolRecords,
+      Path reportDir) {}
+
+  private enum Kind {
+    PASSTHROUGH,
+    STORE,
+    FULL
+  }
+
+  private final Options o;
+  private final PrintStream out;
+
+  public Benchmark(Options options, PrintStream out) {
+    this.o = options;
     this.out = out;
   }
 
   public Map<String, Object> run() throws Exception {
     try (WorkDir dir = WorkDir.create("sieve-bench-");
-        EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), Map.of());
+        BrokerProcess kafka = BrokerProcess.start(dir.resolve("broker"), "1g");
         RegistryServer registry =
             RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log"))) {
       Path work = dir.path();
       AvroSerdes serdes = new AvroSerdes(new RestSchemaRegistry(registry.url()));
-      SieveConfig base = config(kafka, registry, work, "bench-setup");
-      Topics topics = Topics.from(base, serdes);
-      try (io.sieve.app.TopicAdmin admin = new io.sieve.app.TopicAdmin(base)) {
-        admin.ensureRequired(topics);
-      }
-      kafka.createTopic("bench.passthrough-out", base.partitions(), Map.of());
-      out.printf(
-          "Producing %,d examples (d=%d, ~200-char text, 3 groups) to %s...%n",
-          records, dimension, topics.examples().name());
-      produce(kafka.bootstrapServers(), serdes, topics.examples().name());
-
-      List<Double> passthrough = new ArrayList<>();
-      List<Double> full = new ArrayList<>();
-      Map<String, Object> footprint = new LinkedHashMap<>();
-      for (int rep = 1; rep <= repetitions; rep++) {
-        double p = runPassthrough(kafka, registry, work, serdes, topics, rep);
-        passthrough.add(p);
-        out.printf("  rep %d passthrough: %,.0f records/s%n", rep, p);
-        double f = runFull(kafka, registry, work, rep, rep == repetitions ? footprint : null);
-        full.add(f);
-        out.printf("  rep %d full Sieve:  %,.0f records/s%n", rep, f);
-      }
-      Map<String, Object> latency = runLatency(kafka, registry, work, serdes);
-
       Map<String, Object> result = new LinkedHashMap<>();
-      result.put("records", records);
-      result.put("dimension", dimension);
-      result.put("repetitions", repetitions);
+      result.put("records", o.records());
+      result.put("seedRecords", o.seedRecords());
+      result.put("dimension", o.dimension());
+      result.put("repetitions", o.repetitions());
       result.put("processingGuarantee", StreamsConfig.EXACTLY_ONCE_V2);
       result.put("cores", Runtime.getRuntime().availableProcessors());
-      result.put("passthroughRecordsPerSecond", passthrough);
-      result.put("fullRecordsPerSecond", full);
-      double pMed = median(passthrough);
-      double fMed = median(full);
-      result.put("passthroughMedian", Math.round(pMed));
-      result.put("fullMedian", Math.round(fMed));
-      result.put("ratioFullToPassthrough", Math.round(fMed / pMed * 1000) / 1000.0);
-      result.put("latency", latency);
-      result.put("footprint", footprint);
+      result.put("broker", "child process (pid " + kafka.pid() + ")");
+      Map<String, Object> cases = new LinkedHashMap<>();
+      for (Case c : CASES) {
+        if (o.cases().contains(c.name()) || o.cases().contains("all")) {
+          cases.put(c.name(), runCase(c, kafka, registry, work, serdes));
+        }
+      }
+      result.put("ingest", cases);
+      if (o.latencyBatches() > 0) {
+        result.put("latency", runLatency(kafka, registry, work, serdes));
+      }
+      if (o.poolRecords() > 0) {
+        result.put("footprint", runFootprint(kafka, registry, work, serdes));
+      }
       report(result);
       return result;
     }
   }
 
-  private SieveConfig config(EmbeddedKafka kafka, RegistryServer registry, Path work, String app) {
+  private Map<String, Object> runCase(
+      Case c, BrokerProcess kafka, RegistryServer registry, Path work, AvroSerdes serdes)
+      throws Exception {
+    String topic = "bench." + c.name() + ".examples";
+    SieveConfig base = config(kafka, registry, work, "bench-" + c.name() + "-setup", c, topic);
+    kafka.createTopic(topic, base.partitions(), Map.of());
+    kafka.createTopic("bench.out", base.partitions(), Map.of());
+    out.printf(
+        "%n[%s] producing %,d + %,d seed examples (d=%d, ~200-char text, 3 groups, k=%d, %.0f%%"
+            + " near duplicates)...%n",
+        c.name(), o.records(), o.seedRecords(), o.dimension(), c.k(), c.nearDuplicateShare() * 100);
+    produce(kafka.bootstrapServers(), serdes, topic, o.seedRecords() + o.records(), c, 17);
+    Map<Kind, List<Map<String, Double>>> runs = new LinkedHashMap<>();
+    for (Kind kind : Kind.values()) {
+      runs.put(kind, new ArrayList<>());
+    }
+    List<Double> ratioPassthrough = new ArrayList<>();
+    List<Double> ratioStore = new ArrayList<>();
+    for (int rep = 1; rep <= o.repetitions(); rep++) {
+      List<Kind> order =
+          rep % 2 == 1
+              ? List.of(Kind.PASSTHROUGH, Kind.STORE, Kind.FULL)
+              : List.of(Kind.FULL, Kind.STORE, Kind.PASSTHROUGH);
+      Map<Kind, Double> rates = new LinkedHashMap<>();
+      for (Kind kind : order) {
+        String app = "bench-" + c.name() + "-" + kind.name().toLowerCase() + "-" + rep;
+        SieveConfig config = config(kafka, registry, work, app, c, topic);
+        Map<String, Double> m = timeOne(kind, config, serdes, topic);
+        runs.get(kind).add(m);
+        rates.put(kind, m.get("recordsPerSecond"));
+        out.printf(
+            "  rep %d %-11s %,8.0f records/s, stream threads %,6.1f us CPU per record%n",
+            rep,
+            kind.name().toLowerCase(),
+            m.get("recordsPerSecond"),
+            m.get("streamThreadCpuMicrosPerRecord"));
+      }
+      ratioPassthrough.add(rates.get(Kind.FULL) / rates.get(Kind.PASSTHROUGH));
+      ratioStore.add(rates.get(Kind.FULL) / rates.get(Kind.STORE));
+    }
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("k", c.k());
+    r.put("capacityPerCluster", c.capacityPerCluster());
+    r.put("nearDuplicateShare", c.nearDuplicateShare());
+    for (Kind kind : Kind.values()) {
+      List<Double> rates = runs.get(kind).stream().map(m -> m.get("recordsPerSecond")).toList();
+      List<Double> cpu =
+          runs.get(kind).stream().map(m -> m.get("streamThreadCpuMicrosPerRecord")).toList();
+      String key = kind.name().toLowerCase();
+      r.put(key + "RecordsPerSecond", rounded(rates));
+      r.put(key + "Median", Math.round(median(rates)));
+      r.put(key + "StreamThreadCpuMicrosPerRecordMedian", round1(median(cpu)));
+      r.put(
+          key + "ProcessCpuMicrosPerRecordMedian",
+          round1(
+              median(
+                  runs.get(kind).stream().map(m -> m.get("processCpuMicrosPerRecord")).toList())));
+    }
+    r.put("ratioFullToPassthroughPerRep", ratios(ratioPassthrough));
+    r.put("ratioFullToPassthroughMedian", round3(median(ratioPassthrough)));
+    r.put("ratioFullToStoreBaselinePerRep", ratios(ratioStore));
+    r.put("ratioFullToStoreBaselineMedian", round3(median(ratioStore)));
+    return r;
+  }
+
+  /** Runs one topology over the case's topic; times it from the end of the seed prefix. */
+  private Map<String, Double> timeOne(Kind kind, SieveConfig config, AvroSerdes serdes, String in)
+      throws Exception {
+    if (kind == Kind.FULL) {
+      try (SieveService service = new SieveService(config)) {
+        service.start();
+        return timeUntil(
+            service.streams(),
+            () ->
+                service.metrics().pooledCount()
+                    + service.metrics().duplicates()
+                    + service.metrics().nearDuplicates());
+      }
+    }
+    LongAdder count = new LongAdder();
+    Topic<String, TrainingExample> inTopic =
+        new Topic<>(in, Serdes.String(), serdes.forClass(TrainingExample.class, false));
+    Topic<String, TrainingExample> outTopic =
+        new Topic<>("bench.out", Serdes.String(), serdes.forClass(TrainingExample.class, false));
+    Topology topology =
+        kind == Kind.PASSTHROUGH
+            ? Passthrough.build(inTopic, outTopic, count)
+            : StorePassthrough.build(inTopic, outTopic, count);
+    try (KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties())) {
+      return timeUntil(streams, count::sum);
+    }
+  }
+
+  private SieveConfig config(
+      BrokerProcess kafka, RegistryServer registry, Path work, String app, Case c, String topic) {
     Map<String, Object> props = new LinkedHashMap<>();
     props.put(SieveConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     props.put(SieveConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
     props.put(SieveConfig.APPLICATION_ID_CONFIG, app);
     props.put(SieveConfig.STATE_DIR_CONFIG, work.resolve("state-" + app).toString());
-    props.put(SieveConfig.EMBEDDING_DIMENSION_CONFIG, dimension);
-    props.put(SieveConfig.TOPIC_EXAMPLES_CONFIG, "bench.examples");
+    props.put(SieveConfig.EMBEDDING_DIMENSION_CONFIG, o.dimension());
+    props.put(SieveConfig.TOPIC_EXAMPLES_CONFIG, topic);
     props.put(SieveConfig.TOPIC_TRAINERS_CONFIG, "bench." + app + ".trainers");
     props.put(SieveConfig.TOPIC_FEEDBACK_CONFIG, "bench." + app + ".feedback");
     props.put(SieveConfig.TOPIC_CENTROIDS_CONFIG, "bench." + app + ".centroids");
     props.put(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG, "bench." + app + ".cluster-stats");
     props.put(SieveConfig.TOPIC_DEAD_LETTERS_CONFIG, "bench." + app + ".dead-letters");
     props.put(SieveConfig.TOPIC_BATCHES_PREFIX_CONFIG, "bench." + app + ".batches.");
-    props.put(SieveConfig.POOL_CAPACITY_CONFIG, 1_000_000);
+    props.put(SieveConfig.POOL_CAPACITY_CONFIG, c.capacityPerCluster());
+    props.put(SieveConfig.CLUSTER_K_INIT_CONFIG, c.k());
+    props.put(SieveConfig.CLUSTER_K_MAX_CONFIG, c.k());
+    // the model is bootstrapped within the seed prefix, before the timed part of the stream
+    props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, Math.max(c.k() * 4, o.seedRecords() / 2));
     return new SieveConfig(props);
   }
 
-  private void produce(String bootstrap, AvroSerdes serdes, String topic) {
-    Random rng = new Random(17);
-    String[] langs = {"en", "de", "fr"};
-    String[] sources = {"web", "books", "code"};
-    String[] regions = {"eu", "na", "apac"};
-    float[][] centers = new float[32][dimension];
-    for (float[] c : centers) {
-      for (int i = 0; i < dimension; i++) {
-        c[i] = (float) rng.nextGaussian();
-      }
-    }
+  /**
+   * Records shaped like training examples, around {@code k} Gaussian centres; a share of them near
+   * copies (cosine above 0.99) of earlier records.
+   */
+  private void produce(
+      String bootstrap, AvroSerdes serdes, String topic, int count, Case c, long seed) {
+    Random rng = new Random(seed);
+    Generator gen = new Generator(rng, o.dimension(), c.k());
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, 262_144);
     p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+    List<TrainingExample> recent = new ArrayList<>();
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-      for (int n = 0; n < records; n++) {
-        float[] c = centers[rng.nextInt(centers.length)];
-        List<Float> embedding = new ArrayList<>(dimension);
-        for (int i = 0; i < dimension; i++) {
-          embedding.add(c[i] + 0.3f * (float) rng.nextGaussian());
-        }
-        StringBuilder text = new StringBuilder(220);
-        while (text.length() < 200) {
-          text.append(Long.toString(rng.nextLong() & Long.MAX_VALUE, 36)).append(' ');
-        }
+      for (int n = 0; n < count; n++) {
         TrainingExample ex =
-            TrainingExample.newBuilder()
-                .setId("e" + n)
-                .setText(text.toString())
-                .setEmbedding(embedding)
-                .setGroups(
-                    Map.of(
-                        "lang", langs[rng.nextInt(3)],
-                        "source", sources[rng.nextInt(3)],
-                        "region", regions[rng.nextInt(3)]))
-                .build();
+            !recent.isEmpty() && rng.nextDouble() < c.nearDuplicateShare()
+                ? gen.nearCopy("e" + seed + "-" + n, recent.get(rng.nextInt(recent.size())))
+                : gen.next("e" + seed + "-" + n);
+        if (recent.size() < 2_000) {
+          recent.add(ex);
+        } else {
+          recent.set(rng.nextInt(recent.size()), ex);
+        }
         producer.send(new ProducerRecord<>(topic, ex.getId(), serdes.serialize(topic, ex)));
       }
       producer.flush();
     }
   }
 
-  private double runPassthrough(
-      EmbeddedKafka kafka,
-      RegistryServer registry,
-      Path work,
-      AvroSerdes serdes,
-      Topics topics,
-      int rep)
-      throws Exception {
-    SieveConfig config = config(kafka, registry, work, "bench-passthrough-" + rep);
-    LongAdder count = new LongAdder();
-    Topic<String, TrainingExample> outTopic =
-        new Topic<>(
-            "bench.passthrough-out",
-            Serdes.String(),
-            serdes.forClass(TrainingExample.class, false));
-    try (KafkaStreams streams =
-        new KafkaStreams(
-            Passthrough.build(topics.examples(), outTopic, count), config.streamsProperties())) {
-      return timeUntil(streams, count::sum);
-    }
-  }
-
-  private double runFull(
-      EmbeddedKafka kafka,
-      RegistryServer registry,
-      Path work,
-      int rep,
-      Map<String, Object> footprint)
-      throws Exception {
-    SieveConfig config = config(kafka, registry, work, "bench-full-" + rep);
-    try (SieveService service = new SieveService(config)) {
-      service.start();
-      double rate = timeUntil(service.streams(), () -> service.metrics().pooledCount());
-      if (footprint != null) {
-        footprint.putAll(footprint(config, service.metrics().pooledCount()));
-      }
-      return rate;
-    }
-  }
-
-  /** Starts the app and times it from RUNNING until {@code done} reaches the record count. */
-  private double timeUntil(KafkaStreams streams, LongSupplier done) throws InterruptedException {
+  /** Starts the app and times it from the end of the seed prefix to the end of the stream. */
+  private Map<String, Double> timeUntil(KafkaStreams streams, LongSupplier done)
+      throws InterruptedException {
     if (streams.state() == KafkaStreams.State.CREATED) {
       streams.start();
     }
-    while (streams.state() != KafkaStreams.State.RUNNING) {
-      Thread.sleep(20);
+    long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
+    int total = o.seedRecords() + o.records();
+    while (done.getAsLong() < o.seedRecords() && System.nanoTime() < deadline) {
+      Thread.sleep(5);
     }
     long start = System.nanoTime();
-    long deadline = start + Duration.ofMinutes(30).toNanos();
-    while (done.getAsLong() < records && System.nanoTime() < deadline) {
-      Thread.sleep(20);
+    long startSeen = done.getAsLong();
+    long cpu0 = processCpuNanos();
+    long threads0 = streamThreadCpuNanos();
+    while (done.getAsLong() < total && System.nanoTime() < deadline) {
+      Thread.sleep(5);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    if (done.getAsLong() < records) {
+    long timed = done.getAsLong() - startSeen;
+    if (done.getAsLong() < total) {
       throw new IllegalStateException(
-          "only " + done.getAsLong() + " of " + records + " records after 30 minutes");
+          "only " + done.getAsLong() + " of " + total + " records after 30 minutes");
     }
-    return records / seconds;
-  }
-
-  private Map<String, Object> footprint(SieveConfig config, long pooled) throws IOException {
-    System.gc();
-    Map<String, Object> f = new LinkedHashMap<>();
-    long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    f.put("pooledExamples", pooled);
-    f.put("heapUsedAfterGcMiB", heap / (1024 * 1024));
-    f.put("rssMiB", rssKib() / 1024);
-    Path state = Path.of(config.getString(SieveConfig.STATE_DIR_CONFIG));
-    long poolBytes = sizeOf(state, "pool-store");
-    f.put("poolStoreMiB", poolBytes / (1024 * 1024));
-    f.put(
-        "poolStoreMiBPerMillionExamples",
-        Math.round(poolBytes / (1024.0 * 1024.0) / Math.max(pooled, 1) * 1_000_000));
-    f.put("stateDirMiB", sizeOf(state, "") / (1024 * 1024));
-    f.put("note", "RSS and heap include the in-process broker of the benchmark");
-    return f;
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("recordsPerSecond", timed / seconds);
+    m.put("processCpuMicrosPerRecord", (processCpuNanos() - cpu0) / 1e3 / timed);
+    m.put("streamThreadCpuMicrosPerRecord", (streamThreadCpuNanos() - threads0) / 1e3 / timed);
+    return m;
   }
 
   private Map<String, Object> runLatency(
-      EmbeddedKafka kafka, RegistryServer registry, Path work, AvroSerdes serdes) throws Exception {
-    SieveConfig config = config(kafka, registry, work, "bench-latency");
-    List<Long> latencies = new ArrayList<>();
-    long start;
+      BrokerProcess kafka, RegistryServer registry, Path work, AvroSerdes serdes) throws Exception {
+    Case c = CASES.get(0);
+    String topic = "bench.latency.examples";
+    SieveConfig config = config(kafka, registry, work, "bench-latency", c, topic);
+    kafka.createTopic(topic, config.partitions(), Map.of());
+    int prefill = Math.max(o.seedRecords(), o.batchSize() * 8);
+    produce(kafka.bootstrapServers(), serdes, topic, prefill, c, 29);
+    Map<Long, Long> receivedAt = new ConcurrentHashMap<>();
+    Map<Long, Long> creditAt = new ConcurrentHashMap<>();
+    List<Long> creditToBatch = new ArrayList<>();
+    long stallNanos = 0;
+    long wallStart;
+    long wallNanos;
+    int done = 0;
+    AtomicBoolean running = new AtomicBoolean(true);
     try (SieveService service = new SieveService(config)) {
       service.start();
-      while (service.metrics().pooledCount() < Math.min(records, 20_000)) {
-        Thread.sleep(50);
+      while (service.metrics().pooledCount() < prefill) {
+        Thread.sleep(20);
       }
       Topics topics = service.topics();
+      String batches = topics.batchTopic("bench");
+      String feedback = topics.feedback().name();
+      // fresh examples keep arriving, stamped now, while the trainer runs
+      Thread feeder =
+          new Thread(
+              () -> feed(kafka.bootstrapServers(), serdes, topic, c, running), "bench-feeder");
+      feeder.setDaemon(true);
+      feeder.start();
+      Thread reader =
+          new Thread(
+              () -> read(kafka.bootstrapServers(), serdes, batches, receivedAt, running),
+              "bench-batch-reader");
+      reader.setDaemon(true);
+      reader.start();
+      long specAt = System.nanoTime();
       new TrainerAdmin(config, topics)
           .put(
               TrainerSpec.newBuilder()
                   .setTrainerId("bench")
                   .setPolicy("uniform")
-                  .setBatchSize(batchSize)
-                  .setWindow(1)
+                  .setBatchSize(o.batchSize())
+                  .setWindow(o.window())
                   .build());
-      String topic = topics.batchTopic("bench");
-      String feedback = topics.feedback().name();
-      Properties c = new Properties();
-      c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-      c.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-trainer");
-      c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-      c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-      c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
+      for (long s = 0; s < o.window(); s++) {
+        creditAt.put(s, specAt);
+      }
       Properties p = new Properties();
       p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-      try (KafkaConsumer<String, byte[]> consumer =
-              new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-          KafkaProducer<String, byte[]> producer =
-              new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-        consumer.subscribe(List.of(topic));
-        start = System.nanoTime();
-        long end = start + latencyRun.toNanos();
-        while (System.nanoTime() < end) {
-          for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-            TrainingBatch b = serdes.deserialize(topic, r.value(), TrainingBatch.class);
-            latencies.add(b.getAssembledAt().toEpochMilli() - b.getPlannedAt().toEpochMilli());
-            TrainerFeedback fb =
-                TrainerFeedback.newBuilder()
-                    .setTrainerId("bench")
-                    .setBatchId(b.getBatchId())
-                    .build();
-            producer.send(new ProducerRecord<>(feedback, "bench", serdes.serialize(feedback, fb)));
+      p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+      long stepNanos = (long) (1e9 / o.stepsPerSecond());
+      try (KafkaProducer<String, byte[]> producer =
+          new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+        // the first batch is the spec's, not a credit's: the clock starts when it is in
+        while (!receivedAt.containsKey(0L)) {
+          Thread.sleep(1);
+        }
+        wallStart = System.nanoTime();
+        long limit = wallStart + o.latencyLimit().toNanos();
+        for (long seq = 0; seq < o.latencyBatches() && System.nanoTime() < limit; seq++) {
+          long ready = System.nanoTime();
+          while (!receivedAt.containsKey(seq) && System.nanoTime() < limit) {
+            Thread.onSpinWait();
+            Thread.sleep(0, 200_000);
           }
+          if (!receivedAt.containsKey(seq)) {
+            break;
+          }
+          stallNanos += Math.max(0, receivedAt.get(seq) - ready);
+          if (seq >= o.window()) {
+            creditToBatch.add(Math.max(0, receivedAt.get(seq) - creditAt.get(seq)));
+          }
+          long stepEnd = Math.max(ready, receivedAt.get(seq)) + stepNanos;
+          while (System.nanoTime() < stepEnd) {
+            Thread.sleep(1);
+          }
+          creditAt.put(seq + o.window(), System.nanoTime());
+          TrainerFeedback fb =
+              TrainerFeedback.newBuilder()
+                  .setTrainerId("bench")
+                  .setBatchId(batchIds.get(seq))
+                  .build();
+          producer.send(new ProducerRecord<>(feedback, "bench", serdes.serialize(feedback, fb)));
+          done++;
+        }
+        wallNanos = System.nanoTime() - wallStart;
+      } finally {
+        running.set(false);
+      }
+      feeder.join(10_000);
+      reader.join(10_000);
+    }
+    List<Long> sorted = new ArrayList<>(creditToBatch);
+    sorted.sort(Comparator.naturalOrder());
+    Map<String, Object> l = new LinkedHashMap<>();
+    l.put("batchSize", o.batchSize());
+    l.put("window", o.window());
+    l.put("trainerStepsPerSecond", o.stepsPerSecond());
+    l.put("batches", done);
+    l.put("creditToBatchP50Ms", millis(percentile(sorted, 0.50)));
+    l.put("creditToBatchP99Ms", millis(percentile(sorted, 0.99)));
+    l.put("creditToBatchMaxMs", sorted.isEmpty() ? null : millis(sorted.get(sorted.size() - 1)));
+    l.put("stallShareOfWallTime", round3((double) stallNanos / Math.max(1, wallNanos)));
+    l.put("wallSeconds", round1(wallNanos / 1e9));
+    return l;
+  }
+
+  /** Batch ids by sequence, as the reader thread saw them. */
+  private final Map<Long, String> batchIds = new ConcurrentHashMap<>();
+
+  /** Produces fresh examples at about 200 per second until {@code running} turns false. */
+  private void feed(
+      String bootstrap, AvroSerdes serdes, String topic, Case c, AtomicBoolean running) {
+    Generator gen = new Generator(new Random(31), o.dimension(), c.k());
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+      for (long n = 0; running.get(); n++) {
+        TrainingExample ex = gen.next("fresh-" + n);
+        producer.send(new ProducerRecord<>(topic, ex.getId(), serdes.serialize(topic, ex)));
+        if (n % 20 == 19) {
+          Thread.sleep(100);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Reads the trainer's batches as they become visible (read_committed), noting the time. */
+  private void read(
+      String bootstrap,
+      AvroSerdes serdes,
+      String topic,
+      Map<Long, Long> receivedAt,
+      AtomicBoolean running) {
+    Properties c = new Properties();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-trainer");
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
+    c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      while (running.get()) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(20))) {
+          long now = System.nanoTime();
+          TrainingBatch b = serdes.deserialize(topic, r.value(), TrainingBatch.class);
+          batchIds.put(b.getSequence(), b.getBatchId());
+          receivedAt.putIfAbsent(b.getSequence(), now);
         }
       }
     }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    latencies.sort(Comparator.naturalOrder());
-    Map<String, Object> l = new LinkedHashMap<>();
-    l.put("batchSize", batchSize);
-    l.put("window", 1);
-    l.put("batches", latencies.size());
-    l.put("batchesPerSecond", Math.round(latencies.size() / seconds * 10) / 10.0);
-    l.put("p50Ms", percentile(latencies, 0.50));
-    l.put("p99Ms", percentile(latencies, 0.99));
-    l.put("maxMs", latencies.isEmpty() ? null : latencies.get(latencies.size() - 1));
-    return l;
+  }
+
+  /** The full topology over a large pool: heap, RSS and RocksDB bytes per pooled example. */
+  private Map<String, Object> runFootprint(
+      BrokerProcess kafka, RegistryServer registry, Path work, AvroSerdes serdes) throws Exception {
+    Case c = CASES.get(0);
+    String topic = "bench.footprint.examples";
+    SieveConfig config = config(kafka, registry, work, "bench-footprint", c, topic);
+    kafka.createTopic(topic, config.partitions(), Map.of());
+    out.printf("%n[footprint] producing %,d examples...%n", o.poolRecords());
+    produce(kafka.bootstrapServers(), serdes, topic, o.poolRecords(), c, 43);
+    try (SieveService service = new SieveService(config)) {
+      service.start();
+      long deadline = System.nanoTime() + Duration.ofMinutes(60).toNanos();
+      while (service.metrics().pooledCount() + service.metrics().duplicates() < o.poolRecords()
+          && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
+      long pooled = service.metrics().pooledCount();
+      System.gc();
+      Map<String, Object> f = new LinkedHashMap<>();
+      f.put("pooledExamples", pooled);
+      f.put(
+          "heapUsedAfterGcMiB",
+          ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024 * 1024));
+      f.put("rssMiB", rssKib() / 1024);
+      Path state = Path.of(config.getString(SieveConfig.STATE_DIR_CONFIG));
+      long poolBytes = sizeOf(state, "pool-store");
+      f.put("poolStoreMiB", poolBytes / (1024 * 1024));
+      f.put("poolStoreBytesPerExample", Math.round((double) poolBytes / Math.max(pooled, 1)));
+      f.put(
+          "stateDirBytesPerExample", Math.round((double) sizeOf(state, "") / Math.max(pooled, 1)));
+      f.put("note", "this process only: the broker runs in a child process");
+      return f;
+    }
   }
 
   private void report(Map<String, Object> result) throws IOException {
     out.println();
-    out.println("| measure | value |");
-    out.println("|---|---|");
-    out.printf(
-        "| passthrough (decode + encode, EOS v2), records/s | %s (median %,d) |%n",
-        rates(result.get("passthroughRecordsPerSecond")), result.get("passthroughMedian"));
-    out.printf(
-        "| full Sieve topology, records/s | %s (median %,d) |%n",
-        rates(result.get("fullRecordsPerSecond")), result.get("fullMedian"));
-    out.printf("| ratio full / passthrough | %s |%n", result.get("ratioFullToPassthrough"));
+    out.println(
+        "| case | passthrough rec/s | + store put rec/s | full Sieve rec/s | full / passthrough"
+            + " (per rep; median) | full / store (median) | stream-thread CPU us/record P / S /"
+            + " F |");
+    out.println("|---|---|---|---|---|---|---|");
+    @SuppressWarnings("unchecked")
+    Map<String, Map<String, Object>> cases =
+        (Map<String, Map<String, Object>>) result.get("ingest");
+    for (Map.Entry<String, Map<String, Object>> e : cases.entrySet()) {
+      Map<String, Object> r = e.getValue();
+      out.printf(
+          "| %s | %,d | %,d | %,d | %s; %s | %s | %s / %s / %s |%n",
+          e.getKey(),
+          r.get("passthroughMedian"),
+          r.get("storeMedian"),
+          r.get("fullMedian"),
+          r.get("ratioFullToPassthroughPerRep"),
+          r.get("ratioFullToPassthroughMedian"),
+          r.get("ratioFullToStoreBaselineMedian"),
+          r.get("passthroughStreamThreadCpuMicrosPerRecordMedian"),
+          r.get("storeStreamThreadCpuMicrosPerRecordMedian"),
+          r.get("fullStreamThreadCpuMicrosPerRecordMedian"));
+    }
     @SuppressWarnings("unchecked")
     Map<String, Object> l = (Map<String, Object>) result.get("latency");
-    out.printf(
-        "| batch latency, credit to written (batch %s, %s batches/s) | p50 %s ms, p99 %s ms |%n",
-        l.get("batchSize"), l.get("batchesPerSecond"), l.get("p50Ms"), l.get("p99Ms"));
+    if (l != null) {
+      out.printf(
+          "%nTrainer side (batch %s, window %s, %s steps/s, %s batches): credit -> batch p50 %s ms,"
+              + " p99 %s ms, max %s ms; stall %.1f%% of %s s%n",
+          l.get("batchSize"),
+          l.get("window"),
+          l.get("trainerStepsPerSecond"),
+          l.get("batches"),
+          l.get("creditToBatchP50Ms"),
+          l.get("creditToBatchP99Ms"),
+          l.get("creditToBatchMaxMs"),
+          ((Double) l.get("stallShareOfWallTime")) * 100,
+          l.get("wallSeconds"));
+    }
     @SuppressWarnings("unchecked")
     Map<String, Object> f = (Map<String, Object>) result.get("footprint");
-    out.printf(
-        "| footprint after the last full run | heap %s MiB, RSS %s MiB (broker included) |%n",
-        f.get("heapUsedAfterGcMiB"), f.get("rssMiB"));
-    out.printf(
-        "| RocksDB pool store per million pooled examples | %s MiB |%n",
-        f.get("poolStoreMiBPerMillionExamples"));
+    if (f != null) {
+      out.printf(
+          "%nFootprint with %,d pooled examples: heap %s MiB after GC, RSS %s MiB (broker apart),"
+              + " pool store %s bytes per example, state dir %s bytes per example%n",
+          f.get("pooledExamples"),
+          f.get("heapUsedAfterGcMiB"),
+          f.get("rssMiB"),
+          f.get("poolStoreBytesPerExample"),
+          f.get("stateDirBytesPerExample"));
+    }
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    if (reportDir != null) {
-      Files.createDirectories(reportDir);
-      Path file = reportDir.resolve("benchmark.json");
+    if (o.reportDir() != null) {
+      Files.createDirectories(o.reportDir());
+      Path file = o.reportDir().resolve("benchmark.json");
       json.writeValue(file.toFile(), result);
       out.printf("%nWritten to %s%n", file.toAbsolutePath());
     } else {
@@ -369,19 +580,109 @@ public final class Benchmark {
     }
   }
 
-  /** Each repetition's rate, rounded: "4,474 / 4,669 / 5,522". */
-  private static String rates(Object values) {
-    StringBuilder b = new StringBuilder();
-    for (Object v : (List<?>) values) {
-      b.append(b.length() == 0 ? "" : " / ").append(String.format("%,d", Math.round((Double) v)));
+  /** Synthetic examples around k Gaussian centres, with ~200-char texts and 3 group attributes. */
+  static final class Generator {
+    private static final String[] LANGS = {"en", "de", "fr"};
+    private static final String[] SOURCES = {"web", "books", "code"};
+    private static final String[] REGIONS = {"eu", "na", "apac"};
+    private final Random rng;
+    private final int dimension;
+    private final float[][] centers;
+
+    Generator(Random rng, int dimension, int k) {
+      this.rng = rng;
+      this.dimension = dimension;
+      // the centres come from their own seed, so that every stream of a case shares them
+      Random centresRng = new Random(7_919L * k + dimension);
+      this.centers = new float[k][dimension];
+      for (float[] c : centers) {
+        for (int i = 0; i < dimension; i++) {
+          c[i] = (float) centresRng.nextGaussian();
+        }
+      }
     }
-    return b.toString();
+
+    TrainingExample next(String id) {
+      float[] c = centers[rng.nextInt(centers.length)];
+      List<Float> embedding = new ArrayList<>(dimension);
+      for (int i = 0; i < dimension; i++) {
+        embedding.add(c[i] + 0.3f * (float) rng.nextGaussian());
+      }
+      StringBuilder text = new StringBuilder(220);
+      while (text.length() < 200) {
+        text.append(Long.toString(rng.nextLong() & Long.MAX_VALUE, 36)).append(' ');
+      }
+      return TrainingExample.newBuilder()
+          .setId(id)
+          .setText(text.toString())
+          .setEmbedding(embedding)
+          .setGroups(
+              Map.of(
+                  "lang", LANGS[rng.nextInt(3)],
+                  "source", SOURCES[rng.nextInt(3)],
+                  "region", REGIONS[rng.nextInt(3)]))
+          .build();
+    }
+
+    /** A re-crawl of {@code of}: its text with a word appended, its embedding jittered slightly. */
+    TrainingExample nearCopy(String id, TrainingExample of) {
+      List<Float> embedding = new ArrayList<>(dimension);
+      for (Float v : of.getEmbedding()) {
+        embedding.add(v + 0.002f * (float) rng.nextGaussian());
+      }
+      return TrainingExample.newBuilder(of)
+          .setId(id)
+          .setText(of.getText() + " " + Long.toString(rng.nextLong() & 0xffff, 36))
+          .setEmbedding(embedding)
+          .build();
+    }
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  /** CPU time of the live Kafka Streams stream threads of this process. */
+  private static long streamThreadCpuNanos() {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+      if (t != null && t.getThreadName().contains("StreamThread")) {
+        long cpu = threads.getThreadCpuTime(t.getThreadId());
+        sum += Math.max(cpu, 0);
+      }
+    }
+    return sum;
+  }
+
+  private static List<Long> rounded(List<Double> values) {
+    return values.stream().map(Math::round).toList();
+  }
+
+  private static List<Double> ratios(List<Double> values) {
+    return values.stream().map(Benchmark::round3).toList();
+  }
+
+  private static double round1(double v) {
+    return Math.round(v * 10) / 10.0;
+  }
+
+  private static double round3(double v) {
+    return Math.round(v * 1000) / 1000.0;
+  }
+
+  private static Double millis(Long nanos) {
+    return nanos == null ? null : Math.round(nanos / 1e5) / 10.0;
   }
 
   static double median(List<Double> values) {
     List<Double> sorted = new ArrayList<>(values);
     sorted.sort(Comparator.naturalOrder());
     int n = sorted.size();
+    if (n == 0) {
+      return Double.NaN;
+    }
     return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }
 
