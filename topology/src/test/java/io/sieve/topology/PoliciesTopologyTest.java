@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.sieve.avro.BatchExample;
+import io.sieve.avro.EvaluationRound;
 import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainerSpec;
 import io.sieve.avro.TrainerState;
@@ -301,37 +302,50 @@ class PoliciesTopologyTest {
   }
 
   @Test
-  void shouldRaiseTheShareOfTheGroupWithTheWorstLearningCurve() {
+  void shouldRaiseTheShareOfTheGroupWhoseValidationLossStaysHigh() {
     try (Sieve sieve = new Sieve(temp)) {
-      // Given fr learns slowly (L = 2·n^-0.1) and en fast (L = 2·n^-0.5), and no floor
+      // Given fr's validation loss stays high (0.6 + 2·n^-0.3) and en's falls fast (0.1 + n^-0.5)
       sieve.fill();
-      sieve.spec(
-          EquitablePolicy.NAME,
-          12,
-          Map.of(EquitablePolicy.ATTRIBUTE, "lang", EquitablePolicy.FLOOR, "0"));
-      Map<String, Integer> emitted = new TreeMap<>(Map.of("lang=fr", 0, "lang=en", 0));
-      // When every batch is acknowledged with each group's loss at its count so far
+      sieve.spec(EquitablePolicy.NAME, 12, Map.of(EquitablePolicy.ATTRIBUTE, "lang"));
+      Map<String, Long> trained = new TreeMap<>(Map.of("lang=fr", 0L, "lang=en", 0L));
+      Map<String, Long> since = new TreeMap<>();
+      long[] round = {0};
+      // When every second batch closes an evaluation round with those losses
       List<TrainingBatch> batches =
           sieve.run(
-              10,
+              24,
               b -> {
-                b.getGroupCounts().forEach((k, v) -> emitted.merge(k, v, Integer::sum));
-                return TrainerFeedback.newBuilder()
-                    .setGroupLosses(
-                        Map.of(
-                            "lang=fr", 2 * Math.pow(emitted.get("lang=fr"), -0.1),
-                            "lang=en", 2 * Math.pow(emitted.get("lang=en"), -0.5)));
+                b.getGroupCounts()
+                    .forEach(
+                        (k, v) -> {
+                          trained.merge(k, (long) v, Long::sum);
+                          since.merge(k, (long) v, Long::sum);
+                        });
+                TrainerFeedback.Builder fb = TrainerFeedback.newBuilder();
+                if (b.getSequence() % 2 == 1) {
+                  double fr = 0.6 + 2 * Math.pow(Math.max(1, trained.get("lang=fr")), -0.3);
+                  double en = 0.1 + Math.pow(Math.max(1, trained.get("lang=en")), -0.5);
+                  fb.setEvaluation(
+                      EvaluationRound.newBuilder()
+                          .setRound(round[0]++)
+                          .setGroupLosses(Map.of("lang=fr", fr, "lang=en", en))
+                          .setTrainedGroupCounts(new TreeMap<>(since))
+                          .build());
+                  since.clear();
+                }
+                return fb;
               });
-      // Then fr's share rises, a tenth a round at most, from about half to over three quarters
+      // Then fr starts at its pool share (a third: 4 of 12) and rises, 0.05 a round at most
       int first = batches.get(0).getGroupCounts().get("lang=fr");
-      int last = batches.get(9).getGroupCounts().get("lang=fr");
-      assertThat(first).isBetween(5, 8);
-      assertThat(last).isGreaterThanOrEqualTo(9);
+      int last = batches.get(23).getGroupCounts().get("lang=fr");
+      assertThat(first).isBetween(3, 5);
+      assertThat(last).isGreaterThanOrEqualTo(6);
       for (int i = 1; i < batches.size(); i++) {
         int before = batches.get(i - 1).getGroupCounts().getOrDefault("lang=fr", 0);
         int now = batches.get(i).getGroupCounts().getOrDefault("lang=fr", 0);
-        assertThat(Math.abs(now - before)).isLessThanOrEqualTo(2); // 0.1 × 12, rounded
+        assertThat(Math.abs(now - before)).isLessThanOrEqualTo(2); // 0.05 × 12, and rounding
       }
+      assertThat(batches).allSatisfy(b -> assertThat(ids(b)).hasSize(12).doesNotHaveDuplicates());
     }
   }
 
