@@ -16,6 +16,7 @@ import io.sieve.policy.EquitablePolicy;
 import io.sieve.policy.Exp3Policy;
 import io.sieve.policy.GroupQuotas;
 import io.sieve.policy.IterativeRefinementPolicy;
+import io.sieve.policy.StratifiedPolicy;
 import io.sieve.policy.UcbPolicy;
 import io.sieve.pool.PoolKeys;
 import java.nio.file.Path;
@@ -346,6 +347,47 @@ class PoliciesTopologyTest {
         assertThat(Math.abs(now - before)).isLessThanOrEqualTo(2); // 0.05 × 12, and rounding
       }
       assertThat(batches).allSatisfy(b -> assertThat(ids(b)).hasSize(12).doesNotHaveDuplicates());
+    }
+  }
+
+  @Test
+  void shouldSplitEveryBatchEquallyOverTheValuesUnderStratified() {
+    try (Sieve sieve = new Sieve(temp)) {
+      // Given a pool that is one third fr
+      sieve.fill();
+      // When a trainer stratifies on lang
+      sieve.spec(StratifiedPolicy.NAME, 12, Map.of(StratifiedPolicy.ATTRIBUTE, "lang"));
+      List<TrainingBatch> batches = sieve.run(6, b -> TrainerFeedback.newBuilder());
+      // Then every batch holds 6 of each
+      for (TrainingBatch b : batches) {
+        assertThat(b.getGroupCounts()).containsEntry("lang=fr", 6).containsEntry("lang=en", 6);
+        assertThat(ids(b)).hasSize(12).doesNotHaveDuplicates();
+      }
+    }
+  }
+
+  @Test
+  void shouldBalanceTheLabelsOfALongTail() {
+    try (Sieve sieve = new Sieve(temp)) {
+      // Given a pool whose labels are a long tail: 135 "common", 15 "rare"
+      for (int i = 0; i < 50; i++) {
+        for (int t = 0; t < TOPICS.length; t++) {
+          TrainingExample e = topical(t, i);
+          e.setLabel(i % 10 == 0 ? "rare" : "common");
+          sieve.examples.pipeInput(e.getId(), e);
+        }
+      }
+      sieve.settle();
+      // When a trainer asks for label-balanced batches of 10
+      sieve.spec(StratifiedPolicy.LABEL_BALANCED, 10, Map.of());
+      List<TrainingBatch> batches = sieve.run(6, b -> TrainerFeedback.newBuilder());
+      // Then every batch holds 5 of each label
+      for (TrainingBatch b : batches) {
+        Map<String, Integer> labels = new TreeMap<>();
+        b.getExamples().forEach(e -> labels.merge(e.getLabel(), 1, Integer::sum));
+        assertThat(labels).containsEntry("rare", 5).containsEntry("common", 5);
+        assertThat(ids(b)).hasSize(10).doesNotHaveDuplicates();
+      }
     }
   }
 
