@@ -22,9 +22,9 @@ import java.util.TreeMap;
  * cycle under {@link #take}; {@link #takeExtension} serves them in the current one instead. They
  * are walked block by block: a block is the range of slots pending when it opens, visited in the
  * order of its own keyed permutation; the next block opens over whatever arrived meanwhile once the
- * block is used up (an untouched block simply widens). So the state stays three numbers per cluster
- * whatever the arrivals, every slot pooled during the cycle is served once in it, and older
- * arrivals are never left behind by newer ones.
+ * block is used up. So the state stays three numbers per cluster whatever the arrivals, every slot
+ * pooled during the cycle is served once in it, and older arrivals are never left behind by newer
+ * ones.
  */
 public final class Cursors {
 
@@ -132,10 +132,7 @@ public final class Cursors {
       long end = c.getExtensionEnd();
       long drawn = c.getExtensionDrawn();
       long pending = pendingFrom(c);
-      if (start >= 0 && drawn == 0 && poolSize > end) {
-        // nothing of the block served yet: it may as well cover the newest arrivals too
-        end = poolSize;
-      } else if (start < 0 || drawn >= end - start) {
+      if (start < 0 || drawn >= end - start) {
         if (poolSize <= pending) {
           break;
         }
