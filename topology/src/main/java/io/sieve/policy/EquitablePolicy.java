@@ -196,10 +196,19 @@ public final class EquitablePolicy implements SelectionPolicy {
     ps.put("round", round.getRound());
     TreeMap<String, Double> trained = byValue(round.getTrainedGroupCounts(), s.attribute());
     boolean reported = !trained.isEmpty();
-    TreeSet<String> values = new TreeSet<>(trained.keySet());
+    TreeSet<String> values = new TreeSet<>();
     for (String key : ps.view().keySet()) {
       if (key.startsWith("planned.")) {
         values.add(key.substring("planned.".length()));
+      } else if (key.startsWith("n.")) {
+        values.add(key.substring("n.".length()));
+      }
+    }
+    // a value the trainer reports is admitted while fewer than the cap are known, so a trainer
+    // that reports thousands of values cannot grow the state without bound
+    for (String v : trained.keySet()) {
+      if (values.size() < 2 * GroupSupply.MAX_VALUES) {
+        values.add(v);
       }
     }
     double examples = 0;
@@ -550,7 +559,14 @@ public final class EquitablePolicy implements SelectionPolicy {
         .forEach((v, count) -> weight.put(v, count * ps.get(PolicyState.key("ratio", v), 1)));
     TreeMap<String, Integer> counts =
         supply.split(weight, supply.other(), batchSize, new Random(Seeds.mix(batchSeed, SALT)));
-    counts.forEach((v, c) -> ps.add(PolicyState.key("planned", v), c));
+    // values outside today's named ones keep their counters; admitting new ones is capped
+    long known = ps.view().keySet().stream().filter(k -> k.startsWith("planned.")).count();
+    for (Map.Entry<String, Integer> e : counts.entrySet()) {
+      String key = PolicyState.key("planned", e.getKey());
+      if (ps.has(key) || known++ < 2 * GroupSupply.MAX_VALUES) {
+        ps.add(key, e.getValue());
+      }
+    }
     ps.save();
     return base.withGroupShares(GroupSupply.shares(s.attribute(), counts, batchSize));
   }

@@ -271,6 +271,42 @@ class EquitablePolicyTest {
   }
 
   @Test
+  void shouldBoundItsStateWhateverValuesTheTrainerReports() {
+    // Given a trainer that reports counts and losses for 1,000 values of the attribute
+    TrainerState state = trainer(Map.of());
+    Map<String, Long> counts = new HashMap<>();
+    Map<String, Double> losses = new HashMap<>();
+    for (int v = 0; v < 1000; v++) {
+      counts.put("lang=v" + v, 10L);
+      losses.put("lang=v" + v, 1.0);
+    }
+    // When it closes ten rounds
+    for (int r = 0; r < 10; r++) {
+      policy.draw(state, context(), BATCH, r);
+      policy.onFeedback(
+          TrainerFeedback.newBuilder()
+              .setTrainerId("t")
+              .setBatchId("b")
+              .setEvaluation(
+                  EvaluationRound.newBuilder()
+                      .setRound(r)
+                      .setGroupLosses(losses)
+                      .setTrainedGroupCounts(counts)
+                      .build())
+              .build(),
+          state,
+          context());
+    }
+    // Then the state tracks a bounded number of values
+    long tracked = state.getPolicyState().keySet().stream().filter(k -> k.startsWith("n.")).count();
+    long curves =
+        state.getPolicyState().keySet().stream().filter(k -> k.startsWith("pts.")).count();
+    assertThat(tracked).isLessThanOrEqualTo(2L * GroupSupply.MAX_VALUES);
+    assertThat(curves).isLessThanOrEqualTo(GroupSupply.MAX_VALUES);
+    assertThat(state.getPolicyState().size()).isLessThan(2000);
+  }
+
+  @Test
   void shouldLowerTheObjectiveUnderMeanUnfairness() {
     // Given two curves, one far worse, under mean + λ·unfairness
     EquitablePolicy.Settings s =
