@@ -17,6 +17,8 @@ public final class Policies {
     register(new Exp3Policy());
     register(new CoveragePolicy());
     register(new EquitablePolicy());
+    register(StratifiedPolicy.stratified());
+    register(StratifiedPolicy.labelBalanced());
   }
 
   private Policies() {}

@@ -112,7 +112,7 @@ public final class PoolDraw {
       if (it == null || taken.contains(it.slot())) {
         continue;
       }
-      String value = it.example().getGroups().get(attribute);
+      String value = GroupValues.valueOf(it.example(), attribute);
       boolean named = value != null && left.containsKey(value);
       if (named && left.get(value) > 0) {
         left.merge(value, -1, Integer::sum);
@@ -131,7 +131,7 @@ public final class PoolDraw {
         String value = e.getKey();
         List<Item> ofValue = new ArrayList<>();
         for (Item it : eligible) {
-          if (value.equals(it.example().getGroups().get(attribute))) {
+          if (value.equals(GroupValues.valueOf(it.example(), attribute))) {
             ofValue.add(it);
           }
         }
@@ -141,7 +141,7 @@ public final class PoolDraw {
     if (otherLeft > 0) {
       List<Item> others = new ArrayList<>();
       for (Item it : eligible) {
-        String value = it.example().getGroups().get(attribute);
+        String value = GroupValues.valueOf(it.example(), attribute);
         if (value == null || !left.containsKey(value)) {
           others.add(it);
         }

@@ -1,6 +1,7 @@
 package io.sieve.policy;
 
 import io.sieve.avro.TrainerState;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -10,10 +11,23 @@ import java.util.TreeMap;
 /**
  * RS2, repeated random sampling without replacement (Okanovic et al.): each batch is a uniform
  * random subset of the pool, and no example repeats until the whole pool of the cycle has been
- * seen. A cycle freezes every cluster's size when it starts; the batch's share of each cluster is a
- * multivariate hypergeometric draw over what is left, so the union of clusters behaves as one
- * shuffled pool. When the cycle runs out mid-batch, the batch takes the tail, a new cycle
- * reshuffles everything (new arrivals included), and the batch takes the rest from it.
+ * seen.
+ *
+ * <p>A cycle starts over every cluster's current slots, each cluster walked in its own keyed
+ * permutation ({@link Cursors}). The pool keeps growing while the cycle runs: the slots that arrive
+ * meanwhile (in a known cluster, or a cluster first seen mid-cycle) belong to the current cycle as
+ * its arrivals, walked by a second keyed permutation per block of arrivals ({@link
+ * Cursors#takeExtension}). A batch's share of each cluster's base and arrivals is a multivariate
+ * hypergeometric draw over what each has left unserved, so the union behaves as one shuffled pool
+ * to which new items are added at random positions of the unserved rest. The cycle ends only when
+ * nothing pooled so far is unserved; the batch then takes the tail, a new cycle reshuffles
+ * everything, and the batch takes the rest from it. Hence the guarantee: <em>no example is served a
+ * second time while an example pooled before that moment is still unserved in this cycle</em>.
+ * (Waiting for the next cycle instead would starve fresh data: at a budget of a fraction of the
+ * pool per run, a cycle never ends.)
+ *
+ * <p>Once a cluster's pool is full, a new example replaces an old one in its slot (reservoir): if
+ * that slot was already served in the cycle, the newcomer waits for the next cycle.
  */
 public final class UniformPolicy implements SelectionPolicy {
 
@@ -32,14 +46,23 @@ public final class UniformPolicy implements SelectionPolicy {
     TreeMap<Integer, List<Draw.Pick>> chosen = new TreeMap<>();
     long firstCycle = state.getCycle();
     int need = batchSize;
+    int[] ids = poolSizes.keySet().stream().mapToInt(Integer::intValue).toArray();
+    int k = ids.length;
     // two passes suffice when the pool holds a batch; the bound guards against a shrinking pool
     for (int pass = 0; need > 0 && pass < 4; pass++) {
-      int[] ids = poolSizes.keySet().stream().mapToInt(Integer::intValue).toArray();
-      long[] remaining = new long[ids.length];
+      if (!cursorsEmpty(state)) {
+        for (int id : ids) {
+          cursors.join(id, state.getCycle());
+        }
+      }
+      // entry 2i: cluster i's slots of the cycle's start; 2i + 1: its arrivals since
+      long[] remaining = new long[2 * k];
       long total = 0;
-      for (int i = 0; i < ids.length; i++) {
-        remaining[i] = cursors.remaining(ids[i]);
-        total += remaining[i];
+      for (int i = 0; i < k; i++) {
+        long size = poolSizes.get(ids[i]);
+        remaining[2 * i] = cursors.remaining(ids[i]);
+        remaining[2 * i + 1] = cursors.extensionRemaining(ids[i], size);
+        total += remaining[2 * i] + remaining[2 * i + 1];
       }
       if (total == 0) {
         long cycle = state.getCycle() + (cursorsEmpty(state) ? 0 : 1);
@@ -47,21 +70,32 @@ public final class UniformPolicy implements SelectionPolicy {
         for (Map.Entry<Integer, Long> e : poolSizes.entrySet()) {
           cursors.startCycle(e.getKey(), cycle, e.getValue());
         }
+        cursors.save();
         if (pass == 0) {
           firstCycle = cycle;
         }
         continue;
       }
       int[] quota = Hypergeometric.draw((int) Math.min(need, total), remaining, rng);
-      for (int i = 0; i < ids.length; i++) {
-        if (quota[i] > 0) {
-          List<Draw.Pick> got = cursors.take(ids[i], quota[i]);
-          chosen.computeIfAbsent(ids[i], k -> new java.util.ArrayList<>()).addAll(got);
-          need -= got.size();
+      for (int i = 0; i < k; i++) {
+        int base = quota[2 * i];
+        int arrivals = quota[2 * i + 1];
+        if (base + arrivals == 0) {
+          continue;
         }
+        List<Draw.Pick> got = chosen.computeIfAbsent(ids[i], c -> new ArrayList<>());
+        int before = got.size();
+        if (base > 0) {
+          got.addAll(cursors.take(ids[i], base));
+        }
+        if (arrivals > 0) {
+          got.addAll(cursors.takeExtension(ids[i], arrivals, poolSizes.get(ids[i])));
+        }
+        need -= got.size() - before;
       }
     }
     cursors.save();
+    chosen.values().removeIf(List::isEmpty);
     return new Draw(chosen, firstCycle);
   }
 

@@ -6,6 +6,7 @@ import io.sieve.avro.NearWindowEntry;
 import io.sieve.cluster.Vectors;
 import io.sieve.diversity.SecondMoment;
 import io.sieve.diversity.Sketches;
+import io.sieve.policy.GroupValues;
 import io.sieve.policy.Seeds;
 import io.sieve.stream.SieveMetrics;
 import io.sieve.stream.Stores;
@@ -295,6 +296,27 @@ public final class PoolProcessor
                 groups.put(key, n);
               }
             });
+    String label = example.getLabel();
+    if (label != null) {
+      String key = GroupValues.LABEL + "=" + label;
+      long n = groups.getOrDefault(key, 0L) + delta;
+      if (n <= 0) {
+        groups.remove(key);
+      } else if (n > 1 || labelCount(groups) < GroupValues.MAX_LABELS_PER_CLUSTER) {
+        groups.put(key, n);
+      }
+    }
+  }
+
+  /** Distinct labels counted in a cluster's group counts. */
+  private static int labelCount(Map<String, Long> groups) {
+    int n = 0;
+    for (String key : groups.keySet()) {
+      if (key.startsWith(GroupValues.LABEL + "=")) {
+        n++;
+      }
+    }
+    return n;
   }
 
   private void publish() {

@@ -105,4 +105,50 @@ class CursorsTest {
     // Then their orders differ (the pool is reshuffled every cycle)
     assertThat(slots(a.take(0, 50))).isNotEqualTo(slots(b.take(0, 50)));
   }
+
+  @Test
+  void arrivalsOfTheCycleAreServedBlockByBlockEachOnce() {
+    // Given cycle 0 of a cluster of 10 whose pool then grows to 16
+    TrainerState state = trainer();
+    Cursors cursors = new Cursors(state);
+    cursors.startCycle(0, 0, 10);
+    assertThat(cursors.extensionRemaining(0, 10)).isZero();
+    assertThat(cursors.extensionRemaining(0, 16)).isEqualTo(6);
+
+    // When four arrivals are taken, and the pool grows to 20 before the rest
+    List<Long> first = slots(cursors.takeExtension(0, 4, 16));
+    cursors.save();
+    Cursors next = new Cursors(state);
+    assertThat(next.extensionRemaining(0, 20)).isEqualTo(6);
+    List<Long> rest = slots(next.takeExtension(0, 10, 20));
+
+    // Then the first block (10..15) is used up before the second (16..19) opens, every arrival
+    // comes once, the cycle's own slots are not touched, and nothing is left
+    assertThat(first).allSatisfy(s -> assertThat(s).isBetween(10L, 15L));
+    assertThat(rest.subList(0, 2)).allSatisfy(s -> assertThat(s).isBetween(10L, 15L));
+    assertThat(rest.subList(2, 6)).allSatisfy(s -> assertThat(s).isBetween(16L, 19L));
+    List<Long> all = new ArrayList<>(first);
+    all.addAll(rest);
+    assertThat(all).containsExactlyInAnyOrderElementsOf(LongStream.range(10, 20).boxed().toList());
+    assertThat(next.extensionRemaining(0, 20)).isZero();
+    assertThat(next.remaining(0)).isEqualTo(10);
+  }
+
+  @Test
+  void aClusterFirstSeenMidCycleIsAllArrivals() {
+    // Given a cluster first seen mid-cycle (no slots of the cycle's start) with 3 items
+    Cursors cursors = new Cursors(trainer());
+    cursors.join(5, 2);
+    assertThat(cursors.get(5).getCycle()).isEqualTo(2);
+    assertThat(cursors.extensionRemaining(5, 3)).isEqualTo(3);
+
+    // When the pool grows to 8 before anything was drawn, and all of it is taken
+    List<Draw.Pick> picks = cursors.takeExtension(5, 8, 8);
+
+    // Then the 8 slots come once each in a shuffled order, all in cycle 2
+    assertThat(slots(picks))
+        .containsExactlyInAnyOrderElementsOf(LongStream.range(0, 8).boxed().toList());
+    assertThat(slots(picks)).isNotEqualTo(LongStream.range(0, 8).boxed().toList());
+    assertThat(picks).allSatisfy(p -> assertThat(p.cycle()).isEqualTo(2));
+  }
 }

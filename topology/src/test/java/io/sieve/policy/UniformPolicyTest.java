@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -156,27 +157,65 @@ class UniformPolicyTest {
   }
 
   @Test
-  void examplesArrivingMidCycleWaitForTheNextCycle() {
+  void examplesArrivingMidCycleAreServedInTheCurrentCycle() {
     // Given a trainer one batch into cycle 0 of a pool of 13
     TrainerState state = trainer(1);
     draw(state, sizes(7, 5, 1), 1);
 
     // When cluster 0 grows by 2 and a new cluster 3 of 10 appears, and the cycle is drawn out
+    // (9 + 2 + 10 = 21 examples left, so five more batches of 4 and one of the sixth)
     SortedMap<Integer, Long> grown = sizes(9, 5, 1, 10);
-    List<Slot> restOfCycle = draw(state, grown, 2).stream().flatMap(List::stream).toList();
+    List<Slot> rest = draw(state, grown, 6).stream().flatMap(List::stream).toList();
+    List<Slot> restOfCycle = rest.stream().filter(p -> p.cycle() == 0).toList();
 
-    // Then the rest of cycle 0 draws neither the new cluster nor the new slots of cluster 0
-    assertThat(restOfCycle)
-        .hasSize(8)
-        .allSatisfy(p -> assertThat(p.cycle()).isZero())
-        .noneMatch(p -> p.cluster() == 3)
-        .noneMatch(p -> p.cluster() == 0 && p.slot() >= 7);
-
-    // and the next cycle includes them
-    List<Slot> nextCycle =
-        draw(state, grown, 7).stream().flatMap(List::stream).filter(p -> p.cycle() == 1).toList();
-    assertThat(nextCycle).anyMatch(p -> p.cluster() == 3);
-    assertThat(nextCycle).anyMatch(p -> p.cluster() == 0 && p.slot() >= 7);
+    // Then the rest of cycle 0 holds the new cluster and the new slots of cluster 0, each once,
+    // and the cycle ends exactly when all 23 examples were served
+    assertThat(restOfCycle).hasSize(21);
+    assertThat(restOfCycle.stream().map(Slot::position).toList()).doesNotHaveDuplicates();
+    assertThat(restOfCycle.stream().filter(p -> p.cluster() == 3)).hasSize(10);
+    assertThat(restOfCycle.stream().filter(p -> p.cluster() == 0 && p.slot() >= 7)).hasSize(2);
+    assertThat(rest.stream().filter(p -> p.cycle() == 1)).hasSize(3);
     assertThat(new Cursors(state).get(3).getSize()).isEqualTo(10);
+  }
+
+  @Test
+  void noExampleRepeatsWhileAnEarlierPooledOneIsUnservedOnAGrowingPool() {
+    // Given a pool that grows every batch (existing clusters and, now and then, a new one)
+    TrainerState state = trainer(11);
+    SortedMap<Integer, Long> sizes = sizes(20, 3);
+    Random arrivals = new Random(5);
+    Map<Long, Set<Slot>> byCycle = new TreeMap<>();
+    int cyclesEnded = 0;
+    long lastCycle = 0;
+
+    for (int b = 0; b < 400; b++) {
+      for (int a = arrivals.nextInt(4); a > 0; a--) {
+        int cluster = arrivals.nextInt(sizes.size() + (arrivals.nextInt(20) == 0 ? 1 : 0));
+        sizes.merge(cluster, 1L, Long::sum);
+      }
+      // When a batch of 6 is drawn
+      List<Slot> batch = slots(policy.draw(state, sizes, 6, Seeds.mix(3, b)));
+
+      // Then it is full and holds no example twice
+      assertThat(batch).hasSize(6);
+      assertThat(batch.stream().map(Slot::position).toList()).doesNotHaveDuplicates();
+      for (Slot p : batch) {
+        assertThat(p.slot()).isLessThan(sizes.get(p.cluster()));
+        assertThat(byCycle.computeIfAbsent(p.cycle(), c -> new HashSet<>()).add(p.position()))
+            .as("cycle %d serves %s once", p.cycle(), p.position())
+            .isTrue();
+      }
+      // and a new cycle begins only once everything pooled so far was served in the last one
+      long newest = batch.stream().mapToLong(Slot::cycle).max().orElseThrow();
+      if (newest > lastCycle) {
+        assertThat(newest).isEqualTo(lastCycle + 1);
+        Set<Slot> served = byCycle.get(lastCycle);
+        assertThat(served).containsExactlyInAnyOrderElementsOf(allPositions(sizes));
+        lastCycle = newest;
+        cyclesEnded++;
+      }
+    }
+    assertThat(cyclesEnded).isGreaterThanOrEqualTo(3);
+    assertThat(sizes.size()).isGreaterThan(2);
   }
 }

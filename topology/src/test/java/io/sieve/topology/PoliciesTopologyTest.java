@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.sieve.avro.BatchExample;
+import io.sieve.avro.EvaluationRound;
 import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainerSpec;
 import io.sieve.avro.TrainerState;
@@ -15,6 +16,7 @@ import io.sieve.policy.EquitablePolicy;
 import io.sieve.policy.Exp3Policy;
 import io.sieve.policy.GroupQuotas;
 import io.sieve.policy.IterativeRefinementPolicy;
+import io.sieve.policy.StratifiedPolicy;
 import io.sieve.policy.UcbPolicy;
 import io.sieve.pool.PoolKeys;
 import io.sieve.stream.SieveMetrics;
@@ -303,36 +305,90 @@ class PoliciesTopologyTest {
   }
 
   @Test
-  void shouldRaiseTheShareOfTheGroupWithTheWorstLearningCurve() {
+  void shouldRaiseTheShareOfTheGroupWhoseValidationLossStaysHigh() {
     try (Sieve sieve = new Sieve(temp)) {
-      // Given fr learns slowly (L = 2·n^-0.1) and en fast (L = 2·n^-0.5), and no floor
+      // Given fr's validation loss stays high (0.6 + 2·n^-0.3) and en's falls fast (0.1 + n^-0.5)
       sieve.fill();
-      sieve.spec(
-          EquitablePolicy.NAME,
-          12,
-          Map.of(EquitablePolicy.ATTRIBUTE, "lang", EquitablePolicy.FLOOR, "0"));
-      Map<String, Integer> emitted = new TreeMap<>(Map.of("lang=fr", 0, "lang=en", 0));
-      // When every batch is acknowledged with each group's loss at its count so far
+      sieve.spec(EquitablePolicy.NAME, 12, Map.of(EquitablePolicy.ATTRIBUTE, "lang"));
+      Map<String, Long> trained = new TreeMap<>(Map.of("lang=fr", 0L, "lang=en", 0L));
+      Map<String, Long> since = new TreeMap<>();
+      long[] round = {0};
+      // When every second batch closes an evaluation round with those losses
       List<TrainingBatch> batches =
           sieve.run(
-              10,
+              24,
               b -> {
-                b.getGroupCounts().forEach((k, v) -> emitted.merge(k, v, Integer::sum));
-                return TrainerFeedback.newBuilder()
-                    .setGroupLosses(
-                        Map.of(
-                            "lang=fr", 2 * Math.pow(emitted.get("lang=fr"), -0.1),
-                            "lang=en", 2 * Math.pow(emitted.get("lang=en"), -0.5)));
+                b.getGroupCounts()
+                    .forEach(
+                        (k, v) -> {
+                          trained.merge(k, (long) v, Long::sum);
+                          since.merge(k, (long) v, Long::sum);
+                        });
+                TrainerFeedback.Builder fb = TrainerFeedback.newBuilder();
+                if (b.getSequence() % 2 == 1) {
+                  double fr = 0.6 + 2 * Math.pow(Math.max(1, trained.get("lang=fr")), -0.3);
+                  double en = 0.1 + Math.pow(Math.max(1, trained.get("lang=en")), -0.5);
+                  fb.setEvaluation(
+                      EvaluationRound.newBuilder()
+                          .setRound(round[0]++)
+                          .setGroupLosses(Map.of("lang=fr", fr, "lang=en", en))
+                          .setTrainedGroupCounts(new TreeMap<>(since))
+                          .build());
+                  since.clear();
+                }
+                return fb;
               });
-      // Then fr's share rises, a tenth a round at most, from about half to over three quarters
+      // Then fr starts at its pool share (a third: 4 of 12) and rises, 0.05 a round at most
       int first = batches.get(0).getGroupCounts().get("lang=fr");
-      int last = batches.get(9).getGroupCounts().get("lang=fr");
-      assertThat(first).isBetween(5, 8);
-      assertThat(last).isGreaterThanOrEqualTo(9);
+      int last = batches.get(23).getGroupCounts().get("lang=fr");
+      assertThat(first).isBetween(3, 5);
+      assertThat(last).isGreaterThanOrEqualTo(6);
       for (int i = 1; i < batches.size(); i++) {
         int before = batches.get(i - 1).getGroupCounts().getOrDefault("lang=fr", 0);
         int now = batches.get(i).getGroupCounts().getOrDefault("lang=fr", 0);
-        assertThat(Math.abs(now - before)).isLessThanOrEqualTo(2); // 0.1 × 12, rounded
+        assertThat(Math.abs(now - before)).isLessThanOrEqualTo(2); // 0.05 × 12, and rounding
+      }
+      assertThat(batches).allSatisfy(b -> assertThat(ids(b)).hasSize(12).doesNotHaveDuplicates());
+    }
+  }
+
+  @Test
+  void shouldSplitEveryBatchEquallyOverTheValuesUnderStratified() {
+    try (Sieve sieve = new Sieve(temp)) {
+      // Given a pool that is one third fr
+      sieve.fill();
+      // When a trainer stratifies on lang
+      sieve.spec(StratifiedPolicy.NAME, 12, Map.of(StratifiedPolicy.ATTRIBUTE, "lang"));
+      List<TrainingBatch> batches = sieve.run(6, b -> TrainerFeedback.newBuilder());
+      // Then every batch holds 6 of each
+      for (TrainingBatch b : batches) {
+        assertThat(b.getGroupCounts()).containsEntry("lang=fr", 6).containsEntry("lang=en", 6);
+        assertThat(ids(b)).hasSize(12).doesNotHaveDuplicates();
+      }
+    }
+  }
+
+  @Test
+  void shouldBalanceTheLabelsOfALongTail() {
+    try (Sieve sieve = new Sieve(temp)) {
+      // Given a pool whose labels are a long tail: 135 "common", 15 "rare"
+      for (int i = 0; i < 50; i++) {
+        for (int t = 0; t < TOPICS.length; t++) {
+          TrainingExample e = topical(t, i);
+          e.setLabel(i % 10 == 0 ? "rare" : "common");
+          sieve.examples.pipeInput(e.getId(), e);
+        }
+      }
+      sieve.settle();
+      // When a trainer asks for label-balanced batches of 10
+      sieve.spec(StratifiedPolicy.LABEL_BALANCED, 10, Map.of());
+      List<TrainingBatch> batches = sieve.run(6, b -> TrainerFeedback.newBuilder());
+      // Then every batch holds 5 of each label
+      for (TrainingBatch b : batches) {
+        Map<String, Integer> labels = new TreeMap<>();
+        b.getExamples().forEach(e -> labels.merge(e.getLabel(), 1, Integer::sum));
+        assertThat(labels).containsEntry("rare", 5).containsEntry("common", 5);
+        assertThat(ids(b)).hasSize(10).doesNotHaveDuplicates();
       }
     }
   }
