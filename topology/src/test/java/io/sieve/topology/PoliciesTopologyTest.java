@@ -45,6 +45,9 @@ class PoliciesTopologyTest {
   private static final String TRAINER = "t1";
   private static final String[] TOPICS = {"kafka", "football", "baking"};
 
+  /** Rounds of one batch: the scripted feedback of each batch closes a round. */
+  private static final String ROUND_BATCHES = "policy.round.batches";
+
   @TempDir Path temp;
 
   /** One topology in a driver, with the topics a test needs. */
@@ -197,8 +200,8 @@ class PoliciesTopologyTest {
     try (Sieve sieve = new Sieve(temp)) {
       // Given three full clusters and an exp3 trainer
       sieve.fill();
-      sieve.spec(Exp3Policy.NAME, 12, Map.of());
-      // When thirty batches are acknowledged with kafka's loss 3 and the others' 1
+      sieve.spec(Exp3Policy.NAME, 12, Map.of(ROUND_BATCHES, "1"));
+      // When thirty batches are acknowledged with kafka's loss 3 and the others' 1, each a round
       List<TrainingBatch> batches =
           sieve.run(30, lossByTopic(Map.of("kafka", 3.0, "football", 1.0, "baking", 1.0)));
       // Then kafka's share grows from about a third to more than half
@@ -213,8 +216,11 @@ class PoliciesTopologyTest {
     try (Sieve sieve = new Sieve(temp)) {
       // Given a ucb trainer that splits each batch over its top two clusters, without a floor
       sieve.fill();
-      sieve.spec(UcbPolicy.NAME, 12, Map.of(UcbPolicy.CLUSTERS, "2", UcbPolicy.FLOOR, "0"));
-      // When batches are acknowledged with baking's loss 3 and the others' 0.5
+      sieve.spec(
+          UcbPolicy.NAME,
+          12,
+          Map.of(UcbPolicy.CLUSTERS, "2", UcbPolicy.FLOOR, "0", ROUND_BATCHES, "1"));
+      // When batches are acknowledged with baking's loss 3 and the others' 0.5, each a round
       List<TrainingBatch> batches =
           sieve.run(15, lossByTopic(Map.of("kafka", 0.5, "football", 0.5, "baking", 3.0)));
       // Then from the fifth round on baking is always one of the two: half of every batch
@@ -228,7 +234,10 @@ class PoliciesTopologyTest {
   void shouldRefineClusterWeightsExactlyAsTheMultiplicativeSoftmaxSays() {
     try (Sieve sieve = new Sieve(temp)) {
       sieve.fill();
-      sieve.spec(IterativeRefinementPolicy.NAME, 12, Map.of(IterativeRefinementPolicy.FLOOR, "0"));
+      sieve.spec(
+          IterativeRefinementPolicy.NAME,
+          12,
+          Map.of(IterativeRefinementPolicy.FLOOR, "0", ROUND_BATCHES, "1"));
       Map<String, Integer> cluster = sieve.clusterOfTopic();
       // Given three rounds of losses per topic, and no floor
       double[][] rounds = {{2.0, 0.5, 1.0}, {1.5, 0.2, 1.1}, {3.0, 0.1, 0.4}};
@@ -240,13 +249,13 @@ class PoliciesTopologyTest {
         }
         // When each is the feedback on the current batch
         sieve.run(1, b -> TrainerFeedback.newBuilder().setClusterLosses(losses));
-        // (hand computation: S_k = loss_k / mean loss, w_k ← w_k·e^{S_k} / Σ_j e^{S_j}, then
-        // normalised)
-        double mean = (s[0] + s[1] + s[2]) / 3;
-        double z = Math.exp(s[0] / mean) + Math.exp(s[1] / mean) + Math.exp(s[2] / mean);
+        // (hand computation: S_k = clamp(0.5 + (loss_k − m)/(4·1.4826·MAD), 0, 1), m the median,
+        // w_k ← w_k·e^{S_k} / Σ_j e^{S_j}, then normalised)
+        double[] r = robust(s);
+        double z = Math.exp(r[0]) + Math.exp(r[1]) + Math.exp(r[2]);
         double norm = 0;
         for (int t = 0; t < 3; t++) {
-          w[t] = w[t] * Math.exp(s[t] / mean) / z;
+          w[t] = w[t] * Math.exp(r[t]) / z;
           norm += w[t];
         }
         for (int t = 0; t < 3; t++) {
@@ -259,11 +268,26 @@ class PoliciesTopologyTest {
         assertThat(Math.exp(state.get("logw." + cluster.get(TOPICS[t]))))
             .isCloseTo(w[t], within(1e-12));
       }
-      assertThat(w[0]).isGreaterThan(0.85);
-      // and later batches follow them: kafka dominates
+      assertThat(w[0]).isGreaterThan(0.6);
+      // and later batches follow them: kafka has most of them
       List<TrainingBatch> later = sieve.run(5, b -> TrainerFeedback.newBuilder());
-      assertThat(share(later, "kafka")).isGreaterThan(0.7);
+      assertThat(share(later, "kafka")).isGreaterThan(0.5);
     }
+  }
+
+  /** The rewards' robust scale of three distinct values, by hand. */
+  private static double[] robust(double[] x) {
+    double[] sorted = x.clone();
+    java.util.Arrays.sort(sorted);
+    double m = sorted[1];
+    double[] dev = {Math.abs(x[0] - m), Math.abs(x[1] - m), Math.abs(x[2] - m)};
+    java.util.Arrays.sort(dev);
+    double scale = 1.4826 * dev[1];
+    double[] out = new double[3];
+    for (int i = 0; i < 3; i++) {
+      out[i] = Math.min(1, Math.max(0, 0.5 + (x[i] - m) / (4 * scale)));
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- groups
