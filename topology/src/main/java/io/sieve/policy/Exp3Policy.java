@@ -156,6 +156,17 @@ public final class Exp3Policy implements SelectionPolicy {
     ps.add("rounds", 1);
   }
 
+  /** π of the latest plan: multinomial counts follow it in expectation. */
+  @Override
+  public Map<Integer, Double> batchShares(TrainerState state, PlanContext context, Draw draw) {
+    PolicyState ps = new PolicyState(state);
+    Map<Integer, Double> out = new TreeMap<>();
+    for (int k : context.poolSizes().keySet()) {
+      out.put(k, ps.get(PolicyState.key("pi", k), 0));
+    }
+    return out;
+  }
+
   @Override
   public Draw draw(
       TrainerState state, SortedMap<Integer, Long> poolSizes, int batchSize, long batchSeed) {

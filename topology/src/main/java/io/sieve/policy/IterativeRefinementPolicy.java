@@ -144,6 +144,18 @@ public final class IterativeRefinementPolicy implements SelectionPolicy {
     return LogSpace.softmax(logw);
   }
 
+  /** The weights w: multinomial counts follow them in expectation. */
+  @Override
+  public Map<Integer, Double> batchShares(TrainerState state, PlanContext context, Draw draw) {
+    int[] ids = ClusterDraws.ids(context.poolSizes());
+    double[] w = weights(state, ids);
+    Map<Integer, Double> out = new TreeMap<>();
+    for (int i = 0; i < ids.length; i++) {
+      out.put(ids[i], w[i]);
+    }
+    return out;
+  }
+
   @Override
   public Draw draw(
       TrainerState state, SortedMap<Integer, Long> poolSizes, int batchSize, long batchSeed) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.sieve.avro.BatchExample;
+import io.sieve.avro.ScoreEntry;
 import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainerSpec;
 import io.sieve.avro.TrainerState;
@@ -204,10 +205,30 @@ class PoliciesTopologyTest {
       // When thirty batches are acknowledged with kafka's loss 3 and the others' 1, each a round
       List<TrainingBatch> batches =
           sieve.run(30, lossByTopic(Map.of("kafka", 3.0, "football", 1.0, "baking", 1.0)));
-      // Then kafka's share grows from about a third to more than half
-      assertThat(share(batches.subList(0, 4), "kafka")).isCloseTo(1 / 3.0, within(0.15));
+      // Then the first batch is planned on the pool's natural mix, a third each, and kafka's share
+      // grows to more than half
+      assertThat(batches.get(0).getPolicyState().keySet().stream().filter(k -> k.startsWith("pi.")))
+          .hasSize(3);
+      assertThat(batches.get(0).getPolicyState())
+          .allSatisfy(
+              (key, value) -> {
+                if (key.startsWith("pi.")) {
+                  assertThat(value).isCloseTo(1 / 3.0, within(1e-12));
+                }
+              });
       assertThat(share(batches.subList(20, 30), "kafka")).isGreaterThan(0.5);
       assertThat(batches).allSatisfy(b -> assertThat(b.getComplete()).isTrue());
+      // and each example's sampling weight is its cluster's pool share (a third) over the π the
+      // batch was planned with: kafka's examples weigh less than 1 once it is over-sampled
+      for (TrainingBatch b : batches) {
+        for (BatchExample e : b.getExamples()) {
+          double pi = b.getPolicyState().get("pi." + e.getClusterId());
+          assertThat(e.getWeight()).isCloseTo((1 / 3.0) / pi, within(1e-9));
+        }
+      }
+      assertThat(batches.get(29).getExamples())
+          .filteredOn(e -> "kafka".equals(e.getGroups().get("topic")))
+          .allSatisfy(e -> assertThat(e.getWeight()).isLessThan(1.0));
     }
   }
 
@@ -373,6 +394,8 @@ class PoliciesTopologyTest {
           b -> {
             Map<String, Double> losses = new TreeMap<>();
             for (BatchExample e : b.getExamples()) {
+              // (uniform sampling: every example weighs 1)
+              assertThat(e.getWeight()).isEqualTo(1.0);
               // distinct, and unrelated to the slot order
               double loss =
                   1
@@ -384,20 +407,29 @@ class PoliciesTopologyTest {
             return TrainerFeedback.newBuilder().setExampleLosses(losses);
           });
       assertThat(lossOf).hasSize(150);
-      // (the pool now holds those scores)
+      // (the trainer's scores are kept beside the pool, per trainer)
       Map<Integer, List<BatchExample>> byCluster = new TreeMap<>();
       KeyValueStore<Bytes, BatchExample> pool = sieve.driver.getKeyValueStore(Stores.POOL);
+      KeyValueStore<Bytes, ScoreEntry> scores = sieve.driver.getKeyValueStore(Stores.SCORES);
       try (KeyValueIterator<Bytes, BatchExample> it = pool.all()) {
         it.forEachRemaining(
-            kv ->
-                byCluster
-                    .computeIfAbsent(kv.value.getClusterId(), k -> new ArrayList<>())
-                    .add(kv.value));
+            kv -> {
+              ScoreEntry own =
+                  scores.get(
+                      PoolKeys.score(kv.value.getClusterId(), TRAINER, PoolKeys.slotOf(kv.key)));
+              assertThat(own).isNotNull();
+              assertThat(own.getId()).isEqualTo(kv.value.getId());
+              assertThat(own.getScore()).isEqualTo(lossOf.get(kv.value.getId()));
+              // the pooled example itself is left as it was ingested: no trainer's loss on it
+              assertThat(kv.value.getScore()).isNull();
+              kv.value.setScore(own.getScore());
+              byCluster
+                  .computeIfAbsent(kv.value.getClusterId(), k -> new ArrayList<>())
+                  .add(kv.value);
+            });
       }
       Set<String> pruned = new HashSet<>();
       for (List<BatchExample> items : byCluster.values()) {
-        assertThat(items)
-            .allSatisfy(e -> assertThat(e.getScore()).isEqualTo(lossOf.get(e.getId())));
         items.sort((a, b) -> Double.compare(b.getScore(), a.getScore()));
         for (int i = 0; i < (int) Math.floor(0.3 * items.size()); i++) {
           pruned.add(items.get(i).getId());
@@ -418,6 +450,33 @@ class PoliciesTopologyTest {
       }
       // and everything else is reachable: the 105 kept items all show up
       assertThat(emitted).hasSize(150 - pruned.size());
+      // When a second trainer, which has sent no losses, draws by coverage too
+      TestOutputTopic<String, TrainingBatch> other = sieve.harness.batches("t2");
+      sieve.trainers.pipeInput(
+          "t2",
+          TrainerSpec.newBuilder()
+              .setTrainerId("t2")
+              .setPolicy(CoveragePolicy.NAME)
+              .setBatchSize(30)
+              .setWindow(1)
+              .setSeed(5)
+              .setParams(Map.of(CoveragePolicy.BETA, "0.3", CoveragePolicy.STRATA, "10"))
+              .build());
+      Set<String> theirs = new HashSet<>();
+      for (int b = 0; b < 10; b++) {
+        List<TrainingBatch> got = other.readValuesToList();
+        assertThat(got).hasSize(1);
+        theirs.addAll(ids(got.get(0)));
+        sieve.feedback.pipeInput(
+            "t2",
+            TrainerFeedback.newBuilder()
+                .setTrainerId("t2")
+                .setBatchId(got.get(0).getBatchId())
+                .build());
+      }
+      // Then the first trainer's losses prune nothing of its: every item, the first trainer's
+      // hardest included, is reachable (an item it has no score for is never pruned)
+      assertThat(theirs).hasSize(150).containsAll(pruned);
     }
   }
 
