@@ -71,6 +71,7 @@ public final class ScoreRouterProcessor
                     ScoreUpdate.newBuilder()
                         .setClusterId(cluster)
                         .setBatchId(record.key())
+                        .setTrainerId(feedback.getTrainerId())
                         .setEntries(entries)
                         .build(),
                     record.timestamp())));

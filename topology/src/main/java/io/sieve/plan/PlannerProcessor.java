@@ -214,9 +214,11 @@ public final class PlannerProcessor
                 valuesOf(draw.groupShares()),
                 GroupQuotas.Mode.EXACT)
             : GroupQuotas.parse(spec.getParams());
-    if (constraint != null && !constraint.shares().isEmpty()) {
+    boolean grouped = constraint != null && !constraint.shares().isEmpty();
+    if (grouped) {
       applyGroups(state, constraint, draw, planContext, fragments, seed);
     }
+    setWeights(policy, state, planContext, draw, fragments, grouped);
     int requested = 0;
     for (PlanFragment.Builder f : fragments.values()) {
       requested += fragmentTotal(f);
@@ -252,6 +254,35 @@ public final class PlannerProcessor
     state.setSequence(sequence + 1);
   }
 
+  /**
+   * Sets each fragment's sampling weight ({@link SamplingWeights}): 1 under uniform sampling, else
+   * the cluster's pool share over its expected batch share, from the policy where it knows it in
+   * expectation, or from the fragments' counts (always so under a group constraint, which reshapes
+   * the policy's split).
+   */
+  private static void setWeights(
+      SelectionPolicy policy,
+      TrainerState state,
+      PlanContext planContext,
+      Draw draw,
+      TreeMap<Integer, PlanFragment.Builder> fragments,
+      boolean grouped) {
+    if (policy instanceof UniformPolicy && !grouped) {
+      return;
+    }
+    Map<Integer, Double> shares = grouped ? null : policy.batchShares(state, planContext, draw);
+    if (shares == null) {
+      shares = new TreeMap<>();
+      for (Map.Entry<Integer, PlanFragment.Builder> e : fragments.entrySet()) {
+        shares.put(e.getKey(), (double) fragmentTotal(e.getValue()));
+      }
+    }
+    TreeMap<Integer, Double> weights = SamplingWeights.of(planContext.poolSizes(), shares);
+    for (Map.Entry<Integer, PlanFragment.Builder> e : fragments.entrySet()) {
+      e.getValue().setWeight(weights.getOrDefault(e.getKey(), 1.0));
+    }
+  }
+
   /** One fragment per cluster the draw names: its slots, or its pool-chosen count. */
   private static TreeMap<Integer, PlanFragment.Builder> fragments(Draw draw) {
     TreeMap<Integer, PlanFragment.Builder> out = new TreeMap<>();
@@ -270,7 +301,8 @@ public final class PlannerProcessor
               .setSlots(slots)
               .setCycles(cycles)
               .setStrategy(draw.strategy())
-              .setStrategyParams(new TreeMap<>(draw.strategyParams()))
+              .setStrategyParams(
+                  new TreeMap<>(CoveragePolicy.paramsFor(draw.strategyParams(), e.getKey())))
               .setCount(draw.counts().getOrDefault(e.getKey(), 0)));
     }
     return out;
@@ -312,7 +344,8 @@ public final class PlannerProcessor
                       .setSlots(new ArrayList<>())
                       .setCycles(new ArrayList<>())
                       .setStrategy(draw.strategy())
-                      .setStrategyParams(new TreeMap<>(draw.strategyParams())));
+                      .setStrategyParams(
+                          new TreeMap<>(CoveragePolicy.paramsFor(draw.strategyParams(), k))));
       GroupQuotas.ClusterQuota q = e.getValue();
       f.setCount(0)
           .setGroupAttribute(constraint.attribute())

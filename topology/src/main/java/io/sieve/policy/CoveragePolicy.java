@@ -7,24 +7,34 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * Coverage-centric selection (CCS, Zheng et al.), per cluster.
+ * Coverage-centric selection (CCS, Zheng et al.), per cluster, per trainer, over rounds.
  *
- * <p>The examples' scores are the trainer's per-example losses, written back to the pool by
- * feedback (an example never scored counts as 0). Within each cluster of N items the hardest {@code
- * ⌊β·N⌋} by score are pruned; the rest are split into {@code k} equal-width score strata, and the
- * cluster's budget B is filled from the smallest non-empty stratum up:
+ * <p>The examples' scores are the trainer's own per-example losses, written back beside the pool by
+ * feedback (another trainer's losses are never this trainer's scores; the score an example was
+ * ingested with counts where the trainer has none). Within each cluster the hardest {@code ⌊β·S⌋}
+ * of its S scored items are pruned, and an item without a score is never pruned; the rest are split
+ * into {@code k} equal-width score strata (the unscored forming one more), and the cluster's budget
+ * B is filled from the smallest non-empty stratum up:
  *
  * <pre>
  *   m_i = min(|S_i|, ⌊B_remaining / strata left⌋)
  * </pre>
  *
- * drawn uniformly inside each stratum. The planner splits the batch over clusters by water-filling
- * over what survives pruning ({@code N − ⌊β·N⌋}, which never shrinks as a pool grows, so a stale
- * size still under-promises); the pool, which holds the scores, does the stratified draw, seeded
- * from the batch seed and the cluster. A pruned item is never emitted. The pool chooses these items
- * itself, so the guarantee is no repeat within a batch (their {@code cycle} is −1).
+ * drawn uniformly inside each stratum. The budget is a round's: every {@code policy.round.batches}
+ * planned batches make a round, the cluster's budget is {@code B = R·n_k} for its share n_k of a
+ * batch, and each batch of the round takes the next n_k items of the round's selection (see {@link
+ * io.sieve.pool.PoolDraw}); with B a batch's few items per cluster, "smallest stratum first" would
+ * degenerate into the largest strata only. The planner splits each batch over clusters by
+ * water-filling over what survives pruning ({@code N − ⌊β·N⌋}, a lower bound that never shrinks as
+ * a pool grows, so a stale size still under-promises). A pruned item is never emitted. The pool
+ * chooses these items itself, so the guarantee is no repeat within a batch (their {@code cycle} is
+ * −1).
  *
- * <p>Parameters: {@code coverage.beta} β (default 0.3), {@code coverage.strata} k (default 50).
+ * <p>Parameters: {@code coverage.beta} β (default 0.3), {@code coverage.strata} k (default 50),
+ * {@code policy.round.batches} R (default 10).
+ *
+ * <p>State: {@code cov.round}, {@code cov.batch} (batches planned in the round), {@code
+ * cov.used.<k>} (items planned from cluster k in the round).
  */
 public final class CoveragePolicy implements SelectionPolicy {
 
@@ -40,6 +50,21 @@ public final class CoveragePolicy implements SelectionPolicy {
 
   public static final String STRATA_KEY = "strata";
 
+  /** The cluster's budget over the round. */
+  public static final String BUDGET_KEY = "budget";
+
+  /** Items the trainer already took from the cluster in this round. */
+  public static final String OFFSET_KEY = "offset";
+
+  /** Seed of the round's selection (52 bits, exact in a double). */
+  public static final String ROUND_SEED_KEY = "roundSeed";
+
+  /**
+   * Separates a parameter name from the cluster it is for ({@code offset@3}): the planner gives
+   * each fragment the shared parameters and its own cluster's, under the bare name.
+   */
+  public static final char PER_CLUSTER = '@';
+
   @Override
   public String name() {
     return NAME;
@@ -50,6 +75,23 @@ public final class CoveragePolicy implements SelectionPolicy {
     Params p = new Params(params);
     p.number(BETA, BETA_DEFAULT, 0, 0.99);
     p.integer(STRATA, STRATA_DEFAULT, 1, 100_000);
+    Rewards.checkParams(params);
+  }
+
+  /** The parameters of the fragment of {@code cluster}: the shared ones and its own, bare. */
+  public static Map<String, Double> paramsFor(Map<String, Double> params, int cluster) {
+    TreeMap<String, Double> out = new TreeMap<>();
+    String mine = PER_CLUSTER + Integer.toString(cluster);
+    for (Map.Entry<String, Double> e : params.entrySet()) {
+      String key = e.getKey();
+      int at = key.indexOf(PER_CLUSTER);
+      if (at < 0) {
+        out.put(key, e.getValue());
+      } else if (key.substring(at).equals(mine)) {
+        out.put(key.substring(0, at), e.getValue());
+      }
+    }
+    return out;
   }
 
   /** Items of a cluster of {@code size} that survive pruning: {@code size − ⌊β·size⌋}. */
@@ -70,18 +112,34 @@ public final class CoveragePolicy implements SelectionPolicy {
       capacity[i] = kept(sizes[i], beta);
     }
     int[] counts = WaterFilling.allocate(batchSize, capacity, new Random(batchSeed));
+    int roundBatches =
+        Rewards.roundBatches(state.getSpec() == null ? Map.of() : state.getSpec().getParams());
+    PolicyState ps = new PolicyState(state);
+    if (ps.get("cov.batch", 0) >= roundBatches) {
+      ps.add("cov.round", 1);
+      ps.put("cov.batch", 0);
+      ps.removePrefix("cov.used.");
+    }
+    long trainerSeed = state.getSpec() == null ? 0 : state.getSpec().getSeed();
+    long roundSeed =
+        Seeds.mix(trainerSeed, Seeds.of(state.getTrainerId()), (long) ps.get("cov.round", 0))
+            & ((1L << 52) - 1);
+    Map<String, Double> params = new TreeMap<>();
+    params.put(BETA_KEY, beta);
+    params.put(STRATA_KEY, (double) strata);
+    params.put(ROUND_SEED_KEY, (double) roundSeed);
     TreeMap<Integer, Integer> byCluster = new TreeMap<>();
     for (int i = 0; i < ids.length; i++) {
       if (counts[i] > 0) {
         byCluster.put(ids[i], counts[i]);
+        String used = PolicyState.key("cov.used", ids[i]);
+        params.put(BUDGET_KEY + PER_CLUSTER + ids[i], (double) counts[i] * roundBatches);
+        params.put(OFFSET_KEY + PER_CLUSTER + ids[i], ps.get(used, 0));
+        ps.add(used, counts[i]);
       }
     }
-    return new Draw(
-        new TreeMap<>(),
-        state.getCycle(),
-        byCluster,
-        STRATEGY,
-        Map.of(BETA_KEY, beta, STRATA_KEY, (double) strata),
-        null);
+    ps.add("cov.batch", 1);
+    ps.save();
+    return new Draw(new TreeMap<>(), state.getCycle(), byCluster, STRATEGY, params, null);
   }
 }

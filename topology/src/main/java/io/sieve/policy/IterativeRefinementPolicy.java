@@ -9,13 +9,14 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Iterative refinement of cluster weights (Diversify-and-Conquer), with a floor.
+ * Iterative refinement of cluster weights (Diversify-and-Conquer), per round, with a floor.
  *
- * <p>After each acknowledged batch that carries cluster losses, every cluster gets a score {@code
- * S_k}: its mean loss in that feedback divided by the mean of the losses in that feedback (a
- * relative loss, so the update does not depend on the loss's units or on how far training has
- * gone), or its last known score when the batch had none of it (a cluster never scored takes 1, the
- * average; a feedback whose losses average 0 or less changes nothing). Then
+ * <p>When a round closes (see {@link Rewards}: validation gain, else learnability, else scaled
+ * loss), every cluster gets a score {@code S_k ∈ [0, 1]}: its reward in that round, or its last
+ * known score when the round had none of it (a cluster never scored takes the round's mean reward).
+ * The paper's S is a reward-model gap, how much the model can still gain on a cluster; validation
+ * gain and learnability are that signal for a trainer, and a raw loss is used only when the trainer
+ * sends neither. Then
  *
  * <pre>
  *   p = softmax(S / τ),   w'_k ∝ w_k · p_k,   w_k ← (1 − ε)·w'_k + ε·π_k,   w^0 = 1/K
@@ -24,26 +25,24 @@ import java.util.TreeSet;
  * kept as normalised log weights: {@code log w'_k = log w_k + S_k/τ − logsumexp(S/τ)}, minus {@code
  * logsumexp(log w')}, then the mixing with ε·π, where {@code π_k = N_k / Σ N} is cluster k's share
  * of the pool (what uniform sampling would give it; 1/K while the pool is empty). A cluster that
- * appears later starts at {@code log(1/K)}. Each batch's per-cluster counts are a Multinomial(n, w)
- * draw (seeded by the batch seed) over the clusters with items, capped at each cluster's pool with
- * the excess water-filled over the others, and drawn inside each cluster without replacement
- * through the trainer's cursors.
+ * appears later starts at {@code log(1/K)}; one that left the pool is forgotten. Each batch's
+ * per-cluster counts are a Multinomial(n, w) draw (seeded by the batch seed) over the clusters with
+ * items, capped at each cluster's pool with the excess water-filled over the others, and drawn
+ * inside each cluster without replacement through the trainer's cursors. (The released code uses p
+ * itself as the weights and sizes a round K times too large; neither is copied.)
  *
- * <p>Departures from the paper, and why. The paper runs a handful of rounds; here every batch is a
- * round, so the multiplicative update compounds over hundreds of rounds and, with raw losses, put
- * nearly the whole budget on the one or two clusters a linear model cannot fit (Fashion-MNIST:
- * −0.26 accuracy against uniform). Two changes bound it: scores are relative losses (the paper
- * leaves the score's scale open), and after each update the weights are mixed with the pool's own
- * mix ("fixed share", Herbster and Warmuth, with the pool's shares as the prior), so every weight
- * stays at least ε·π_k, at least a share ε of each batch is drawn as uniform sampling would draw it
- * on average, and a cluster whose loss rises again can regain weight instead of waiting for its log
- * weight to climb back from far below. With {@code refinement.floor} = 0 the update is the paper's,
- * on relative losses.
+ * <p>Departure from the paper, and why: the paper runs a handful of rounds; a stream runs hundreds,
+ * and the multiplicative update compounds over all of them. After each update the weights are mixed
+ * with the pool's own mix ("fixed share", Herbster and Warmuth, with the pool's shares as the
+ * prior), so every weight stays at least ε·π_k and a cluster whose reward rises again can regain
+ * weight instead of waiting for its log weight to climb back from far below. With {@code
+ * refinement.floor} = 0 the update is the paper's.
  *
  * <p>Parameters: {@code refinement.temperature} τ (default 1, the paper's softmax), {@code
- * refinement.floor} ε in [0, 1] (default 0.5).
+ * refinement.floor} ε in [0, 1] (default 0.5), {@code policy.round.batches} (see {@link Rewards}).
  *
- * <p>State: {@code logw.<k>} (normalised log weight), {@code score.<k>} (last relative score).
+ * <p>State: {@code logw.<k>} (normalised log weight), {@code score.<k>} (last score), and the
+ * round's sums ({@link Rewards}).
  */
 public final class IterativeRefinementPolicy implements SelectionPolicy {
 
@@ -62,6 +61,7 @@ public final class IterativeRefinementPolicy implements SelectionPolicy {
   public void checkParams(Map<String, String> params) {
     temperature(params);
     floor(params);
+    Rewards.checkParams(params);
   }
 
   private static double temperature(Map<String, String> params) {
@@ -74,32 +74,38 @@ public final class IterativeRefinementPolicy implements SelectionPolicy {
 
   @Override
   public void onFeedback(TrainerFeedback feedback, TrainerState state, PlanContext context) {
-    Map<Integer, Double> losses = FeedbackLosses.byCluster(feedback);
-    double meanNew = losses.values().stream().mapToDouble(Double::doubleValue).average().orElse(0);
-    // no relative score without a positive mean (all losses zero carry no preference either)
-    if (losses.isEmpty() || !(meanNew > 0)) {
-      return;
-    }
     Map<String, String> params = state.getSpec().getParams();
-    double tau = temperature(params);
-    double eps = floor(params);
     PolicyState ps = new PolicyState(state);
+    Rewards.Round round = Rewards.absorb(feedback, ps, context, params);
+    if (round != null && !round.rewards().isEmpty()) {
+      update(ps, round.rewards(), context, temperature(params), floor(params));
+    }
+    ps.save();
+  }
+
+  /** One round's multiplicative update of the class comment, on rewards in [0, 1]. */
+  static void update(
+      PolicyState ps, Map<Integer, Double> rewards, PlanContext context, double tau, double eps) {
     TreeSet<Integer> clusters = new TreeSet<>(context.poolSizes().keySet());
-    clusters.addAll(losses.keySet());
-    for (String key : ps.view().keySet()) {
-      if (key.startsWith("logw.")) {
-        clusters.add(Integer.parseInt(key.substring(5)));
+    clusters.addAll(rewards.keySet());
+    for (int c : ps.clusters("logw")) {
+      if (context.poolSizes().containsKey(c)) {
+        clusters.add(c);
+      } else if (!rewards.containsKey(c)) {
+        ps.remove(PolicyState.key("logw", c));
+        ps.remove(PolicyState.key("score", c));
       }
     }
+    double meanReward =
+        rewards.values().stream().mapToDouble(Double::doubleValue).average().orElse(0.5);
     int k = clusters.size();
     int[] ids = clusters.stream().mapToInt(Integer::intValue).toArray();
     double[] score = new double[k];
     double[] s = new double[k];
     double[] logw = new double[k];
     for (int i = 0; i < k; i++) {
-      Double observed = losses.get(ids[i]);
-      score[i] =
-          observed != null ? observed / meanNew : ps.get(PolicyState.key("score", ids[i]), 1.0);
+      Double observed = rewards.get(ids[i]);
+      score[i] = observed != null ? observed : ps.get(PolicyState.key("score", ids[i]), meanReward);
       s[i] = score[i] / tau;
       logw[i] = ps.get(PolicyState.key("logw", ids[i]), -Math.log(k));
     }
@@ -126,7 +132,6 @@ public final class IterativeRefinementPolicy implements SelectionPolicy {
       ps.put(PolicyState.key("logw", ids[i]), mixed);
       ps.put(PolicyState.key("score", ids[i]), score[i]);
     }
-    ps.save();
   }
 
   /** The normalised weights over the given clusters, from the state (uniform when unknown). */
@@ -137,6 +142,18 @@ public final class IterativeRefinementPolicy implements SelectionPolicy {
       logw[i] = ps.get(PolicyState.key("logw", ids[i]), -Math.log(Math.max(ids.length, 1)));
     }
     return LogSpace.softmax(logw);
+  }
+
+  /** The weights w: multinomial counts follow them in expectation. */
+  @Override
+  public Map<Integer, Double> batchShares(TrainerState state, PlanContext context, Draw draw) {
+    int[] ids = ClusterDraws.ids(context.poolSizes());
+    double[] w = weights(state, ids);
+    Map<Integer, Double> out = new TreeMap<>();
+    for (int i = 0; i < ids.length; i++) {
+      out.put(ids[i], w[i]);
+    }
+    return out;
   }
 
   @Override

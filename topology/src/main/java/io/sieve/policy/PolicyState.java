@@ -36,6 +36,29 @@ final class PolicyState {
     values.merge(key, delta, Double::sum);
   }
 
+  void remove(String key) {
+    values.remove(key);
+  }
+
+  /** Removes every key that starts with {@code prefix}. */
+  void removePrefix(String prefix) {
+    values.keySet().removeIf(k -> k.startsWith(prefix));
+  }
+
+  /** The cluster ids of the keys {@code name.<id>}. */
+  java.util.TreeSet<Integer> clusters(String name) {
+    java.util.TreeSet<Integer> out = new java.util.TreeSet<>();
+    String prefix = name + ".";
+    for (String k : values.subMap(prefix, prefix + Character.MAX_VALUE).keySet()) {
+      try {
+        out.add(Integer.parseInt(k.substring(prefix.length())));
+      } catch (NumberFormatException ignored) {
+        // another name that shares the prefix
+      }
+    }
+    return out;
+  }
+
   static String key(String name, int cluster) {
     return name + "." + cluster;
   }

@@ -23,11 +23,20 @@ import java.util.TreeMap;
  * without replacement, or by CCS under the coverage strategy; either way no slot is taken twice, so
  * nothing repeats within a batch. Randomness comes from {@code Seeds.mix(batch seed, cluster)}.
  *
- * <p>Coverage (CCS): the hardest {@code ⌊β·N⌋} of the cluster's N items by score (an unscored item
- * counts as 0; ties go to the higher slot) are pruned before anything else and can never be
- * emitted; each draw then splits its candidates into k equal-width score strata and fills its
- * budget B from the smallest non-empty stratum up, {@code m_i = min(|S_i|, ⌊B_rem / strata left⌋)},
- * uniformly inside each stratum.
+ * <p>Coverage (CCS): of the cluster's S scored items, the hardest {@code ⌊β·S⌋} by score (ties go
+ * to the higher slot) are pruned before anything else and can never be emitted; an item without a
+ * score is never pruned (nothing is known to make it hard, and ties must not fall on the newest
+ * items). A draw then splits its scored candidates into k equal-width score strata, the unscored
+ * ones forming one more stratum, and fills its budget B from the smallest non-empty stratum up,
+ * {@code m_i = min(|S_i|, ⌊B_rem / strata left⌋)}, uniformly inside each stratum.
+ *
+ * <p>The budget is a round's, not a batch's: a fragment of a round of R batches carries the
+ * cluster's round budget {@code B = R·n} and its offset (items the trainer already took from the
+ * cluster this round). The pool draws the round's CCS selection of B items, seeded per (trainer,
+ * round, cluster) so every batch of the round recomputes the same one while the scores hold, in a
+ * seeded random order, and the batch takes the next n of it; what that cannot give (scores that
+ * changed, a pool that grew) is drawn by CCS over the rest. With a per-batch budget of a few items
+ * per cluster, strata filled "from the smallest up" would mean the largest strata only.
  */
 public final class PoolDraw {
 
@@ -87,6 +96,7 @@ public final class PoolDraw {
     int strata =
         (int) Math.round(f.getStrategyParams().getOrDefault(CoveragePolicy.STRATA_KEY, 1.0));
     List<Item> eligible = coverage ? unpruned(items, beta) : items;
+    Map<String, Double> params = f.getStrategyParams();
     Map<Long, Item> bySlot = new HashMap<>();
     for (Item it : eligible) {
       bySlot.put(it.slot(), it);
@@ -101,7 +111,23 @@ public final class PoolDraw {
           out.add(new Drawn(it.slot(), it.example(), cycleOf(f, i)));
         }
       }
-      choose(eligible, taken, f.getCount(), coverage, strata, rng, out);
+      int count = f.getCount();
+      if (coverage && params.containsKey(CoveragePolicy.BUDGET_KEY)) {
+        count -=
+            roundSlice(
+                eligible,
+                taken,
+                count,
+                params.get(CoveragePolicy.BUDGET_KEY).intValue(),
+                params.getOrDefault(CoveragePolicy.OFFSET_KEY, 0.0).intValue(),
+                strata,
+                new Random(
+                    Seeds.mix(
+                        params.getOrDefault(CoveragePolicy.ROUND_SEED_KEY, 0.0).longValue(),
+                        f.getClusterId())),
+                out);
+      }
+      choose(eligible, taken, count, coverage, strata, rng, out);
       return out;
     }
     Map<String, Integer> left = new TreeMap<>(f.getGroupQuotas());
@@ -156,13 +182,45 @@ public final class PoolDraw {
     return i < f.getCycles().size() ? f.getCycles().get(i) : -1;
   }
 
-  /** The items left after pruning the hardest ⌊β·N⌋ by score. */
+  /**
+   * The round's CCS selection of {@code budget} items, in a random order, from position {@code
+   * offset}: up to {@code count} not yet taken are added to {@code out}. Returns how many.
+   */
+  static int roundSlice(
+      List<Item> eligible,
+      Set<Long> taken,
+      int count,
+      int budget,
+      int offset,
+      int strata,
+      Random roundRng,
+      List<Drawn> out) {
+    List<Item> round = new ArrayList<>(stratified(eligible, budget, strata, roundRng));
+    java.util.Collections.shuffle(round, roundRng);
+    int added = 0;
+    for (int i = Math.max(0, offset); i < round.size() && added < count; i++) {
+      Item it = round.get(i);
+      if (taken.add(it.slot())) {
+        out.add(new Drawn(it.slot(), it.example(), -1));
+        added++;
+      }
+    }
+    return added;
+  }
+
+  /** The items left after pruning the hardest ⌊β·S⌋ of the S scored ones; unscored items stay. */
   static List<Item> unpruned(List<Item> items, double beta) {
-    int prune = (int) Math.floor(beta * items.size());
+    List<Item> scored = new ArrayList<>();
+    for (Item it : items) {
+      if (scored(it)) {
+        scored.add(it);
+      }
+    }
+    int prune = (int) Math.floor(beta * scored.size());
     if (prune == 0) {
       return items;
     }
-    List<Item> byHardness = new ArrayList<>(items);
+    List<Item> byHardness = scored;
     byHardness.sort(
         Comparator.comparingDouble((Item it) -> -score(it)).thenComparingLong(it -> -it.slot()));
     Set<Long> pruned = new HashSet<>();
@@ -181,6 +239,11 @@ public final class PoolDraw {
   static double score(Item it) {
     Double s = it.example().getScore();
     return s == null || !Double.isFinite(s) ? 0.0 : s;
+  }
+
+  static boolean scored(Item it) {
+    Double s = it.example().getScore();
+    return s != null && Double.isFinite(s);
   }
 
   /** Adds up to {@code count} items of {@code candidates} not yet taken. */
@@ -221,24 +284,36 @@ public final class PoolDraw {
     return new ArrayList<>(pool.subList(0, m));
   }
 
-  /** CCS: equal-width score strata, filled from the smallest up. */
+  /**
+   * CCS: equal-width score strata over the scored items, the unscored as one more, smallest first.
+   */
   static List<Item> stratified(List<Item> items, int budget, int strata, Random rng) {
     if (items.isEmpty()) {
       return List.of();
     }
     double lo = Double.POSITIVE_INFINITY;
     double hi = Double.NEGATIVE_INFINITY;
+    List<Item> unscored = new ArrayList<>();
     for (Item it : items) {
-      lo = Math.min(lo, score(it));
-      hi = Math.max(hi, score(it));
+      if (scored(it)) {
+        lo = Math.min(lo, score(it));
+        hi = Math.max(hi, score(it));
+      } else {
+        unscored.add(it);
+      }
     }
     double width = (hi - lo) / strata;
     TreeMap<Integer, List<Item>> byStratum = new TreeMap<>();
     for (Item it : items) {
-      int s = width > 0 ? (int) Math.min(strata - 1, Math.floor((score(it) - lo) / width)) : 0;
-      byStratum.computeIfAbsent(s, k -> new ArrayList<>()).add(it);
+      if (scored(it)) {
+        int s = width > 0 ? (int) Math.min(strata - 1, Math.floor((score(it) - lo) / width)) : 0;
+        byStratum.computeIfAbsent(s, k -> new ArrayList<>()).add(it);
+      }
     }
     List<List<Item>> order = new ArrayList<>(byStratum.values());
+    if (!unscored.isEmpty()) {
+      order.add(unscored);
+    }
     // stable sort: equal sizes keep score order
     order.sort(Comparator.comparingInt(List::size));
     List<Item> out = new ArrayList<>();

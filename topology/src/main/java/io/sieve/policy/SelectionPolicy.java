@@ -41,6 +41,15 @@ public interface SelectionPolicy {
   default void onFeedback(TrainerFeedback feedback, TrainerState state, PlanContext context) {}
 
   /**
+   * The expected share of a batch per cluster under this policy, for the draw just made from {@code
+   * state} (after {@link #draw}); the sampling weights of the batch's examples are the pool shares
+   * over these ({@link SamplingWeights}). The default, null, takes the draw's own counts.
+   */
+  default Map<Integer, Double> batchShares(TrainerState state, PlanContext context, Draw draw) {
+    return null;
+  }
+
+  /**
    * Checks the policy's parameters when a spec arrives; throws {@link IllegalArgumentException}
    * with the reason. The default accepts anything.
    */

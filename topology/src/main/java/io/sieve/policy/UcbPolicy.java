@@ -12,20 +12,26 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Upper-confidence-bound choice of clusters (Quad), with rewards scaled into [0, 1] and a floor.
+ * Upper-confidence-bound choice of clusters (Quad), with the bonus on the scale of the rewards and
+ * a floor.
  *
- * <p>Each acknowledged batch's loss on cluster k is its reward r. The cluster's running sum and
- * count take it ({@code sum_k += r, T_k += 1, T += 1}), and so do its neighbours, discounted by
- * centroid distance: for every other cluster j with cosine distance {@code d(k, j) < δ}, {@code
- * sum_j += r·(1 − d/δ), T_j += 1}. The largest loss ever received, {@code L_max}, scales the means,
- * and the clusters are ranked by
+ * <p>Each closed round (see {@link Rewards}: validation gain, else learnability, else scaled loss)
+ * gives each reported cluster k a reward r. The cluster's running sum and count take it ({@code
+ * sum_k += r, T_k += 1, T += 1}), and so do its neighbours, discounted by centroid distance: for
+ * every other cluster j with cosine distance {@code d(k, j) < δ}, {@code sum_j += r·(1 − d/δ), T_j
+ * += 1}. The clusters are ranked by
  *
  * <pre>
- *   CS_k = R̄_k / L_max + α·sqrt(2·ln T / (T_k + 1)),   R̄_k = sum_k / T_k (0 before any reward)
+ *   CS_k = R̄_k + α·σ·sqrt(2·ln T / (T_k + 1)),   R̄_k = sum_k / T_k (the mean of all rewards before any)
  * </pre>
  *
- * with {@code ln T} read as 0 before the first reward; ties break by a seeded hash of (batch seed,
- * cluster). Of a batch of n, {@code round(ε·n)} are first split over every cluster with items in
+ * where σ is the standard deviation of every reward received so far (0 until two have come), so α
+ * is in units of the rewards' own spread, as in Quad (α = 1e-4 against influence scores of a
+ * similar order): with α on an absolute scale and rewards much smaller than it, the bonus decides
+ * everything and the policy degenerates into round-robin over clusters. {@code ln T} reads as 0
+ * before the first reward; ties break by a seeded hash of (batch seed, cluster).
+ *
+ * <p>Of a batch of n, {@code round(ε·n)} are first split over every cluster with items in
  * proportion to its pool, as uniform sampling would split them (largest parts first, the remainder
  * by systematic sampling); the rest go to the top {@code m} clusters by CS, water-filled over what
  * their pools still hold; if they cannot hold it, the next clusters by CS join. An exhausted
@@ -33,26 +39,24 @@ import java.util.TreeSet;
  * cycle restarts instead of retiring it; draws inside a cluster go without replacement through the
  * trainer's cursors).
  *
- * <p>Departures from Quad, and why. UCB1's bonus {@code sqrt(2 ln T / T_k)} is calibrated for
- * rewards in [0, 1], so the means are divided by {@code L_max}, which keeps them in [0, 1] whatever
- * the loss's units (cross-entropy starts at ≈ 2.3 for 10 classes, 3.8 for 45). That alone does not
- * stop the collapse seen with Quad's choice: every batch went to the four clusters a linear model
- * fits worst, which skews the label mix the classifier sees (Fashion-MNIST: −0.27 accuracy against
- * uniform, and −0.33 with scaled rewards). The floor ε keeps a share of every batch as uniform
- * sampling would draw it, which bounds that skew. With {@code ucb.floor} = 0 the choice is Quad's,
- * on scaled rewards.
+ * <p>Departure from Quad, and why: the floor ε keeps a share of every batch as uniform sampling
+ * would draw it, which bounds the skew of the label mix when the top clusters are few (measured on
+ * Fashion-MNIST with losses as rewards: −0.27 accuracy against uniform without it). With {@code
+ * ucb.floor} = 0 the choice is Quad's.
  *
- * <p>Parameters: {@code ucb.alpha} α (default 1), {@code ucb.clusters} m (default 8), {@code
- * ucb.delta} δ in cosine distance (default 0.2; 0 turns neighbour propagation off), {@code
- * ucb.floor} ε in [0, 1] (default 0.5).
+ * <p>Parameters: {@code ucb.alpha} α in standard deviations of the rewards (default 0.5), {@code
+ * ucb.clusters} m (default 8), {@code ucb.delta} δ in cosine distance (default 0.2; 0 turns
+ * neighbour propagation off), {@code ucb.floor} ε in [0, 1] (default 0.5), {@code
+ * policy.round.batches} (see {@link Rewards}).
  *
- * <p>State: {@code sum.<k>}, {@code n.<k>} (T_k), {@code T}, {@code maxLoss} (L_max).
+ * <p>State: {@code sum.<k>}, {@code n.<k>} (T_k), {@code T}, and the rewards' count, mean and sum
+ * of squared deviations {@code rN}, {@code rMean}, {@code rM2} (Welford).
  */
 public final class UcbPolicy implements SelectionPolicy {
 
   public static final String NAME = "ucb";
   public static final String ALPHA = "ucb.alpha";
-  public static final double ALPHA_DEFAULT = 1.0;
+  public static final double ALPHA_DEFAULT = 0.5;
   public static final String CLUSTERS = "ucb.clusters";
   public static final int CLUSTERS_DEFAULT = 8;
   public static final String DELTA = "ucb.delta";
@@ -72,22 +76,36 @@ public final class UcbPolicy implements SelectionPolicy {
     p.integer(CLUSTERS, CLUSTERS_DEFAULT, 1, 1_000_000);
     p.number(DELTA, DELTA_DEFAULT, 0, 2);
     p.number(FLOOR, FLOOR_DEFAULT, 0, 1);
+    Rewards.checkParams(params);
   }
 
   @Override
   public void onFeedback(TrainerFeedback feedback, TrainerState state, PlanContext context) {
-    Map<Integer, Double> rewards = FeedbackLosses.byCluster(feedback);
-    if (rewards.isEmpty()) {
-      return;
-    }
-    double delta = new Params(state.getSpec().getParams()).number(DELTA, DELTA_DEFAULT, 0, 2);
+    Map<String, String> params = state.getSpec().getParams();
     PolicyState ps = new PolicyState(state);
+    Rewards.Round round = Rewards.absorb(feedback, ps, context, params);
+    if (round != null) {
+      absorb(ps, round.rewards(), context, new Params(params).number(DELTA, DELTA_DEFAULT, 0, 2));
+    }
+    ps.save();
+  }
+
+  /** One round's rewards into the sums, the counts and the rewards' spread. */
+  static void absorb(
+      PolicyState ps, Map<Integer, Double> rewards, PlanContext context, double delta) {
     TreeSet<Integer> others = new TreeSet<>(context.poolSizes().keySet());
     others.addAll(rewards.keySet());
     for (Map.Entry<Integer, Double> e : rewards.entrySet()) {
       int k = e.getKey();
       double r = e.getValue();
-      ps.put("maxLoss", Math.max(ps.get("maxLoss", 0), r));
+      // Welford: the spread of every reward received, which sets the bonus's scale
+      double n = ps.get("rN", 0) + 1;
+      double mean = ps.get("rMean", 0);
+      double d = r - mean;
+      mean += d / n;
+      ps.put("rN", n);
+      ps.put("rMean", mean);
+      ps.put("rM2", ps.get("rM2", 0) + d * (r - mean));
       ps.add(PolicyState.key("sum", k), r);
       ps.add(PolicyState.key("n", k), 1);
       ps.add("T", 1);
@@ -95,14 +113,19 @@ public final class UcbPolicy implements SelectionPolicy {
         continue;
       }
       for (int j : others) {
-        double d = context.distance(k, j);
-        if (j != k && d < delta) {
-          ps.add(PolicyState.key("sum", j), r * (1 - d / delta));
+        double dist = context.distance(k, j);
+        if (j != k && dist < delta) {
+          ps.add(PolicyState.key("sum", j), r * (1 - dist / delta));
           ps.add(PolicyState.key("n", j), 1);
         }
       }
     }
-    ps.save();
+  }
+
+  /** σ: the standard deviation of the rewards received so far (0 before two). */
+  static double spread(PolicyState ps) {
+    double n = ps.get("rN", 0);
+    return n > 1 ? Math.sqrt(Math.max(0, ps.get("rM2", 0)) / (n - 1)) : 0;
   }
 
   /** CS_k for each cluster, index-aligned with {@code ids}. */
@@ -110,13 +133,13 @@ public final class UcbPolicy implements SelectionPolicy {
     PolicyState ps = new PolicyState(state);
     double t = ps.get("T", 0);
     double lnT = t > 1 ? Math.log(t) : 0;
-    double maxLoss = ps.get("maxLoss", 0);
+    double sigma = spread(ps);
+    double prior = ps.get("rMean", 0);
     double[] cs = new double[ids.length];
     for (int i = 0; i < ids.length; i++) {
       double n = ps.get(PolicyState.key("n", ids[i]), 0);
-      double mean =
-          n > 0 && maxLoss > 0 ? ps.get(PolicyState.key("sum", ids[i]), 0) / n / maxLoss : 0;
-      cs[i] = mean + alpha * Math.sqrt(2 * lnT / (n + 1));
+      double mean = n > 0 ? ps.get(PolicyState.key("sum", ids[i]), 0) / n : prior;
+      cs[i] = mean + alpha * sigma * Math.sqrt(2 * lnT / (n + 1));
     }
     return cs;
   }

@@ -2,12 +2,15 @@ package io.sieve.pool;
 
 import io.sieve.avro.BatchExample;
 import io.sieve.avro.PlanFragment;
+import io.sieve.avro.ScoreEntry;
 import io.sieve.avro.Selection;
 import io.sieve.policy.PoolDraw;
 import io.sieve.serde.ExampleBytes;
 import io.sieve.stream.Stores;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -29,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * range of the store (one contiguous RocksDB range, at most the pool cap) and lets {@link PoolDraw}
  * choose. Every example is sent with its slot, so that feedback can find it.
  *
+ * <p>Scores are the trainer's own: an example's score is the batch's trainer's latest loss on it
+ * (the {@link Stores#SCORES} store, written by {@link ScoreUpdateProcessor}), else the score it was
+ * ingested with, else none. Coverage prunes and stratifies on these, so one trainer's losses never
+ * prune another's data. Each example also carries the fragment's sampling weight.
+ *
  * <p>A fragment keeps within its share of {@code batch.max.bytes} (the limit over the batch's
  * fragments), leaving out its largest examples when their texts are longer than the trainer spec's
  * check allowed for: the assembler holds the fragments and writes them as one record, and a record
@@ -42,6 +50,7 @@ public final class FulfilProcessor implements Processor<Integer, PlanFragment, S
   private final long maxBatchBytes;
   private ProcessorContext<String, Selection> context;
   private KeyValueStore<Bytes, BatchExample> pool;
+  private KeyValueStore<Bytes, ScoreEntry> scores;
 
   /**
    * @param maxBatchBytes {@code batch.max.bytes}, shared by the batch's fragments
@@ -54,15 +63,17 @@ public final class FulfilProcessor implements Processor<Integer, PlanFragment, S
   public void init(ProcessorContext<String, Selection> context) {
     this.context = context;
     this.pool = context.getStateStore(Stores.POOL);
+    this.scores = context.getStateStore(Stores.SCORES);
   }
 
   @Override
   public void process(Record<Integer, PlanFragment> record) {
     PlanFragment fragment = record.value();
     int cluster = fragment.getClusterId();
+    String trainer = fragment.getHeader().getTrainerId();
     List<PoolDraw.Drawn> drawn;
     if (PoolDraw.needsScan(fragment)) {
-      drawn = PoolDraw.draw(fragment, scan(cluster));
+      drawn = PoolDraw.draw(fragment, scan(cluster, trainer));
     } else {
       drawn = new ArrayList<>(fragment.getSlots().size());
       List<Long> slots = fragment.getSlots();
@@ -70,6 +81,8 @@ public final class FulfilProcessor implements Processor<Integer, PlanFragment, S
       for (int i = 0; i < slots.size(); i++) {
         BatchExample example = pool.get(PoolKeys.of(cluster, slots.get(i)));
         if (example != null) {
+          ScoreEntry own = scores.get(PoolKeys.score(cluster, trainer, slots.get(i)));
+          example = withScore(example, own);
           drawn.add(
               new PoolDraw.Drawn(slots.get(i), example, i < cycles.size() ? cycles.get(i) : 0));
         }
@@ -80,7 +93,8 @@ public final class FulfilProcessor implements Processor<Integer, PlanFragment, S
     List<BatchExample> examples = new ArrayList<>(drawn.size());
     List<Long> slots = new ArrayList<>(drawn.size());
     for (PoolDraw.Drawn d : drawn) {
-      BatchExample.Builder out = BatchExample.newBuilder(d.example()).setCycle(d.cycle());
+      BatchExample.Builder out =
+          BatchExample.newBuilder(d.example()).setCycle(d.cycle()).setWeight(fragment.getWeight());
       if (idsOnly) {
         out.setText(null).setEmbedding(null);
       }
@@ -98,16 +112,33 @@ public final class FulfilProcessor implements Processor<Integer, PlanFragment, S
     context.forward(record.withKey(fragment.getHeader().getBatchId()).withValue(selection));
   }
 
-  private List<PoolDraw.Item> scan(int cluster) {
+  /** The cluster's items, each with the trainer's own score where it has one. */
+  private List<PoolDraw.Item> scan(int cluster, String trainer) {
+    Map<Long, ScoreEntry> own = new HashMap<>();
+    try (KeyValueIterator<Bytes, ScoreEntry> it =
+        scores.range(
+            PoolKeys.score(cluster, trainer, 0),
+            PoolKeys.score(cluster, trainer, Long.MAX_VALUE))) {
+      it.forEachRemaining(kv -> own.put(kv.value.getSlot(), kv.value));
+    }
     List<PoolDraw.Item> items = new ArrayList<>();
     try (KeyValueIterator<Bytes, BatchExample> it =
         pool.range(PoolKeys.of(cluster, 0), PoolKeys.of(cluster, Long.MAX_VALUE))) {
       while (it.hasNext()) {
         KeyValue<Bytes, BatchExample> kv = it.next();
-        items.add(new PoolDraw.Item(PoolKeys.slotOf(kv.key), kv.value));
+        long slot = PoolKeys.slotOf(kv.key);
+        items.add(new PoolDraw.Item(slot, withScore(kv.value, own.get(slot))));
       }
     }
     return items;
+  }
+
+  /** The example with the trainer's score, if that score is about this very example. */
+  private static BatchExample withScore(BatchExample example, ScoreEntry own) {
+    if (own == null || !own.getId().equals(example.getId())) {
+      return example;
+    }
+    return BatchExample.newBuilder(example).setScore(own.getScore()).build();
   }
 
   /** The drawn examples without the largest ones, if needed to fit the fragment's share. */

@@ -1,6 +1,7 @@
 package io.sieve.pool;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.utils.Bytes;
 
 /**
@@ -13,6 +14,21 @@ public final class PoolKeys {
 
   public static Bytes of(int clusterId, long slot) {
     return Bytes.wrap(ByteBuffer.allocate(12).putInt(clusterId).putLong(slot).array());
+  }
+
+  /**
+   * Score store keys: cluster id, the trainer id's length and UTF-8 bytes, then slot (all
+   * big-endian), so one trainer's scores of one cluster are one contiguous range in slot order.
+   */
+  public static Bytes score(int clusterId, String trainerId, long slot) {
+    byte[] trainer = trainerId.getBytes(StandardCharsets.UTF_8);
+    return Bytes.wrap(
+        ByteBuffer.allocate(4 + 4 + trainer.length + 8)
+            .putInt(clusterId)
+            .putInt(trainer.length)
+            .put(trainer)
+            .putLong(slot)
+            .array());
   }
 
   public static int clusterOf(Bytes key) {

@@ -12,14 +12,20 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Writes trainers' per-example losses into the pool as the examples' scores (keyed by cluster,
- * beside the pool). A slot is updated only while it still holds the example the loss is about: the
- * reservoir may have replaced it since, and a loss must never land on another example.
+ * Keeps each trainer's per-example losses as that trainer's scores of the pooled examples (keyed by
+ * cluster, beside the pool), in a store of its own: one trainer's losses never become another's
+ * scores, so they never prune another trainer's data under coverage. A score is stored only while
+ * the slot still holds the example the loss is about (the reservoir may have replaced it since),
+ * and it carries the example id, so a reader ignores a score whose slot has since changed hands.
+ *
+ * <p>The store holds at most one entry per (trainer, cluster, slot): bounded by the pool's cap
+ * times the trainers that have sent losses.
  */
 public final class ScoreUpdateProcessor implements Processor<Integer, ScoreUpdate, Void, Void> {
 
   private final SieveMetrics metrics;
   private KeyValueStore<Bytes, BatchExample> pool;
+  private KeyValueStore<Bytes, ScoreEntry> scores;
 
   public ScoreUpdateProcessor(SieveMetrics metrics) {
     this.metrics = metrics;
@@ -28,6 +34,7 @@ public final class ScoreUpdateProcessor implements Processor<Integer, ScoreUpdat
   @Override
   public void init(ProcessorContext<Void, Void> context) {
     this.pool = context.getStateStore(Stores.POOL);
+    this.scores = context.getStateStore(Stores.SCORES);
   }
 
   @Override
@@ -35,11 +42,9 @@ public final class ScoreUpdateProcessor implements Processor<Integer, ScoreUpdat
     ScoreUpdate update = record.value();
     int applied = 0;
     for (ScoreEntry e : update.getEntries()) {
-      Bytes key = PoolKeys.of(update.getClusterId(), e.getSlot());
-      BatchExample example = pool.get(key);
+      BatchExample example = pool.get(PoolKeys.of(update.getClusterId(), e.getSlot()));
       if (example != null && example.getId().equals(e.getId())) {
-        example.setScore(e.getScore());
-        pool.put(key, example);
+        scores.put(PoolKeys.score(update.getClusterId(), update.getTrainerId(), e.getSlot()), e);
         applied++;
       }
     }

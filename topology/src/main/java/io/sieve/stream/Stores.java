@@ -7,6 +7,7 @@ import io.sieve.avro.ModelOwnerState;
 import io.sieve.avro.NearWindowEntry;
 import io.sieve.avro.PendingBatch;
 import io.sieve.avro.RecentBatches;
+import io.sieve.avro.ScoreEntry;
 import io.sieve.avro.TrainerState;
 import io.sieve.avro.TrainingExample;
 import io.sieve.serde.AvroSerdes;
@@ -25,6 +26,10 @@ public final class Stores {
   public static final String MODEL_OWNER = "model-owner-store";
   public static final String POOL = "pool-store";
   public static final String POOL_STATS = "pool-stats-store";
+
+  /** Each trainer's scores of pooled examples: (cluster, trainer, slot) → (example id, score). */
+  public static final String SCORES = "pool-scores-store";
+
   public static final String NEAR_WINDOW = "near-window-store";
   public static final String TRAINERS = "trainer-state-store";
   public static final String ASSEMBLY = "assembly-store";
@@ -67,6 +72,10 @@ public final class Stores {
 
   public StoreBuilder<KeyValueStore<Bytes, BatchExample>> pool() {
     return persistent(POOL, Serdes.Bytes(), serdes.forClass(BatchExample.class, false));
+  }
+
+  public StoreBuilder<KeyValueStore<Bytes, ScoreEntry>> scores() {
+    return persistent(SCORES, Serdes.Bytes(), serdes.forClass(ScoreEntry.class, false));
   }
 
   public StoreBuilder<KeyValueStore<Integer, ClusterStats>> poolStats() {

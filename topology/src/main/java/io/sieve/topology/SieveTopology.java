@@ -61,7 +61,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * trainers, feedback → planner ─┬→ dead letters
  *                               └→ [plan-by-cluster] → fulfil (reads pool) → [selections-by-batch] → assemble ─┬→ sieve.batches.&lt;trainer&gt;
  *                                                                                                              └→ [compositions-by-trainer] → recent batches
- * feedback with example losses → [feedback-by-batch] → score router (reads assembly) → [score-updates] → score update (writes pool)
+ * feedback with example losses → [feedback-by-batch] → score router (reads assembly) → [score-updates] → score update (writes the trainer's scores beside the pool)
  * </pre>
  *
  * Bracketed names are repartition topics. The centroid model and the cluster statistics come back
@@ -83,6 +83,7 @@ public final class SieveTopology {
     builder.addStateStore(stores.modelOwner());
     builder.addStateStore(stores.pool());
     builder.addStateStore(stores.poolStats());
+    builder.addStateStore(stores.scores());
     builder.addStateStore(stores.nearWindow());
     builder.addStateStore(stores.trainers());
     builder.addStateStore(stores.assembly());
@@ -235,7 +236,8 @@ public final class SieveTopology {
             .process(
                 () -> new FulfilProcessor(config.getInt(SieveConfig.BATCH_MAX_BYTES_CONFIG)),
                 Named.as("fulfil"),
-                Stores.POOL)
+                Stores.POOL,
+                Stores.SCORES)
             .repartition(
                 Repartitioned.with(Serdes.String(), serdes.forClass(Selection.class, false))
                     .withName("selections-by-batch")
@@ -287,7 +289,11 @@ public final class SieveTopology {
             Repartitioned.with(Serdes.Integer(), serdes.forClass(ScoreUpdate.class, false))
                 .withName("score-updates")
                 .withNumberOfPartitions(partitions))
-        .process(() -> new ScoreUpdateProcessor(metrics), Named.as("score-update"), Stores.POOL);
+        .process(
+            () -> new ScoreUpdateProcessor(metrics),
+            Named.as("score-update"),
+            Stores.POOL,
+            Stores.SCORES);
 
     return builder.build();
   }

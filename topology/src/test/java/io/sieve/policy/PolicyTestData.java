@@ -1,5 +1,6 @@
 package io.sieve.policy;
 
+import io.sieve.avro.EvaluationRound;
 import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainerSpec;
 import io.sieve.avro.TrainerState;
@@ -34,6 +35,40 @@ final class PolicyTestData {
         .setBatchId("t-0")
         .setClusterLosses(keyed)
         .build();
+  }
+
+  /** {@code params} with a round of one batch, so that every feedback closes a round. */
+  static Map<String, String> perBatch(Map<String, String> params) {
+    Map<String, String> out = new TreeMap<>(params);
+    out.put(Rewards.ROUND_BATCHES, "1");
+    return out;
+  }
+
+  static TrainerFeedback clusterLearnability(Map<Integer, Double> learnability) {
+    return TrainerFeedback.newBuilder(clusterLosses(Map.of()))
+        .setClusterLearnability(keyed(learnability))
+        .build();
+  }
+
+  /** Feedback closing evaluation round {@code round}: validation losses and counts per cluster. */
+  static TrainerFeedback evaluation(
+      long round, Map<Integer, Double> validation, Map<Integer, Long> trained) {
+    Map<String, Long> counts = new TreeMap<>();
+    trained.forEach((k, v) -> counts.put(Integer.toString(k), v));
+    return TrainerFeedback.newBuilder(clusterLosses(Map.of()))
+        .setEvaluation(
+            EvaluationRound.newBuilder()
+                .setRound(round)
+                .setClusterLosses(keyed(validation))
+                .setTrainedClusterCounts(counts)
+                .build())
+        .build();
+  }
+
+  static Map<String, Double> keyed(Map<Integer, Double> perCluster) {
+    Map<String, Double> out = new TreeMap<>();
+    perCluster.forEach((k, v) -> out.put(Integer.toString(k), v));
+    return out;
   }
 
   static SortedMap<Integer, Long> sizes(long... perCluster) {

@@ -135,4 +135,99 @@ class PoolDrawTest {
     assertThat(PoolDraw.draw(coverage(123456789L, 30), items()))
         .isEqualTo(PoolDraw.draw(coverage(123456789L, 30), items()));
   }
+
+  @Test
+  void shouldNeverPruneAnUnscoredItemAsHardest() {
+    // Given 100 items of which the 40 newest (slots 60..99) have no score yet, β = 0.3
+    List<PoolDraw.Item> items = new ArrayList<>();
+    for (PoolDraw.Item it : items()) {
+      BatchExample e = BatchExample.newBuilder(it.example()).build();
+      if (it.slot() >= 60) {
+        e.setScore(null);
+      }
+      items.add(new PoolDraw.Item(it.slot(), e));
+    }
+    // When the pruning runs: ⌊0.3 × 60⌋ = 18 of the 60 scored go, the hardest by score
+    List<PoolDraw.Item> kept = PoolDraw.unpruned(items, 0.3);
+    Set<Long> slots = new HashSet<>();
+    kept.forEach(it -> slots.add(it.slot()));
+    // Then every unscored item stays, and the pruned are slots 42..59
+    assertThat(kept).hasSize(82);
+    for (long s = 60; s < 100; s++) {
+      assertThat(slots).contains(s);
+    }
+    for (long s = 42; s < 60; s++) {
+      assertThat(slots).doesNotContain(s);
+    }
+    // and draws over fifty seeds can reach the unscored items
+    Set<Long> seen = new HashSet<>();
+    for (long seed = 1; seed <= 50; seed++) {
+      PoolDraw.draw(coverage(seed, 20), items).forEach(d -> seen.add(d.slot()));
+    }
+    assertThat(seen).anyMatch(s -> s >= 60).noneMatch(s -> s >= 42 && s < 60);
+  }
+
+  @Test
+  void shouldPutTheUnscoredInAStratumOfTheirOwn() {
+    // Given 30 scored items in one stratum and 3 unscored, and a budget of 6 over 1 stratum
+    List<PoolDraw.Item> items = new ArrayList<>();
+    for (int i = 0; i < 33; i++) {
+      items.add(
+          new PoolDraw.Item(
+              i,
+              BatchExample.newBuilder()
+                  .setId("e" + i)
+                  .setClusterId(1)
+                  .setScore(i < 30 ? (Double) (double) i : null)
+                  .build()));
+    }
+    List<PoolDraw.Item> chosen = PoolDraw.stratified(items, 6, 1, new Random(3));
+    // Then the smaller stratum, the unscored, gives its share first: ⌊6/2⌋ = 3, all it has
+    assertThat(chosen).hasSize(6);
+    assertThat(chosen.stream().filter(it -> it.slot() >= 30)).hasSize(3);
+  }
+
+  @Test
+  void shouldSpreadARoundsBudgetOverItsBatchesWithoutRepeats() {
+    // Given a round of 5 batches of 6 items from this cluster: a budget of 30, strata by score
+    Set<Long> taken = new HashSet<>();
+    List<Long> order = new ArrayList<>();
+    for (int b = 0; b < 5; b++) {
+      PlanFragment f =
+          fragment(1000 + b)
+              .setStrategy(CoveragePolicy.STRATEGY)
+              .setStrategyParams(
+                  Map.of(
+                      CoveragePolicy.BETA_KEY, 0.3,
+                      CoveragePolicy.STRATA_KEY, 5.0,
+                      CoveragePolicy.BUDGET_KEY, 30.0,
+                      CoveragePolicy.OFFSET_KEY, 6.0 * b,
+                      CoveragePolicy.ROUND_SEED_KEY, 77.0))
+              .setCount(6)
+              .build();
+      // When each batch draws its 6
+      List<PoolDraw.Drawn> drawn = PoolDraw.draw(f, items());
+      assertThat(drawn).hasSize(6);
+      drawn.forEach(d -> order.add(d.slot()));
+      drawn.forEach(d -> taken.add(d.slot()));
+    }
+    // Then the five batches hold the round's CCS selection of 30, none twice: the same 30 a
+    // single draw of the whole budget gives
+    assertThat(taken).hasSize(30);
+    List<PoolDraw.Item> kept = PoolDraw.unpruned(items(), 0.3);
+    Set<Long> whole = new HashSet<>();
+    PoolDraw.stratified(kept, 30, 5, new Random(io.sieve.policy.Seeds.mix(77L, 1)))
+        .forEach(it -> whole.add(it.slot()));
+    assertThat(taken).isEqualTo(whole);
+  }
+
+  @Test
+  void shouldGiveEachFragmentItsOwnClustersParameters() {
+    Map<String, Double> params =
+        Map.of("beta", 0.3, "offset@1", 6.0, "offset@11", 9.0, "budget@1", 30.0);
+    assertThat(CoveragePolicy.paramsFor(params, 1))
+        .containsOnly(Map.entry("beta", 0.3), Map.entry("offset", 6.0), Map.entry("budget", 30.0));
+    assertThat(CoveragePolicy.paramsFor(params, 11))
+        .containsOnly(Map.entry("beta", 0.3), Map.entry("offset", 9.0));
+  }
 }

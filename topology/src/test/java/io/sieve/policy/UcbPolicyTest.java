@@ -13,21 +13,58 @@ class UcbPolicyTest {
   private final UcbPolicy policy = new UcbPolicy();
 
   @Test
-  void shouldScoreClustersByScaledMeanRewardPlusTheConfidenceBonus() {
-    // Given cluster 0 with a mean loss of 2 and a largest loss seen of 4
+  void shouldScoreClustersByMeanRewardPlusABonusInUnitsOfTheRewardsSpread() {
+    // Given cluster 0 with a mean reward of 0.2 over 3 rounds, rewards with standard deviation
+    // sqrt(0.18 / 9) so far, and cluster 1 never rewarded
     TrainerState state = PolicyTestData.state(UcbPolicy.NAME, Map.of());
-    state.setPolicyState(Map.of("sum.0", 6.0, "n.0", 3.0, "T", 10.0, "maxLoss", 4.0));
+    state.setPolicyState(
+        Map.of("sum.0", 0.6, "n.0", 3.0, "T", 10.0, "rN", 10.0, "rMean", 0.3, "rM2", 0.18));
     double[] cs = UcbPolicy.scores(state, new int[] {0, 1}, 0.5);
-    // Then its mean counts as 2/4 and the bonus is UCB1's
-    assertThat(cs[0]).isCloseTo(0.5 + 0.5 * Math.sqrt(2 * Math.log(10) / 4), within(1e-12));
-    assertThat(cs[1]).isCloseTo(0.5 * Math.sqrt(2 * Math.log(10) / 1), within(1e-12));
+    // Then CS_k = R̄_k + α·σ·sqrt(2 ln T / (T_k + 1)), an unrewarded cluster's mean the mean of all
+    double sigma = Math.sqrt(0.18 / 9);
+    assertThat(cs[0]).isCloseTo(0.2 + 0.5 * sigma * Math.sqrt(2 * Math.log(10) / 4), within(1e-12));
+    assertThat(cs[1]).isCloseTo(0.3 + 0.5 * sigma * Math.sqrt(2 * Math.log(10) / 1), within(1e-12));
+  }
+
+  @Test
+  void shouldNotRoundRobinWhenTheRewardsAreTiny() {
+    // Given five equal clusters, one chosen per batch beyond no floor, and rewards in [0, 0.01]:
+    // cluster 3 always near 0.01, the others at most 0.004
+    TrainerState state =
+        PolicyTestData.state(UcbPolicy.NAME, Map.of(UcbPolicy.CLUSTERS, "1", UcbPolicy.FLOOR, "0"));
+    PlanContext context = PlanContext.ofSizes(PolicyTestData.sizes(500, 500, 500, 500, 500));
+    java.util.Random noise = new java.util.Random(3);
+    int topIsThree = 0;
+    java.util.Set<Integer> chosen = new java.util.HashSet<>();
+    for (int r = 0; r < 60; r++) {
+      Draw d = policy.draw(state, context, 20, Seeds.mix(8, r));
+      // the first rounds see every cluster once: the rewards of a trainer that trained on all
+      Map<Integer, Double> rewards = new java.util.TreeMap<>();
+      for (int k = 0; k < 5; k++) {
+        if (r < 2 || d.perCluster().containsKey(k)) {
+          rewards.put(k, k == 3 ? 0.009 + 0.001 * noise.nextDouble() : 0.004 * noise.nextDouble());
+        }
+      }
+      PolicyState ps = new PolicyState(state);
+      UcbPolicy.absorb(ps, rewards, context, 0);
+      ps.save();
+      if (r >= 10) {
+        topIsThree += d.perCluster().getOrDefault(3, 0) == 20 ? 1 : 0;
+        chosen.addAll(d.perCluster().keySet());
+      }
+    }
+    int distinct = chosen.size();
+    // Then after a few rounds cluster 3 takes the batch nearly every time: the bonus, on the
+    // rewards' own scale, does not rotate through the clusters
+    assertThat(topIsThree).isGreaterThanOrEqualTo(45);
+    assertThat(distinct).isLessThan(5);
   }
 
   @Test
   void shouldScoreTheSameWhateverTheUnitsOfTheLoss() {
     // Given two trainers whose losses differ by a factor of 100
-    TrainerState small = PolicyTestData.state(UcbPolicy.NAME, Map.of());
-    TrainerState large = PolicyTestData.state(UcbPolicy.NAME, Map.of());
+    TrainerState small = PolicyTestData.state(UcbPolicy.NAME, PolicyTestData.perBatch(Map.of()));
+    TrainerState large = PolicyTestData.state(UcbPolicy.NAME, PolicyTestData.perBatch(Map.of()));
     PlanContext context = PlanContext.ofSizes(PolicyTestData.sizes(10, 10, 10));
     // When both absorb the same rounds
     for (int r = 0; r < 4; r++) {
@@ -49,7 +86,8 @@ class UcbPolicyTest {
     // Given four equal clusters, one chosen per batch beyond a floor ε = 0.5
     TrainerState state =
         PolicyTestData.state(
-            UcbPolicy.NAME, Map.of(UcbPolicy.CLUSTERS, "1", UcbPolicy.FLOOR, "0.5"));
+            UcbPolicy.NAME,
+            PolicyTestData.perBatch(Map.of(UcbPolicy.CLUSTERS, "1", UcbPolicy.FLOOR, "0.5")));
     PlanContext context = PlanContext.ofSizes(PolicyTestData.sizes(5000, 5000, 5000, 5000));
     // When fifty rounds report a loss of 5 on cluster 0 and 0.5 on the others it drew
     for (int r = 0; r < 50; r++) {
@@ -83,7 +121,9 @@ class UcbPolicyTest {
     PlanContext context = new PlanContext(PolicyTestData.sizes(10, 10, 10), Map.of(), centres);
     TrainerState state = PolicyTestData.state(UcbPolicy.NAME, Map.of(UcbPolicy.DELTA, "0.2"));
     // When cluster 0 earns a reward of 2
-    policy.onFeedback(PolicyTestData.clusterLosses(Map.of(0, 2.0)), state, context);
+    PolicyState ps = new PolicyState(state);
+    UcbPolicy.absorb(ps, Map.of(0, 2.0), context, 0.2);
+    ps.save();
     // Then cluster 1 gets r·(1 − d/δ) = 2·0.5 and a count, cluster 2 nothing
     Map<String, Double> s = state.getPolicyState();
     assertThat(s.get("sum.0")).isEqualTo(2.0);
@@ -91,15 +131,16 @@ class UcbPolicyTest {
     assertThat(s.get("n.1")).isEqualTo(1.0);
     assertThat(s).doesNotContainKey("sum.2");
     assertThat(s.get("T")).isEqualTo(1.0);
-    assertThat(s.get("maxLoss")).isEqualTo(2.0);
   }
 
   @Test
-  void shouldShiftShareTowardTheClusterWithTheHigherLossWithinTenRounds() {
+  void shouldShiftShareTowardTheClusterWithTheHigherRewardWithinTenRounds() {
     // Given three equal clusters, two chosen per batch, no floor, and cluster 1 with the higher
     // loss
     TrainerState state =
-        PolicyTestData.state(UcbPolicy.NAME, Map.of(UcbPolicy.CLUSTERS, "2", UcbPolicy.FLOOR, "0"));
+        PolicyTestData.state(
+            UcbPolicy.NAME,
+            PolicyTestData.perBatch(Map.of(UcbPolicy.CLUSTERS, "2", UcbPolicy.FLOOR, "0")));
     PlanContext context = PlanContext.ofSizes(PolicyTestData.sizes(500, 500, 500));
     // When ten rounds of feedback report the clusters each batch drew
     for (int r = 0; r < 10; r++) {
@@ -117,7 +158,7 @@ class UcbPolicyTest {
   void shouldSkipAnEmptyClusterAndKeepTheBatchWhole() {
     TrainerState state =
         PolicyTestData.state(UcbPolicy.NAME, Map.of(UcbPolicy.CLUSTERS, "1", UcbPolicy.FLOOR, "0"));
-    state.setPolicyState(Map.of("sum.0", 100.0, "n.0", 1.0, "T", 1.0, "maxLoss", 100.0));
+    state.setPolicyState(Map.of("sum.0", 1.0, "n.0", 1.0, "T", 1.0, "rN", 2.0, "rMean", 0.5));
     // Given the top cluster holds only 3 items, and no floor
     Draw d = policy.draw(state, PlanContext.ofSizes(PolicyTestData.sizes(3, 50, 50)), 10, 42L);
     // Then the next clusters by score make up the batch
@@ -129,7 +170,7 @@ class UcbPolicyTest {
   void shouldSplitTheFloorInProportionToThePools() {
     // Given pools of 100 and 300 and a floor of the whole batch
     TrainerState state = PolicyTestData.state(UcbPolicy.NAME, Map.of(UcbPolicy.FLOOR, "1"));
-    state.setPolicyState(Map.of("sum.0", 100.0, "n.0", 1.0, "T", 1.0, "maxLoss", 100.0));
+    state.setPolicyState(Map.of("sum.0", 1.0, "n.0", 1.0, "T", 1.0, "rN", 2.0, "rMean", 0.5));
     // When a batch of 40 is drawn
     Draw d = policy.draw(state, PlanContext.ofSizes(PolicyTestData.sizes(100, 300)), 40, 42L);
     // Then it is split 1:3, as uniform sampling would split it, whatever the scores
