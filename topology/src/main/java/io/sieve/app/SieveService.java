@@ -44,7 +44,10 @@ public final class SieveService implements AutoCloseable {
 
   public SieveService(SieveConfig config) {
     this.config = config;
-    this.serdes = new AvroSerdes(new RestSchemaRegistry(config.registryOptions()));
+    this.serdes =
+        new AvroSerdes(
+            new RestSchemaRegistry(config.registryOptions()),
+            config.getInt(SieveConfig.DECODE_MAX_COLLECTION_ITEMS_CONFIG));
     this.topics = Topics.from(config, serdes);
     try (TopicAdmin admin = new TopicAdmin(config)) {
       admin.ensureRequired(topics);

@@ -220,6 +220,39 @@ public final class SieveConfig extends AbstractConfig {
           + " about 2 µs of CPU a sentence) or minilm (the all-MiniLM-L6-v2 sentence model run"
           + " in-process, 384 dimensions only, about 2 ms of CPU a sentence).";
 
+  public static final String DECODE_MAX_COLLECTION_ITEMS_CONFIG = "decode.max.collection.items";
+  public static final int DECODE_MAX_COLLECTION_ITEMS_DEFAULT = 4_194_304;
+  private static final String DECODE_MAX_COLLECTION_ITEMS_DOC =
+      "Most items one array or map of a record may hold; a record claiming more (or more than its"
+          + " bytes can hold) does not decode and is dead-lettered before anything is allocated.";
+
+  public static final String EXAMPLE_MAX_ID_LENGTH_CONFIG = "example.max.id.length";
+  public static final int EXAMPLE_MAX_ID_LENGTH_DEFAULT = 256;
+  private static final String EXAMPLE_MAX_ID_LENGTH_DOC =
+      "Longest example id, in characters; longer ids are dead-lettered (id-too-long).";
+
+  public static final String EXAMPLE_MAX_TEXT_BYTES_CONFIG = "example.max.text.bytes";
+  public static final int EXAMPLE_MAX_TEXT_BYTES_DEFAULT = 1_048_576;
+  private static final String EXAMPLE_MAX_TEXT_BYTES_DOC =
+      "Largest example text, in UTF-8 bytes; larger texts are dead-lettered (text-too-long).";
+
+  public static final String EXAMPLE_MAX_GROUPS_CONFIG = "example.max.groups";
+  public static final int EXAMPLE_MAX_GROUPS_DEFAULT = 32;
+  private static final String EXAMPLE_MAX_GROUPS_DOC =
+      "Most group attributes of one example; more are dead-lettered (too-many-groups). Every"
+          + " attribute is counted in its cluster's statistics, which planning reads.";
+
+  public static final String EXAMPLE_MAX_GROUP_KEY_LENGTH_CONFIG = "example.max.group.key.length";
+  public static final int EXAMPLE_MAX_GROUP_KEY_LENGTH_DEFAULT = 64;
+  private static final String EXAMPLE_MAX_GROUP_KEY_LENGTH_DOC =
+      "Longest group attribute name, in characters (group-too-long).";
+
+  public static final String EXAMPLE_MAX_GROUP_VALUE_LENGTH_CONFIG =
+      "example.max.group.value.length";
+  public static final int EXAMPLE_MAX_GROUP_VALUE_LENGTH_DEFAULT = 256;
+  private static final String EXAMPLE_MAX_GROUP_VALUE_LENGTH_DOC =
+      "Longest group attribute value, in characters (group-too-long).";
+
   public static final String STREAMS_PREFIX = "streams.";
 
   private static final ConfigDef DEFINITION = definition();
@@ -507,7 +540,49 @@ public final class SieveConfig extends AbstractConfig {
             EMBEDDER_DEFAULT,
             ValidString.in(EMBEDDER_HASHING, EMBEDDER_MINILM),
             Importance.MEDIUM,
-            EMBEDDER_DOC);
+            EMBEDDER_DOC)
+        .define(
+            DECODE_MAX_COLLECTION_ITEMS_CONFIG,
+            Type.INT,
+            DECODE_MAX_COLLECTION_ITEMS_DEFAULT,
+            Range.between(1, Integer.MAX_VALUE - 8),
+            Importance.LOW,
+            DECODE_MAX_COLLECTION_ITEMS_DOC)
+        .define(
+            EXAMPLE_MAX_ID_LENGTH_CONFIG,
+            Type.INT,
+            EXAMPLE_MAX_ID_LENGTH_DEFAULT,
+            Range.between(1, 1_048_576),
+            Importance.LOW,
+            EXAMPLE_MAX_ID_LENGTH_DOC)
+        .define(
+            EXAMPLE_MAX_TEXT_BYTES_CONFIG,
+            Type.INT,
+            EXAMPLE_MAX_TEXT_BYTES_DEFAULT,
+            Range.between(1, Integer.MAX_VALUE),
+            Importance.LOW,
+            EXAMPLE_MAX_TEXT_BYTES_DOC)
+        .define(
+            EXAMPLE_MAX_GROUPS_CONFIG,
+            Type.INT,
+            EXAMPLE_MAX_GROUPS_DEFAULT,
+            Range.between(0, 65_536),
+            Importance.LOW,
+            EXAMPLE_MAX_GROUPS_DOC)
+        .define(
+            EXAMPLE_MAX_GROUP_KEY_LENGTH_CONFIG,
+            Type.INT,
+            EXAMPLE_MAX_GROUP_KEY_LENGTH_DEFAULT,
+            Range.between(1, 65_536),
+            Importance.LOW,
+            EXAMPLE_MAX_GROUP_KEY_LENGTH_DOC)
+        .define(
+            EXAMPLE_MAX_GROUP_VALUE_LENGTH_CONFIG,
+            Type.INT,
+            EXAMPLE_MAX_GROUP_VALUE_LENGTH_DEFAULT,
+            Range.between(1, 65_536),
+            Importance.LOW,
+            EXAMPLE_MAX_GROUP_VALUE_LENGTH_DOC);
   }
 
   public String applicationId() {

@@ -72,6 +72,12 @@ class SieveConfigTest {
     expected.put("dedup.near.window", 256);
     expected.put("pool.eviction", "reservoir");
     expected.put("embedder", "hashing");
+    expected.put("decode.max.collection.items", 4_194_304);
+    expected.put("example.max.id.length", 256);
+    expected.put("example.max.text.bytes", 1_048_576);
+    expected.put("example.max.groups", 32);
+    expected.put("example.max.group.key.length", 64);
+    expected.put("example.max.group.value.length", 256);
 
     // When the definition is read
     Map<String, Object> actual = new TreeMap<>();
