@@ -101,7 +101,8 @@ public final class SieveTopology {
                         config.dimension(),
                         embedder,
                         topics.examples().valueSerde().serializer(),
-                        topics.examples().name()),
+                        topics.examples().name(),
+                        ValidateProcessor.Limits.from(config)),
                 Named.as("validate"))
             .split(Named.as("validated-"))
             .branch((k, v) -> v.isOk(), Branched.as("ok"))
