@@ -53,7 +53,8 @@ public final class SieveService implements AutoCloseable {
       admin.ensureRequired(topics);
     }
     this.deadLetters = new DeadLetterSender(config, serdes, metrics);
-    Topology topology = SieveTopology.build(config, topics, serdes, metrics);
+    this.provisioner = new BatchTopicProvisioner(config, topics, deadLetters, metrics);
+    Topology topology = SieveTopology.build(config, topics, serdes, metrics, provisioner);
     LOG.debug("topology:\n{}", topology.describe());
     // bound before Kafka Streams is made, so that application.server names the real port
     this.queryServer =
@@ -78,7 +79,6 @@ public final class SieveService implements AutoCloseable {
           LOG.error("stream thread failed; replacing it", e);
           return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-    this.provisioner = new BatchTopicProvisioner(config, topics);
   }
 
   private Properties streamsProperties() {

@@ -76,6 +76,48 @@ public final class DeadLetterSender implements AutoCloseable {
     return producer;
   }
 
+  /**
+   * Sends a dead letter about a record read outside Kafka Streams (the topic provisioner's) and
+   * waits; false when it could not be written.
+   */
+  public boolean send(
+      String stage,
+      String reason,
+      String error,
+      String topic,
+      int partition,
+      long offset,
+      String recordId,
+      byte[] key) {
+    DeadLetter letter =
+        Originals.attach(
+                DeadLetter.newBuilder()
+                    .setStage(stage)
+                    .setReason(reason)
+                    .setError(Originals.error(error))
+                    .setTopic(topic)
+                    .setPartition(partition)
+                    .setOffset(offset)
+                    .setRecordId(recordId)
+                    .setFailedAt(Instant.ofEpochMilli(System.currentTimeMillis())),
+                key,
+                null)
+            .build();
+    try {
+      write(Originals.cut(key, Originals.MAX_KEY_BYTES), letter);
+      metrics.deadLetter(reason);
+      return true;
+    } catch (Exception e) {
+      LOG.error("could not write a dead letter for {}-{}@{}", topic, partition, offset, e);
+      return false;
+    }
+  }
+
+  /** Whether {@code topic} is a trainer's batch topic. */
+  boolean isBatchTopic(String topic) {
+    return topic != null && topic.startsWith(config.batchTopic(""));
+  }
+
   /** Sends and waits; false when the dead letter could not be written. */
   boolean send(
       ErrorHandlerContext context,

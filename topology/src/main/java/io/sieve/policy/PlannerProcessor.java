@@ -11,6 +11,7 @@ import io.sieve.avro.TrainerSpec;
 import io.sieve.avro.TrainerState;
 import io.sieve.cluster.CentroidModels;
 import io.sieve.cluster.Centroids;
+import io.sieve.config.BatchTopics;
 import io.sieve.config.Topics;
 import io.sieve.pool.PoolDraw;
 import io.sieve.topology.DeadLetters;
@@ -65,6 +66,7 @@ public final class PlannerProcessor
   private final long maxBatchBytes;
   private final Duration interval;
   private final SieveMetrics metrics;
+  private final BatchTopics batchTopics;
   private long centroidsVersion = -1;
   private Centroids centroids;
   private ProcessorContext<Integer, Outcome<PlanFragment>> context;
@@ -74,10 +76,25 @@ public final class PlannerProcessor
 
   public PlannerProcessor(
       int dimension, long maxBatchBytes, Duration interval, SieveMetrics metrics) {
+    this(dimension, maxBatchBytes, interval, metrics, BatchTopics.ALL_READY);
+  }
+
+  /**
+   * @param batchTopics which trainers' batch topics can be written: a trainer whose topic is not
+   *     ready (not created yet, deleted, or colliding with another trainer's) is not planned for,
+   *     so that no batch of it waits on a missing topic inside the stream thread's transaction
+   */
+  public PlannerProcessor(
+      int dimension,
+      long maxBatchBytes,
+      Duration interval,
+      SieveMetrics metrics,
+      BatchTopics batchTopics) {
     this.dimension = dimension;
     this.maxBatchBytes = maxBatchBytes;
     this.interval = interval;
     this.metrics = metrics;
+    this.batchTopics = batchTopics;
   }
 
   @Override
@@ -177,6 +194,9 @@ public final class PlannerProcessor
   private boolean plan(TrainerState state) {
     TrainerSpec spec = state.getSpec();
     boolean planned = false;
+    if (spec != null && !batchTopics.ready(state.getTrainerId())) {
+      return false; // paused until its batch topic is there: planAll tries again
+    }
     while (spec != null && state.getOutstanding().size() < spec.getWindow()) {
       PlanContext planContext = context();
       long total = planContext.poolSizes().values().stream().mapToLong(Long::longValue).sum();

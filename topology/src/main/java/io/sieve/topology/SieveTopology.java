@@ -13,6 +13,7 @@ import io.sieve.avro.TrainingExample;
 import io.sieve.cluster.AssignProcessor;
 import io.sieve.cluster.Assigned;
 import io.sieve.cluster.ModelOwnerProcessor;
+import io.sieve.config.BatchTopics;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
 import io.sieve.embed.Embedder;
@@ -65,6 +66,19 @@ public final class SieveTopology {
 
   public static Topology build(
       SieveConfig config, Topics topics, AvroSerdes serdes, SieveMetrics metrics) {
+    return build(config, topics, serdes, metrics, BatchTopics.ALL_READY);
+  }
+
+  /**
+   * The topology; {@code batchTopics} tells the planner which trainers' batch topics can be written
+   * (the service's topic provisioner knows).
+   */
+  public static Topology build(
+      SieveConfig config,
+      Topics topics,
+      AvroSerdes serdes,
+      SieveMetrics metrics,
+      BatchTopics batchTopics) {
     StreamsBuilder builder = new StreamsBuilder();
     Stores stores = new Stores(serdes);
     int partitions = config.partitions();
@@ -209,7 +223,8 @@ public final class SieveTopology {
                         config.dimension(),
                         config.getInt(SieveConfig.BATCH_MAX_BYTES_CONFIG),
                         Duration.ofMillis(config.getLong(SieveConfig.PLANNER_INTERVAL_CONFIG)),
-                        metrics),
+                        metrics,
+                        batchTopics),
                 Named.as("planner"),
                 Stores.TRAINERS)
             .split(Named.as("planned-"))
