@@ -253,6 +253,13 @@ public final class SieveConfig extends AbstractConfig {
   private static final String EXAMPLE_MAX_GROUP_VALUE_LENGTH_DOC =
       "Longest group attribute value, in characters (group-too-long).";
 
+  public static final String FEEDBACK_MAX_ABS_LOSS_CONFIG = "feedback.max.abs.loss";
+  public static final double FEEDBACK_MAX_ABS_LOSS_DEFAULT = 1e6;
+  private static final String FEEDBACK_MAX_ABS_LOSS_DOC =
+      "Largest magnitude of a loss (or any other number) in feedback: larger or non-finite values"
+          + " are ignored and the feedback is dead-lettered (loss-out-of-range), the batch still"
+          + " acknowledged.";
+
   public static final String STREAMS_PREFIX = "streams.";
 
   private static final ConfigDef DEFINITION = definition();
@@ -582,7 +589,14 @@ public final class SieveConfig extends AbstractConfig {
             EXAMPLE_MAX_GROUP_VALUE_LENGTH_DEFAULT,
             Range.between(1, 65_536),
             Importance.LOW,
-            EXAMPLE_MAX_GROUP_VALUE_LENGTH_DOC);
+            EXAMPLE_MAX_GROUP_VALUE_LENGTH_DOC)
+        .define(
+            FEEDBACK_MAX_ABS_LOSS_CONFIG,
+            Type.DOUBLE,
+            FEEDBACK_MAX_ABS_LOSS_DEFAULT,
+            Range.between(1e-6, 1e300),
+            Importance.LOW,
+            FEEDBACK_MAX_ABS_LOSS_DOC);
   }
 
   public String applicationId() {

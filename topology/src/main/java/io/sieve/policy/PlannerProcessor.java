@@ -12,6 +12,7 @@ import io.sieve.avro.TrainerState;
 import io.sieve.cluster.CentroidModels;
 import io.sieve.cluster.Centroids;
 import io.sieve.config.BatchTopics;
+import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
 import io.sieve.pool.PoolDraw;
 import io.sieve.topology.DeadLetters;
@@ -67,6 +68,7 @@ public final class PlannerProcessor
   private final Duration interval;
   private final SieveMetrics metrics;
   private final BatchTopics batchTopics;
+  private final double maxAbsLoss;
   private long centroidsVersion = -1;
   private Centroids centroids;
   private ProcessorContext<Integer, Outcome<PlanFragment>> context;
@@ -76,25 +78,35 @@ public final class PlannerProcessor
 
   public PlannerProcessor(
       int dimension, long maxBatchBytes, Duration interval, SieveMetrics metrics) {
-    this(dimension, maxBatchBytes, interval, metrics, BatchTopics.ALL_READY);
+    this(
+        dimension,
+        maxBatchBytes,
+        interval,
+        metrics,
+        BatchTopics.ALL_READY,
+        SieveConfig.FEEDBACK_MAX_ABS_LOSS_DEFAULT);
   }
 
   /**
    * @param batchTopics which trainers' batch topics can be written: a trainer whose topic is not
    *     ready (not created yet, deleted, or colliding with another trainer's) is not planned for,
    *     so that no batch of it waits on a missing topic inside the stream thread's transaction
+   * @param maxAbsLoss largest magnitude of a number in feedback that reaches a policy ({@link
+   *     FeedbackRanges})
    */
   public PlannerProcessor(
       int dimension,
       long maxBatchBytes,
       Duration interval,
       SieveMetrics metrics,
-      BatchTopics batchTopics) {
+      BatchTopics batchTopics,
+      double maxAbsLoss) {
     this.dimension = dimension;
     this.maxBatchBytes = maxBatchBytes;
     this.interval = interval;
     this.metrics = metrics;
     this.batchTopics = batchTopics;
+    this.maxAbsLoss = maxAbsLoss;
   }
 
   @Override
@@ -165,7 +177,12 @@ public final class PlannerProcessor
       return;
     }
     state.setOutstanding(outstanding);
-    Policies.byName(state.getSpec().getPolicy()).onFeedback(feedback, state, context());
+    FeedbackRanges.Checked checked = FeedbackRanges.check(feedback, maxAbsLoss);
+    if (!checked.refused().isEmpty()) {
+      // the batch is acknowledged all the same; only the numbers that cannot be trusted go
+      dead("loss-out-of-range", checked.describe(maxAbsLoss), feedback.getBatchId());
+    }
+    Policies.byName(state.getSpec().getPolicy()).onFeedback(checked.feedback(), state, context());
     state.setRound(state.getRound() + 1);
     state.setStateVersion(state.getStateVersion() + 1);
     plan(state);

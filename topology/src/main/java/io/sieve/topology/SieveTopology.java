@@ -224,7 +224,8 @@ public final class SieveTopology {
                         config.getInt(SieveConfig.BATCH_MAX_BYTES_CONFIG),
                         Duration.ofMillis(config.getLong(SieveConfig.PLANNER_INTERVAL_CONFIG)),
                         metrics,
-                        batchTopics),
+                        batchTopics,
+                        config.getDouble(SieveConfig.FEEDBACK_MAX_ABS_LOSS_CONFIG)),
                 Named.as("planner"),
                 Stores.TRAINERS)
             .split(Named.as("planned-"))
@@ -290,7 +291,12 @@ public final class SieveTopology {
             Repartitioned.with(Serdes.String(), serdes.forClass(TrainerFeedback.class, false))
                 .withName("feedback-by-batch")
                 .withNumberOfPartitions(partitions))
-        .process(ScoreRouterProcessor::new, Named.as("score-router"), Stores.ASSEMBLY)
+        .process(
+            () ->
+                new ScoreRouterProcessor(
+                    config.getDouble(SieveConfig.FEEDBACK_MAX_ABS_LOSS_CONFIG)),
+            Named.as("score-router"),
+            Stores.ASSEMBLY)
         .repartition(
             Repartitioned.with(Serdes.Integer(), serdes.forClass(ScoreUpdate.class, false))
                 .withName("score-updates")

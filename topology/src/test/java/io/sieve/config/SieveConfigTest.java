@@ -78,6 +78,7 @@ class SieveConfigTest {
     expected.put("example.max.groups", 32);
     expected.put("example.max.group.key.length", 64);
     expected.put("example.max.group.value.length", 256);
+    expected.put("feedback.max.abs.loss", 1e6);
 
     // When the definition is read
     Map<String, Object> actual = new TreeMap<>();
