@@ -253,6 +253,31 @@ public final class SieveConfig extends AbstractConfig {
   private static final String EXAMPLE_MAX_GROUP_VALUE_LENGTH_DOC =
       "Longest group attribute value, in characters (group-too-long).";
 
+  public static final String REST_PROBE_PORT_CONFIG = "rest.probe.port";
+  public static final int REST_PROBE_PORT_DEFAULT = -1;
+  private static final String REST_PROBE_PORT_DOC =
+      "Port of a listener serving only /health and /ready, on threads of its own, so that clients"
+          + " of the API cannot starve the probes; -1 (default) serves them on rest.port only, 0"
+          + " picks a free port.";
+
+  public static final String REST_READ_TIMEOUT_CONFIG = "rest.read.timeout.ms";
+  public static final long REST_READ_TIMEOUT_DEFAULT = 10_000L;
+  private static final String REST_READ_TIMEOUT_DOC =
+      "A REST request must arrive, and its answer leave, within this (whole seconds); slower"
+          + " connections are closed so that slow clients cannot hold the server's threads.";
+
+  public static final String HEALTH_THREAD_FAILURES_CONFIG = "health.thread.failures";
+  public static final int HEALTH_THREAD_FAILURES_DEFAULT = 3;
+  private static final String HEALTH_THREAD_FAILURES_DOC =
+      "Stream thread failures within health.window.ms that make /health answer 503: a thread"
+          + " replaced in a loop makes no progress though Kafka Streams stays RUNNING.";
+
+  public static final String HEALTH_WINDOW_CONFIG = "health.window.ms";
+  public static final long HEALTH_WINDOW_DEFAULT = 120_000L;
+  private static final String HEALTH_WINDOW_DOC =
+      "Window of health.thread.failures; /health is 200 again once a whole window passes without"
+          + " a thread failure.";
+
   public static final String FEEDBACK_MAX_ABS_LOSS_CONFIG = "feedback.max.abs.loss";
   public static final double FEEDBACK_MAX_ABS_LOSS_DEFAULT = 1e6;
   private static final String FEEDBACK_MAX_ABS_LOSS_DOC =
@@ -590,6 +615,34 @@ public final class SieveConfig extends AbstractConfig {
             Range.between(1, 65_536),
             Importance.LOW,
             EXAMPLE_MAX_GROUP_VALUE_LENGTH_DOC)
+        .define(
+            REST_PROBE_PORT_CONFIG,
+            Type.INT,
+            REST_PROBE_PORT_DEFAULT,
+            Range.between(-1, 65_535),
+            Importance.LOW,
+            REST_PROBE_PORT_DOC)
+        .define(
+            REST_READ_TIMEOUT_CONFIG,
+            Type.LONG,
+            REST_READ_TIMEOUT_DEFAULT,
+            Range.between(1000, 600_000),
+            Importance.LOW,
+            REST_READ_TIMEOUT_DOC)
+        .define(
+            HEALTH_THREAD_FAILURES_CONFIG,
+            Type.INT,
+            HEALTH_THREAD_FAILURES_DEFAULT,
+            Range.between(1, 1000),
+            Importance.LOW,
+            HEALTH_THREAD_FAILURES_DOC)
+        .define(
+            HEALTH_WINDOW_CONFIG,
+            Type.LONG,
+            HEALTH_WINDOW_DEFAULT,
+            Range.between(1000, 86_400_000),
+            Importance.LOW,
+            HEALTH_WINDOW_DOC)
         .define(
             FEEDBACK_MAX_ABS_LOSS_CONFIG,
             Type.DOUBLE,

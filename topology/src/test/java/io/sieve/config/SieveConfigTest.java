@@ -79,6 +79,10 @@ class SieveConfigTest {
     expected.put("example.max.group.key.length", 64);
     expected.put("example.max.group.value.length", 256);
     expected.put("feedback.max.abs.loss", 1e6);
+    expected.put("rest.probe.port", -1);
+    expected.put("rest.read.timeout.ms", 10_000L);
+    expected.put("health.thread.failures", 3);
+    expected.put("health.window.ms", 120_000L);
 
     // When the definition is read
     Map<String, Object> actual = new TreeMap<>();
