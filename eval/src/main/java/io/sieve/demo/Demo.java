@@ -10,6 +10,7 @@ import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
 import io.sieve.embedded.EmbeddedKafka;
 import io.sieve.embedded.RegistryServer;
+import io.sieve.embedded.ShutdownCleanup;
 import io.sieve.embedded.WorkDir;
 import io.sieve.stream.SieveMetrics;
 import io.sieve.stream.Stores;
@@ -58,10 +59,12 @@ public final class Demo {
 
   public Map<String, Object> run() throws Exception {
     long started = System.nanoTime();
-    try (WorkDir dir = WorkDir.create("sieve-demo-");
-        EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), Map.of());
-        RegistryServer registry =
-            RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log"))) {
+    // closed also on SIGTERM or Ctrl-C: the registry process and the work directory go with it
+    try (ShutdownCleanup cleanup = ShutdownCleanup.install("sieve-demo-cleanup")) {
+      WorkDir dir = cleanup.add(WorkDir.create("sieve-demo-"));
+      EmbeddedKafka kafka = cleanup.add(EmbeddedKafka.start(dir.resolve("kafka"), Map.of()));
+      RegistryServer registry =
+          cleanup.add(RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log")));
       Path work = dir.path();
       out.printf("Kafka broker:    %s%n", kafka.bootstrapServers());
       out.printf("Schema registry: %s%n", registry.url());
@@ -80,34 +83,31 @@ public final class Demo {
       props.put(SieveConfig.REST_ENABLED_CONFIG, true);
       props.put(SieveConfig.REST_PORT_CONFIG, 0);
       SieveConfig config = new SieveConfig(props);
-      try (SieveService service = new SieveService(config).start()) {
-        if (!service.awaitRunning(Duration.ofSeconds(60))) {
-          throw new IllegalStateException("Sieve did not reach RUNNING within 60 s");
-        }
-        out.printf("Sieve is running (application id %s).%n", config.applicationId());
-        out.printf(
-            "REST API:        %s  (try /clusters, /trainers/%s, /trainers/%s/batches,"
-                + " /metrics)%n",
-            service.restUrl(), TRAINER_ID, TRAINER_ID);
-        Topics topics = service.topics();
-        new TrainerAdmin(config, topics)
-            .put(
-                TrainerSpec.newBuilder()
-                    .setTrainerId(TRAINER_ID)
-                    .setPolicy(policy)
-                    .setBatchSize(batchSize)
-                    .setWindow(2)
-                    .setSeed(7)
-                    .setParams(
-                        policy.equals("equitable")
-                            ? Map.of("equitable.attribute", "lang")
-                            : Map.of())
-                    .build());
-        out.printf(
-            "Trainer '%s' declared: policy %s, batches of %d on %s%n",
-            TRAINER_ID, policy, batchSize, topics.batchTopic(TRAINER_ID));
-        return feedAndTrain(service, kafka.bootstrapServers(), started);
+      SieveService service = cleanup.add(new SieveService(config)).start();
+      if (!service.awaitRunning(Duration.ofSeconds(60))) {
+        throw new IllegalStateException("Sieve did not reach RUNNING within 60 s");
       }
+      out.printf("Sieve is running (application id %s).%n", config.applicationId());
+      out.printf(
+          "REST API:        %s  (try /clusters, /trainers/%s, /trainers/%s/batches,"
+              + " /metrics)%n",
+          service.restUrl(), TRAINER_ID, TRAINER_ID);
+      Topics topics = service.topics();
+      new TrainerAdmin(config, topics)
+          .put(
+              TrainerSpec.newBuilder()
+                  .setTrainerId(TRAINER_ID)
+                  .setPolicy(policy)
+                  .setBatchSize(batchSize)
+                  .setWindow(2)
+                  .setSeed(7)
+                  .setParams(
+                      policy.equals("equitable") ? Map.of("equitable.attribute", "lang") : Map.of())
+                  .build());
+      out.printf(
+          "Trainer '%s' declared: policy %s, batches of %d on %s%n",
+          TRAINER_ID, policy, batchSize, topics.batchTopic(TRAINER_ID));
+      return feedAndTrain(service, kafka.bootstrapServers(), started);
     }
   }
 

@@ -289,6 +289,10 @@ public final class QualityBenchmark {
         if ("equitable".equals(policy)) {
           params.put("equitable.attribute", d.groupAttribute());
         }
+        // a spec naming parameters its policy does not know is refused: keep this policy's own
+        params
+            .keySet()
+            .removeAll(io.sieve.plan.TrainerSpecs.paramNames(policy, params).unknown());
         admin.put(
             TrainerSpec.newBuilder()
                 .setTrainerId(id)

@@ -194,11 +194,18 @@ class DeploymentManifestsTest {
   @Test
   void probesAndServiceShouldUseTheRestPort() throws IOException {
     int restPort = restPort(configMapProperties());
+    // the probes have a listener of their own, so that API clients cannot starve them
+    int probePort =
+        Integer.parseInt(
+            configMapProperties().getProperty(SieveConfig.REST_PROBE_PORT_CONFIG).trim());
     JsonNode c = container();
+    assertThat(probePort).isNotEqualTo(restPort).isPositive();
     assertThat(c.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/ready");
-    assertThat(c.path("readinessProbe").path("httpGet").path("port").asInt()).isEqualTo(restPort);
+    assertThat(c.path("readinessProbe").path("httpGet").path("port").asInt()).isEqualTo(probePort);
     assertThat(c.path("livenessProbe").path("httpGet").path("path").asText()).isEqualTo("/health");
-    assertThat(c.path("livenessProbe").path("httpGet").path("port").asInt()).isEqualTo(restPort);
+    assertThat(c.path("livenessProbe").path("httpGet").path("port").asInt()).isEqualTo(probePort);
+    assertThat(findByName(c.path("ports"), "probes").path("containerPort").asInt())
+        .isEqualTo(probePort);
     assertThat(findByName(c.path("ports"), "http").path("containerPort").asInt())
         .isEqualTo(restPort);
     JsonNode service = k8s("service.yaml");

@@ -1,19 +1,29 @@
 package io.sieve.app;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.sieve.avro.TrainerSpec;
+import io.sieve.config.BatchTopics;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
+import io.sieve.errors.DeadLetterSender;
+import io.sieve.plan.TrainerSpecs;
+import io.sieve.stream.SieveMetrics;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -21,29 +31,62 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates each declared trainer's batch topic. {@code trainer put} creates it before writing the
- * spec; this watcher of the trainers topic covers specs written by other means.
+ * Keeps each valid trainer's batch topic in place and tells the planner which are ready. {@code
+ * trainer put} creates the topic before writing the spec; this watcher of the whole trainers topic
+ * covers specs written by other means, topics an operator deleted, and collisions.
+ *
+ * <p>A spec the planner would reject gets no topic. A spec whose topic name collides with a live
+ * trainer's existing topic (ids that differ only in '.' and '_': Kafka refuses the second) is
+ * dead-lettered ({@code batch-topic-collision}) and never ready, so it is never planned for. A
+ * ready topic that disappears is dead-lettered ({@code batch-topic-missing}), its trainer paused
+ * and the topic created again. The watcher never stops for good: any failure is logged and the
+ * watch starts over after a pause.
  */
-final class BatchTopicProvisioner implements AutoCloseable {
+final class BatchTopicProvisioner implements BatchTopics, AutoCloseable {
 
+  static final String STAGE = "provision";
   private static final Logger LOG = LoggerFactory.getLogger(BatchTopicProvisioner.class);
-  private static final Pattern VALID_ID = Pattern.compile("[A-Za-z0-9._-]{1,200}");
+  private static final Duration CHECK_INTERVAL = Duration.ofSeconds(2);
+  private static final Duration RETRY_PAUSE = Duration.ofSeconds(2);
+
+  /** Where a live spec was read, for its dead letters. */
+  private record Origin(int partition, long offset) {}
 
   private final SieveConfig config;
   private final Topics topics;
+  private final DeadLetterSender deadLetters;
   private final Thread thread;
+  private final Set<String> ready = ConcurrentHashMap.newKeySet();
+  private final Map<String, Origin> live = new TreeMap<>();
+  private final Set<String> collided = new HashSet<>();
+  private final Counter recreated;
   private volatile KafkaConsumer<String, byte[]> consumer;
   private volatile boolean running = true;
+  private volatile int paused;
 
-  BatchTopicProvisioner(SieveConfig config, Topics topics) {
+  BatchTopicProvisioner(
+      SieveConfig config, Topics topics, DeadLetterSender deadLetters, SieveMetrics metrics) {
     this.config = config;
     this.topics = topics;
+    this.deadLetters = deadLetters;
     this.thread = new Thread(this::run, "sieve-batch-topics");
     this.thread.setDaemon(true);
+    Gauge.builder("sieve.trainers.paused", () -> paused)
+        .description("Valid trainers not planned for: their batch topic is missing or collides")
+        .register(metrics.registry());
+    this.recreated =
+        Counter.builder("sieve.batch.topics.recreated")
+            .description("Batch topics created again after they disappeared")
+            .register(metrics.registry());
   }
 
   void start() {
     thread.start();
+  }
+
+  @Override
+  public boolean ready(String trainerId) {
+    return ready.contains(trainerId);
   }
 
   /** The trainers watcher's settings: the pass-through (security included) and the brokers. */
@@ -57,10 +100,33 @@ final class BatchTopicProvisioner implements AutoCloseable {
   }
 
   private void run() {
-    Map<String, Object> props = consumerProperties(config);
-    Set<String> done = new HashSet<>();
+    while (running) {
+      try {
+        watch();
+      } catch (WakeupException e) {
+        // closing, or woken for no reason: the loop decides
+      } catch (RuntimeException e) {
+        LOG.error(
+            "batch topic provisioning failed; starting over in {} s", RETRY_PAUSE.toSeconds(), e);
+        pause();
+      }
+    }
+  }
+
+  private void pause() {
+    try {
+      Thread.sleep(RETRY_PAUSE.toMillis());
+    } catch (InterruptedException ie) {
+      Thread.currentThread().interrupt();
+      running = false;
+    }
+  }
+
+  /** Reads the trainers topic from its start and keeps the topics in line, until closed. */
+  private void watch() {
     try (KafkaConsumer<String, byte[]> c =
-            new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+            new KafkaConsumer<>(
+                consumerProperties(config), new StringDeserializer(), new ByteArrayDeserializer());
         TopicAdmin admin = new TopicAdmin(config)) {
       consumer = c;
       if (!running) {
@@ -69,20 +135,145 @@ final class BatchTopicProvisioner implements AutoCloseable {
       List<PartitionInfo> parts = c.partitionsFor(topics.trainers().name(), Duration.ofMinutes(1));
       c.assign(parts.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList());
       c.seekToBeginning(c.assignment());
+      live.clear();
+      long nextCheck = 0;
       while (running) {
-        for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofSeconds(1))) {
-          String id = r.key();
-          if (r.value() != null && id != null && VALID_ID.matcher(id).matches() && done.add(id)) {
-            admin.ensureBatchTopic(id);
-            LOG.info("batch topic {} ready", config.batchTopic(id));
-          }
+        boolean changed = false;
+        for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
+          changed |= read(r);
+        }
+        if (changed || System.nanoTime() >= nextCheck) {
+          reconcile(admin);
+          nextCheck = System.nanoTime() + CHECK_INTERVAL.toNanos();
         }
       }
-    } catch (WakeupException e) {
-      // closing
-    } catch (RuntimeException e) {
-      LOG.error("batch topic provisioning stopped", e);
+    } finally {
+      consumer = null;
     }
+  }
+
+  /** Takes in one trainers record; true when the set of live valid specs changed. */
+  private boolean read(ConsumerRecord<String, byte[]> r) {
+    String id = r.key();
+    if (id == null) {
+      return false;
+    }
+    TrainerSpec spec = null;
+    if (r.value() != null) {
+      try {
+        spec = topics.trainers().valueSerde().deserializer().deserialize(r.topic(), r.value());
+      } catch (RuntimeException e) {
+        // the stream dead-letters it; this watcher only needs to know it gets no topic
+        spec = null;
+      }
+    }
+    boolean valid =
+        spec != null
+            && TrainerSpecs.check(
+                    id, spec, config.dimension(), config.getInt(SieveConfig.BATCH_MAX_BYTES_CONFIG))
+                == null;
+    if (valid) {
+      return live.put(id, new Origin(r.partition(), r.offset())) == null;
+    }
+    ready.remove(id);
+    collided.remove(id);
+    return live.remove(id) != null;
+  }
+
+  /**
+   * Ready: the live specs whose own topic exists; created now: those whose topic is missing and
+   * free; dead-lettered once: those whose name collides with an existing topic.
+   */
+  private void reconcile(TopicAdmin admin) {
+    Set<String> existing = new HashSet<>(admin.listTopics());
+    Map<String, String> byCollisionKey = new HashMap<>();
+    for (String t : existing) {
+      byCollisionKey.put(BatchTopics.collisionKey(t), t);
+    }
+    int notReady = 0;
+    for (Map.Entry<String, Origin> e : live.entrySet()) {
+      String id = e.getKey();
+      String topic = config.batchTopic(id);
+      if (existing.contains(topic)) {
+        ready.add(id);
+        continue;
+      }
+      String other = byCollisionKey.get(BatchTopics.collisionKey(topic));
+      if (other != null) {
+        ready.remove(id);
+        notReady++;
+        if (collided.add(id)) {
+          collision(id, topic, other, e.getValue());
+        }
+        continue;
+      }
+      boolean wasReady = ready.remove(id);
+      if (wasReady) {
+        LOG.warn(
+            "batch topic {} of trainer {} disappeared; pausing it and creating it again",
+            topic,
+            id);
+        deadLetters.send(
+            STAGE,
+            "batch-topic-missing",
+            "batch topic "
+                + topic
+                + " of trainer "
+                + id
+                + " was deleted; the trainer is paused until it is created again",
+            topics.trainers().name(),
+            e.getValue().partition(),
+            e.getValue().offset(),
+            id,
+            id.getBytes(StandardCharsets.UTF_8));
+      }
+      try {
+        admin.ensureBatchTopic(id);
+        existing.add(topic);
+        byCollisionKey.put(BatchTopics.collisionKey(topic), topic);
+        ready.add(id);
+        if (wasReady) {
+          recreated.increment();
+        }
+        LOG.info("batch topic {} ready", topic);
+      } catch (RuntimeException ex) {
+        notReady++;
+        if (ex.getCause() instanceof InvalidTopicException) {
+          if (collided.add(id)) {
+            collision(id, topic, ex.getCause().getMessage(), e.getValue());
+          }
+        } else {
+          LOG.warn("cannot create batch topic {} yet; trainer {} waits", topic, id, ex);
+        }
+      }
+    }
+    ready.retainAll(live.keySet());
+    collided.retainAll(live.keySet());
+    paused = notReady;
+  }
+
+  private void collision(String id, String topic, String other, Origin origin) {
+    LOG.error(
+        "trainer {} is rejected: its batch topic {} collides with {} (topic names may not differ"
+            + " only in '.' and '_')",
+        id,
+        topic,
+        other);
+    deadLetters.send(
+        STAGE,
+        "batch-topic-collision",
+        "batch topic "
+            + topic
+            + " of trainer "
+            + id
+            + " collides with "
+            + other
+            + ": Kafka refuses topic names that differ only in '.' and '_'; choose another id",
+        topics.trainers().name(),
+        origin.partition(),
+        origin.offset(),
+        id,
+        id.getBytes(StandardCharsets.UTF_8));
   }
 
   @Override

@@ -7,6 +7,7 @@ import io.sieve.errors.DeadLetterDeserializationHandler;
 import io.sieve.errors.DeadLetterProcessingHandler;
 import io.sieve.errors.DeadLetterProductionHandler;
 import io.sieve.errors.DeadLetterSender;
+import io.sieve.query.Liveness;
 import io.sieve.query.QueryServer;
 import io.sieve.registry.RestSchemaRegistry;
 import io.sieve.serde.AvroSerdes;
@@ -40,17 +41,26 @@ public final class SieveService implements AutoCloseable {
   private final KafkaStreams streams;
   private final BatchTopicProvisioner provisioner;
   private final DeadLetterSender deadLetters;
+  private final Liveness liveness;
   private volatile boolean closing;
 
   public SieveService(SieveConfig config) {
     this.config = config;
-    this.serdes = new AvroSerdes(new RestSchemaRegistry(config.registryOptions()));
+    this.liveness =
+        new Liveness(
+            config.getInt(SieveConfig.HEALTH_THREAD_FAILURES_CONFIG),
+            config.getLong(SieveConfig.HEALTH_WINDOW_CONFIG));
+    this.serdes =
+        new AvroSerdes(
+            new RestSchemaRegistry(config.registryOptions()),
+            config.getInt(SieveConfig.DECODE_MAX_COLLECTION_ITEMS_CONFIG));
     this.topics = Topics.from(config, serdes);
     try (TopicAdmin admin = new TopicAdmin(config)) {
       admin.ensureRequired(topics);
     }
     this.deadLetters = new DeadLetterSender(config, serdes, metrics);
-    Topology topology = SieveTopology.build(config, topics, serdes, metrics);
+    this.provisioner = new BatchTopicProvisioner(config, topics, deadLetters, metrics);
+    Topology topology = SieveTopology.build(config, topics, serdes, metrics, provisioner);
     LOG.debug("topology:\n{}", topology.describe());
     // bound before Kafka Streams is made, so that application.server names the real port
     this.queryServer =
@@ -73,9 +83,9 @@ public final class SieveService implements AutoCloseable {
     this.streams.setUncaughtExceptionHandler(
         e -> {
           LOG.error("stream thread failed; replacing it", e);
+          liveness.threadFailed();
           return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-    this.provisioner = new BatchTopicProvisioner(config, topics);
   }
 
   private Properties streamsProperties() {
@@ -132,9 +142,14 @@ public final class SieveService implements AutoCloseable {
    */
   public SieveService startQueryServer() {
     if (queryServer != null) {
-      queryServer.start(streams, metrics);
+      queryServer.start(streams, metrics, liveness);
     }
     return this;
+  }
+
+  /** The probe listener's base URL, or null when it is off ({@code rest.probe.port}). */
+  public URI probeUrl() {
+    return queryServer == null ? null : queryServer.probeUrl();
   }
 
   /** The REST API's base URL, or null when {@code rest.enabled} is false. */

@@ -220,6 +220,71 @@ public final class SieveConfig extends AbstractConfig {
           + " about 2 µs of CPU a sentence) or minilm (the all-MiniLM-L6-v2 sentence model run"
           + " in-process, 384 dimensions only, about 2 ms of CPU a sentence).";
 
+  public static final String DECODE_MAX_COLLECTION_ITEMS_CONFIG = "decode.max.collection.items";
+  public static final int DECODE_MAX_COLLECTION_ITEMS_DEFAULT = 4_194_304;
+  private static final String DECODE_MAX_COLLECTION_ITEMS_DOC =
+      "Most items one array or map of a record may hold; a record claiming more (or more than its"
+          + " bytes can hold) does not decode and is dead-lettered before anything is allocated.";
+
+  public static final String EXAMPLE_MAX_ID_LENGTH_CONFIG = "example.max.id.length";
+  public static final int EXAMPLE_MAX_ID_LENGTH_DEFAULT = 256;
+  private static final String EXAMPLE_MAX_ID_LENGTH_DOC =
+      "Longest example id, in characters; longer ids are dead-lettered (id-too-long).";
+
+  public static final String EXAMPLE_MAX_TEXT_BYTES_CONFIG = "example.max.text.bytes";
+  public static final int EXAMPLE_MAX_TEXT_BYTES_DEFAULT = 1_048_576;
+  private static final String EXAMPLE_MAX_TEXT_BYTES_DOC =
+      "Largest example text, in UTF-8 bytes; larger texts are dead-lettered (text-too-long).";
+
+  public static final String EXAMPLE_MAX_GROUPS_CONFIG = "example.max.groups";
+  public static final int EXAMPLE_MAX_GROUPS_DEFAULT = 32;
+  private static final String EXAMPLE_MAX_GROUPS_DOC =
+      "Most group attributes of one example; more are dead-lettered (too-many-groups). Every"
+          + " attribute is counted in its cluster's statistics, which planning reads.";
+
+  public static final String EXAMPLE_MAX_GROUP_KEY_LENGTH_CONFIG = "example.max.group.key.length";
+  public static final int EXAMPLE_MAX_GROUP_KEY_LENGTH_DEFAULT = 64;
+  private static final String EXAMPLE_MAX_GROUP_KEY_LENGTH_DOC =
+      "Longest group attribute name, in characters (group-too-long).";
+
+  public static final String EXAMPLE_MAX_GROUP_VALUE_LENGTH_CONFIG =
+      "example.max.group.value.length";
+  public static final int EXAMPLE_MAX_GROUP_VALUE_LENGTH_DEFAULT = 256;
+  private static final String EXAMPLE_MAX_GROUP_VALUE_LENGTH_DOC =
+      "Longest group attribute value, in characters (group-too-long).";
+
+  public static final String REST_PROBE_PORT_CONFIG = "rest.probe.port";
+  public static final int REST_PROBE_PORT_DEFAULT = -1;
+  private static final String REST_PROBE_PORT_DOC =
+      "Port of a listener serving only /health and /ready, on threads of its own, so that clients"
+          + " of the API cannot starve the probes; -1 (default) serves them on rest.port only, 0"
+          + " picks a free port.";
+
+  public static final String REST_READ_TIMEOUT_CONFIG = "rest.read.timeout.ms";
+  public static final long REST_READ_TIMEOUT_DEFAULT = 10_000L;
+  private static final String REST_READ_TIMEOUT_DOC =
+      "A REST request must arrive, and its answer leave, within this (whole seconds); slower"
+          + " connections are closed so that slow clients cannot hold the server's threads.";
+
+  public static final String HEALTH_THREAD_FAILURES_CONFIG = "health.thread.failures";
+  public static final int HEALTH_THREAD_FAILURES_DEFAULT = 3;
+  private static final String HEALTH_THREAD_FAILURES_DOC =
+      "Stream thread failures within health.window.ms that make /health answer 503: a thread"
+          + " replaced in a loop makes no progress though Kafka Streams stays RUNNING.";
+
+  public static final String HEALTH_WINDOW_CONFIG = "health.window.ms";
+  public static final long HEALTH_WINDOW_DEFAULT = 120_000L;
+  private static final String HEALTH_WINDOW_DOC =
+      "Window of health.thread.failures; /health is 200 again once a whole window passes without"
+          + " a thread failure.";
+
+  public static final String FEEDBACK_MAX_ABS_LOSS_CONFIG = "feedback.max.abs.loss";
+  public static final double FEEDBACK_MAX_ABS_LOSS_DEFAULT = 1e6;
+  private static final String FEEDBACK_MAX_ABS_LOSS_DOC =
+      "Largest magnitude of a loss (or any other number) in feedback: larger or non-finite values"
+          + " are ignored and the feedback is dead-lettered (loss-out-of-range), the batch still"
+          + " acknowledged.";
+
   public static final String STREAMS_PREFIX = "streams.";
 
   private static final ConfigDef DEFINITION = definition();
@@ -507,7 +572,84 @@ public final class SieveConfig extends AbstractConfig {
             EMBEDDER_DEFAULT,
             ValidString.in(EMBEDDER_HASHING, EMBEDDER_MINILM),
             Importance.MEDIUM,
-            EMBEDDER_DOC);
+            EMBEDDER_DOC)
+        .define(
+            DECODE_MAX_COLLECTION_ITEMS_CONFIG,
+            Type.INT,
+            DECODE_MAX_COLLECTION_ITEMS_DEFAULT,
+            Range.between(1, Integer.MAX_VALUE - 8),
+            Importance.LOW,
+            DECODE_MAX_COLLECTION_ITEMS_DOC)
+        .define(
+            EXAMPLE_MAX_ID_LENGTH_CONFIG,
+            Type.INT,
+            EXAMPLE_MAX_ID_LENGTH_DEFAULT,
+            Range.between(1, 1_048_576),
+            Importance.LOW,
+            EXAMPLE_MAX_ID_LENGTH_DOC)
+        .define(
+            EXAMPLE_MAX_TEXT_BYTES_CONFIG,
+            Type.INT,
+            EXAMPLE_MAX_TEXT_BYTES_DEFAULT,
+            Range.between(1, Integer.MAX_VALUE),
+            Importance.LOW,
+            EXAMPLE_MAX_TEXT_BYTES_DOC)
+        .define(
+            EXAMPLE_MAX_GROUPS_CONFIG,
+            Type.INT,
+            EXAMPLE_MAX_GROUPS_DEFAULT,
+            Range.between(0, 65_536),
+            Importance.LOW,
+            EXAMPLE_MAX_GROUPS_DOC)
+        .define(
+            EXAMPLE_MAX_GROUP_KEY_LENGTH_CONFIG,
+            Type.INT,
+            EXAMPLE_MAX_GROUP_KEY_LENGTH_DEFAULT,
+            Range.between(1, 65_536),
+            Importance.LOW,
+            EXAMPLE_MAX_GROUP_KEY_LENGTH_DOC)
+        .define(
+            EXAMPLE_MAX_GROUP_VALUE_LENGTH_CONFIG,
+            Type.INT,
+            EXAMPLE_MAX_GROUP_VALUE_LENGTH_DEFAULT,
+            Range.between(1, 65_536),
+            Importance.LOW,
+            EXAMPLE_MAX_GROUP_VALUE_LENGTH_DOC)
+        .define(
+            REST_PROBE_PORT_CONFIG,
+            Type.INT,
+            REST_PROBE_PORT_DEFAULT,
+            Range.between(-1, 65_535),
+            Importance.LOW,
+            REST_PROBE_PORT_DOC)
+        .define(
+            REST_READ_TIMEOUT_CONFIG,
+            Type.LONG,
+            REST_READ_TIMEOUT_DEFAULT,
+            Range.between(1000, 600_000),
+            Importance.LOW,
+            REST_READ_TIMEOUT_DOC)
+        .define(
+            HEALTH_THREAD_FAILURES_CONFIG,
+            Type.INT,
+            HEALTH_THREAD_FAILURES_DEFAULT,
+            Range.between(1, 1000),
+            Importance.LOW,
+            HEALTH_THREAD_FAILURES_DOC)
+        .define(
+            HEALTH_WINDOW_CONFIG,
+            Type.LONG,
+            HEALTH_WINDOW_DEFAULT,
+            Range.between(1000, 86_400_000),
+            Importance.LOW,
+            HEALTH_WINDOW_DOC)
+        .define(
+            FEEDBACK_MAX_ABS_LOSS_CONFIG,
+            Type.DOUBLE,
+            FEEDBACK_MAX_ABS_LOSS_DEFAULT,
+            Range.between(1e-6, 1e300),
+            Importance.LOW,
+            FEEDBACK_MAX_ABS_LOSS_DOC);
   }
 
   public String applicationId() {

@@ -8,10 +8,12 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.slf4j.Logger;
@@ -75,6 +77,48 @@ public final class DeadLetterSender implements AutoCloseable {
     return producer;
   }
 
+  /**
+   * Sends a dead letter about a record read outside Kafka Streams (the topic provisioner's) and
+   * waits; false when it could not be written.
+   */
+  public boolean send(
+      String stage,
+      String reason,
+      String error,
+      String topic,
+      int partition,
+      long offset,
+      String recordId,
+      byte[] key) {
+    DeadLetter letter =
+        Originals.attach(
+                DeadLetter.newBuilder()
+                    .setStage(stage)
+                    .setReason(reason)
+                    .setError(Originals.error(error))
+                    .setTopic(topic)
+                    .setPartition(partition)
+                    .setOffset(offset)
+                    .setRecordId(recordId)
+                    .setFailedAt(Instant.ofEpochMilli(System.currentTimeMillis())),
+                key,
+                null)
+            .build();
+    try {
+      write(Originals.cut(key, Originals.MAX_KEY_BYTES), letter);
+      metrics.deadLetter(reason);
+      return true;
+    } catch (Exception e) {
+      LOG.error("could not write a dead letter for {}-{}@{}", topic, partition, offset, e);
+      return false;
+    }
+  }
+
+  /** Whether {@code topic} is a trainer's batch topic. */
+  boolean isBatchTopic(String topic) {
+    return topic != null && topic.startsWith(config.batchTopic(""));
+  }
+
   /** Sends and waits; false when the dead letter could not be written. */
   boolean send(
       ErrorHandlerContext context,
@@ -84,21 +128,30 @@ public final class DeadLetterSender implements AutoCloseable {
       byte[] key,
       byte[] value) {
     DeadLetter letter =
-        DeadLetter.newBuilder()
-            .setStage(stage)
-            .setReason(reason)
-            .setError(describe(error))
-            .setTopic(context.topic())
-            .setPartition(context.partition())
-            .setOffset(context.offset())
-            .setKey(key == null ? null : ByteBuffer.wrap(key))
-            .setValue(value == null ? null : ByteBuffer.wrap(value))
-            .setFailedAt(Instant.ofEpochMilli(System.currentTimeMillis()))
+        Originals.attach(
+                DeadLetter.newBuilder()
+                    .setStage(stage)
+                    .setReason(reason)
+                    .setError(Originals.error(describe(error)))
+                    .setTopic(context.topic())
+                    .setPartition(context.partition())
+                    .setOffset(context.offset())
+                    .setFailedAt(Instant.ofEpochMilli(System.currentTimeMillis())),
+                key,
+                value)
             .build();
     try {
-      producer()
-          .send(new ProducerRecord<>(topic, key, serdes.serialize(topic, letter)))
-          .get(30, TimeUnit.SECONDS);
+      byte[] letterKey = Originals.cut(key, Originals.MAX_KEY_BYTES);
+      try {
+        write(letterKey, letter);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof RecordTooLargeException)) {
+          throw e;
+        }
+        // a dead-letter topic with a smaller limit than Kafka's default: the letter goes without
+        // the original's bytes, its size and hash still identifying it
+        write(null, Originals.withoutOriginals(letter, key, value));
+      }
       metrics.deadLetter(reason);
       LOG.debug(
           "dead-lettered {}-{}@{} at {}: {} ({})",
@@ -120,7 +173,13 @@ public final class DeadLetterSender implements AutoCloseable {
     }
   }
 
-  private static String describe(Exception error) {
+  private void write(byte[] key, DeadLetter letter) throws Exception {
+    producer()
+        .send(new ProducerRecord<>(topic, key, serdes.serialize(topic, letter)))
+        .get(30, TimeUnit.SECONDS);
+  }
+
+  static String describe(Exception error) {
     StringBuilder sb = new StringBuilder();
     Throwable t = error;
     while (t != null && sb.length() < 2000) {

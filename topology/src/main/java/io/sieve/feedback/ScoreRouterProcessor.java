@@ -6,6 +6,8 @@ import io.sieve.avro.ScoreEntry;
 import io.sieve.avro.ScoreUpdate;
 import io.sieve.avro.TrainerFeedback;
 import io.sieve.stream.Stores;
+import io.sieve.config.SieveConfig;
+import io.sieve.policy.FeedbackRanges;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +31,21 @@ import org.apache.kafka.streams.state.KeyValueStore;
 public final class ScoreRouterProcessor
     implements Processor<String, TrainerFeedback, Integer, ScoreUpdate> {
 
+  private final double maxAbsLoss;
   private ProcessorContext<Integer, ScoreUpdate> context;
   private KeyValueStore<String, PendingBatch> pending;
+
+  public ScoreRouterProcessor() {
+    this(SieveConfig.FEEDBACK_MAX_ABS_LOSS_DEFAULT);
+  }
+
+  /**
+   * @param maxAbsLoss losses beyond ±this are ignored like non-finite ones (the planner
+   *     dead-letters the feedback that carries them): a score of 1e308 would rule the pool's draws
+   */
+  public ScoreRouterProcessor(double maxAbsLoss) {
+    this.maxAbsLoss = maxAbsLoss;
+  }
 
   @Override
   public void init(ProcessorContext<Integer, ScoreUpdate> context) {
@@ -52,7 +67,7 @@ public final class ScoreRouterProcessor
     TreeMap<Integer, List<ScoreEntry>> byCluster = new TreeMap<>();
     for (IndexEntry e : batch.getIndex()) {
       Double loss = losses.get(e.getId());
-      if (loss != null && Double.isFinite(loss)) {
+      if (FeedbackRanges.inRange(loss, maxAbsLoss)) {
         byCluster
             .computeIfAbsent(e.getClusterId(), k -> new ArrayList<>())
             .add(

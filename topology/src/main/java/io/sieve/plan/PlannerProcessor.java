@@ -1,5 +1,7 @@
 package io.sieve.plan;
 
+import io.sieve.policy.FeedbackRanges;
+
 import io.sieve.avro.BatchHeader;
 import io.sieve.avro.CentroidModel;
 import io.sieve.avro.ClusterStats;
@@ -11,6 +13,8 @@ import io.sieve.avro.TrainerSpec;
 import io.sieve.avro.TrainerState;
 import io.sieve.cluster.CentroidModels;
 import io.sieve.cluster.Centroids;
+import io.sieve.config.BatchTopics;
+import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
 import io.sieve.policy.CoveragePolicy;
 import io.sieve.policy.Draw;
@@ -74,6 +78,8 @@ public final class PlannerProcessor
   private final long maxBatchBytes;
   private final Duration interval;
   private final SieveMetrics metrics;
+  private final BatchTopics batchTopics;
+  private final double maxAbsLoss;
   private long centroidsVersion = -1;
   private Centroids centroids;
   private ProcessorContext<Integer, Outcome<PlanFragment>> context;
@@ -83,10 +89,35 @@ public final class PlannerProcessor
 
   public PlannerProcessor(
       int dimension, long maxBatchBytes, Duration interval, SieveMetrics metrics) {
+    this(
+        dimension,
+        maxBatchBytes,
+        interval,
+        metrics,
+        BatchTopics.ALL_READY,
+        SieveConfig.FEEDBACK_MAX_ABS_LOSS_DEFAULT);
+  }
+
+  /**
+   * @param batchTopics which trainers' batch topics can be written: a trainer whose topic is not
+   *     ready (not created yet, deleted, or colliding with another trainer's) is not planned for,
+   *     so that no batch of it waits on a missing topic inside the stream thread's transaction
+   * @param maxAbsLoss largest magnitude of a number in feedback that reaches a policy ({@link
+   *     FeedbackRanges})
+   */
+  public PlannerProcessor(
+      int dimension,
+      long maxBatchBytes,
+      Duration interval,
+      SieveMetrics metrics,
+      BatchTopics batchTopics,
+      double maxAbsLoss) {
     this.dimension = dimension;
     this.maxBatchBytes = maxBatchBytes;
     this.interval = interval;
     this.metrics = metrics;
+    this.batchTopics = batchTopics;
+    this.maxAbsLoss = maxAbsLoss;
   }
 
   @Override
@@ -157,7 +188,12 @@ public final class PlannerProcessor
       return;
     }
     state.setOutstanding(outstanding);
-    Policies.byName(state.getSpec().getPolicy()).onFeedback(feedback, state, context());
+    FeedbackRanges.Checked checked = FeedbackRanges.check(feedback, maxAbsLoss);
+    if (!checked.refused().isEmpty()) {
+      // the batch is acknowledged all the same; only the numbers that cannot be trusted go
+      dead("loss-out-of-range", checked.describe(maxAbsLoss), feedback.getBatchId());
+    }
+    Policies.byName(state.getSpec().getPolicy()).onFeedback(checked.feedback(), state, context());
     state.setRound(state.getRound() + 1);
     state.setStateVersion(state.getStateVersion() + 1);
     plan(state);
@@ -186,6 +222,9 @@ public final class PlannerProcessor
   private boolean plan(TrainerState state) {
     TrainerSpec spec = state.getSpec();
     boolean planned = false;
+    if (spec != null && !batchTopics.ready(state.getTrainerId())) {
+      return false; // paused until its batch topic is there: planAll tries again
+    }
     while (spec != null && state.getOutstanding().size() < spec.getWindow()) {
       PlanContext planContext = context();
       long total = planContext.poolSizes().values().stream().mapToLong(Long::longValue).sum();

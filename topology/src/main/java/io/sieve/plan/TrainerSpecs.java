@@ -1,8 +1,11 @@
 package io.sieve.plan;
 
+import io.sieve.policy.Params;
+
 import io.sieve.avro.TrainerSpec;
 import io.sieve.policy.GroupQuotas;
 import io.sieve.policy.Policies;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /** Checks a trainer spec before the planner accepts it; null means it is fine. */
@@ -30,6 +33,19 @@ public final class TrainerSpecs {
     return 1024 + perExample * spec.getBatchSize();
   }
 
+  /**
+   * The parameters {@code policy} does not know among {@code params}, and those it knows; throws
+   * {@link IllegalArgumentException} when a known one is malformed.
+   */
+  public static Params.Names paramNames(String policy, Map<String, String> params) {
+    return Params.unknown(
+        params,
+        () -> {
+          Policies.byName(policy).checkParams(params);
+          GroupQuotas.parse(params);
+        });
+  }
+
   public static Problem check(String key, TrainerSpec spec, int dimension, long maxBatchBytes) {
     if (spec.getTrainerId() == null || !ID.matcher(spec.getTrainerId()).matches()) {
       return new Problem(
@@ -46,11 +62,21 @@ public final class TrainerSpecs {
           "unknown-policy",
           "unknown policy '" + spec.getPolicy() + "'; known: " + Policies.names());
     }
+    Params.Names names;
     try {
-      Policies.byName(spec.getPolicy()).checkParams(spec.getParams());
-      GroupQuotas.parse(spec.getParams());
+      names = paramNames(spec.getPolicy(), spec.getParams());
     } catch (IllegalArgumentException e) {
       return new Problem("invalid-params", e.getMessage());
+    }
+    if (!names.unknown().isEmpty()) {
+      return new Problem(
+          "unknown-params",
+          "unknown parameter(s) "
+              + names.unknown()
+              + " for policy "
+              + spec.getPolicy()
+              + "; known: "
+              + names.known());
     }
     if (spec.getBatchSize() < 1 || spec.getBatchSize() > 1_000_000) {
       return new Problem("invalid-batch-size", "batchSize must be in [1, 1000000]");

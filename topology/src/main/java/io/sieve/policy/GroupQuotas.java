@@ -102,6 +102,9 @@ public final class GroupQuotas {
       throw new IllegalArgumentException("give " + TARGETS + " or " + MINIMUM + ", not both");
     }
     if (!targets && !minimum) {
+      if (p.has(TARGETS_MODE)) {
+        throw new IllegalArgumentException(TARGETS_MODE + " applies to " + TARGETS + " only");
+      }
       return null;
     }
     String name = targets ? TARGETS : MINIMUM;

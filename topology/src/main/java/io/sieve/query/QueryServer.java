@@ -45,8 +45,8 @@ import org.slf4j.LoggerFactory;
  * scrape, liveness and readiness.
  *
  * <pre>
- * GET /health                   200 unless the app failed (no token needed)
- * GET /ready                    200 when RUNNING, else 503
+ * GET /health                   200 unless the app failed or makes no progress (no token needed)
+ * GET /ready                    200 when RUNNING, else 503 (no token needed)
  * GET /metrics                  Prometheus text
  * GET /clusters                 every cluster: model weight, pool size, seen, group counts, age
  * GET /clusters/{id}            one cluster
@@ -58,6 +58,12 @@ import org.slf4j.LoggerFactory;
  * The server is bound when it is made, before Kafka Streams, so that the address it advertises
  * ({@code application.server}) is the real one even with port 0; it serves once {@link #start} is
  * called.
+ *
+ * <p>Slow clients: the JDK server reads a request on its executor's threads, so a client that sends
+ * its headers slowly holds a thread. Every request must arrive and be answered within {@code
+ * rest.read.timeout.ms} or its connection is closed, and with {@code rest.probe.port} set {@code
+ * /health} and {@code /ready} are also served on a listener of their own, with threads of their
+ * own: clients of the API cannot starve the probes.
  */
 public final class QueryServer implements AutoCloseable {
 
@@ -67,6 +73,9 @@ public final class QueryServer implements AutoCloseable {
 
   private final HttpServer server;
   private final ExecutorService executor;
+  private final HttpServer probes;
+  private final ExecutorService probeExecutor;
+  private volatile Liveness liveness = new Liveness(Integer.MAX_VALUE, 1);
   private final HostInfo self;
   private final Password token;
   private final Duration timeout;
@@ -76,9 +85,16 @@ public final class QueryServer implements AutoCloseable {
   private volatile SieveMetrics metrics;
   private boolean started;
 
-  private QueryServer(HttpServer server, ExecutorService executor, SieveConfig config) {
+  private QueryServer(
+      HttpServer server,
+      ExecutorService executor,
+      HttpServer probes,
+      ExecutorService probeExecutor,
+      SieveConfig config) {
     this.server = server;
     this.executor = executor;
+    this.probes = probes;
+    this.probeExecutor = probeExecutor;
     this.self =
         new HostInfo(config.getString(SieveConfig.REST_HOST_CONFIG), server.getAddress().getPort());
     Password t = config.getPassword(SieveConfig.REST_TOKEN_CONFIG);
@@ -90,6 +106,7 @@ public final class QueryServer implements AutoCloseable {
   public static QueryServer bind(SieveConfig config) {
     String host = config.getString(SieveConfig.REST_HOST_CONFIG);
     int port = config.getInt(SieveConfig.REST_PORT_CONFIG);
+    readTimeouts(config.getLong(SieveConfig.REST_READ_TIMEOUT_CONFIG));
     HttpServer server;
     try {
       server = HttpServer.create(new InetSocketAddress(host, port), 64);
@@ -105,17 +122,56 @@ public final class QueryServer implements AutoCloseable {
               + " free one",
           e);
     }
-    AtomicInteger n = new AtomicInteger();
-    ExecutorService executor =
-        Executors.newFixedThreadPool(
-            4,
-            r -> {
-              Thread thread = new Thread(r, "sieve-rest-" + n.incrementAndGet());
-              thread.setDaemon(true);
-              return thread;
-            });
+    ExecutorService executor = threads("sieve-rest-", 8);
     server.setExecutor(executor);
-    return new QueryServer(server, executor, config);
+    int probePort = config.getInt(SieveConfig.REST_PROBE_PORT_CONFIG);
+    HttpServer probes = null;
+    ExecutorService probeExecutor = null;
+    if (probePort >= 0) {
+      try {
+        probes = HttpServer.create(new InetSocketAddress(host, probePort), 16);
+      } catch (IOException e) {
+        server.stop(0);
+        executor.shutdownNow();
+        throw new IllegalStateException(
+            "cannot bind the probe listener to " + host + ":" + probePort + " (" + e + ")", e);
+      }
+      probeExecutor = threads("sieve-probe-", 2);
+      probes.setExecutor(probeExecutor);
+    }
+    return new QueryServer(server, executor, probes, probeExecutor, config);
+  }
+
+  private static ExecutorService threads(String prefix, int count) {
+    AtomicInteger n = new AtomicInteger();
+    return Executors.newFixedThreadPool(
+        count,
+        r -> {
+          Thread thread = new Thread(r, prefix + n.incrementAndGet());
+          thread.setDaemon(true);
+          return thread;
+        });
+  }
+
+  /**
+   * The JDK server's only read and write timeouts are these process-wide settings, read once when
+   * its first server is made; an operator's own -D settings win.
+   */
+  private static void readTimeouts(long timeoutMs) {
+    String seconds = Long.toString(Math.max(1, (timeoutMs + 999) / 1000));
+    if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+      System.setProperty("sun.net.httpserver.maxReqTime", seconds);
+    }
+    if (System.getProperty("sun.net.httpserver.maxRspTime") == null) {
+      System.setProperty("sun.net.httpserver.maxRspTime", seconds);
+    }
+  }
+
+  /** The probe listener's address, or null when {@code rest.probe.port} is not set. */
+  public URI probeUrl() {
+    return probes == null
+        ? null
+        : URI.create("http://" + self.host() + ":" + probes.getAddress().getPort());
   }
 
   /** The address other instances reach this one at: {@code application.server}. */
@@ -129,14 +185,26 @@ public final class QueryServer implements AutoCloseable {
 
   /** Serves queries over this app's stores; idempotent. */
   public synchronized void start(KafkaStreams streams, SieveMetrics metrics) {
+    start(streams, metrics, liveness);
+  }
+
+  /**
+   * Serves queries, and tells {@code /health} of stream thread failures through {@code liveness}.
+   */
+  public synchronized void start(KafkaStreams streams, SieveMetrics metrics, Liveness liveness) {
     if (started) {
       return;
     }
+    this.liveness = liveness;
     this.queries = new StoreQueries(streams, self, timeout);
     this.gauges = new StoreGauges(queries, metrics);
     this.metrics = metrics;
     server.createContext("/", this::handle);
     server.start();
+    if (probes != null) {
+      probes.createContext("/", this::handleProbe);
+      probes.start();
+    }
     started = true;
     LOG.info("REST API on {} ({})", url(), token == null ? "no token" : "bearer token required");
   }
@@ -145,6 +213,27 @@ public final class QueryServer implements AutoCloseable {
   public void close() {
     server.stop(0);
     executor.shutdownNow();
+    if (probes != null) {
+      probes.stop(0);
+      probeExecutor.shutdownNow();
+    }
+  }
+
+  /** The probe listener: /health and /ready only. */
+  private void handleProbe(HttpExchange exchange) throws IOException {
+    String path = exchange.getRequestURI().getPath();
+    Response response;
+    try {
+      response =
+          switch (path) {
+            case "/health" -> health();
+            case "/ready" -> ready();
+            default -> notFound(path);
+          };
+    } catch (RuntimeException e) {
+      response = Response.error(500, e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+    write(exchange, response);
   }
 
   // ---- dispatch ------------------------------------------------------------------------------
@@ -181,6 +270,10 @@ public final class QueryServer implements AutoCloseable {
     }
     if (path.equals("/health")) {
       return health();
+    }
+    // the state alone, as /health: probes cannot carry a secret, and it reveals nothing else
+    if (path.equals("/ready")) {
+      return ready();
     }
     if (!authorized(exchange)) {
       return new Response(
@@ -246,8 +339,15 @@ public final class QueryServer implements AutoCloseable {
             || state == KafkaStreams.State.PENDING_ERROR
             || state == KafkaStreams.State.PENDING_SHUTDOWN
             || state == KafkaStreams.State.NOT_RUNNING;
-    return Response.json(
-        failed ? 503 : 200, Map.of("status", failed ? "DOWN" : "UP", "state", state));
+    String problem = failed ? null : liveness.problem();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("status", failed || problem != null ? "DOWN" : "UP");
+    body.put("state", state);
+    body.put("threadFailures", liveness.totalFailures());
+    if (problem != null) {
+      body.put("problem", problem);
+    }
+    return Response.json(failed || problem != null ? 503 : 200, body);
   }
 
   private Response ready() {

@@ -44,17 +44,36 @@ public final class AvroSerdes {
   /** Bytes before the Avro payload: the magic byte and the 4-byte schema id. */
   public static final int HEADER_SIZE = 5;
 
+  /**
+   * Default of the most items one array or map in a decoded value may hold (see {@link
+   * AvroBounds}); lengths are also checked against the bytes left whatever this limit.
+   */
+  public static final int MAX_COLLECTION_ITEMS_DEFAULT = 4_194_304;
+
   private static final ThreadLocal<BinaryEncoder> ENCODER = new ThreadLocal<>();
   private static final ThreadLocal<ByteArrayOutputStream> BUFFER =
       ThreadLocal.withInitial(() -> new ByteArrayOutputStream(8192));
   private static final ThreadLocal<BinaryDecoder> DECODER = new ThreadLocal<>();
 
   private final SchemaRegistry registry;
+  private final int maxCollectionItems;
   private final Map<Class<?>, AvroSerializer<?>> valueSerializers = new ConcurrentHashMap<>();
   private final Map<Class<?>, AvroDeserializer<?>> deserializers = new ConcurrentHashMap<>();
 
   public AvroSerdes(SchemaRegistry registry) {
+    this(registry, MAX_COLLECTION_ITEMS_DEFAULT);
+  }
+
+  /**
+   * @param maxCollectionItems the most items one array or map of a decoded value may hold; values
+   *     that claim more do not decode (a {@link SerializationException}, never an allocation)
+   */
+  public AvroSerdes(SchemaRegistry registry, int maxCollectionItems) {
     this.registry = Objects.requireNonNull(registry, "registry");
+    if (maxCollectionItems < 1) {
+      throw new IllegalArgumentException("maxCollectionItems must be positive");
+    }
+    this.maxCollectionItems = maxCollectionItems;
   }
 
   /** The registry the serdes register and look up schemas in. */
@@ -79,7 +98,7 @@ public final class AvroSerdes {
 
   /** A deserializer of {@code type}; see {@link #forClass}. */
   public <T extends SpecificRecord> Deserializer<T> deserializer(Class<T> type) {
-    return new AvroDeserializer<>(registry, type);
+    return new AvroDeserializer<>(registry, type, maxCollectionItems);
   }
 
   /**
@@ -106,7 +125,8 @@ public final class AvroSerdes {
     @SuppressWarnings("unchecked")
     AvroDeserializer<T> deserializer =
         (AvroDeserializer<T>)
-            deserializers.computeIfAbsent(type, c -> new AvroDeserializer<>(registry, type));
+            deserializers.computeIfAbsent(
+                type, c -> new AvroDeserializer<>(registry, type, maxCollectionItems));
     return deserializer.deserialize(topic, data);
   }
 
@@ -184,15 +204,23 @@ public final class AvroSerdes {
     }
   }
 
-  /** Deserializer of the wire format, resolving each writer schema against the class's schema. */
+  /**
+   * Deserializer of the wire format, resolving each writer schema against the class's schema. Every
+   * length in the data is checked ({@link AvroBounds}) before the decoder may allocate by it, and a
+   * failure of any kind, an {@link OutOfMemoryError} or {@link StackOverflowError} included, is a
+   * {@link SerializationException}: the record is dead-lettered rather than failing the stream
+   * thread that would read it again after every restart.
+   */
   static final class AvroDeserializer<T> implements Deserializer<T> {
     private final SchemaRegistry registry;
     private final Schema readerSchema;
     private final SpecificData model;
+    private final long maxCollectionItems;
     private final Map<Integer, SpecificDatumReader<T>> readersById = new ConcurrentHashMap<>();
 
-    AvroDeserializer(SchemaRegistry registry, Class<T> type) {
+    AvroDeserializer(SchemaRegistry registry, Class<T> type, long maxCollectionItems) {
       this.registry = registry;
+      this.maxCollectionItems = maxCollectionItems;
       this.readerSchema = schemaOf(type);
       this.model = SpecificData.getForClass(type);
       // Avro's fast reader compiles the writer-to-reader resolution once per schema pair instead
@@ -230,6 +258,22 @@ public final class AvroSerdes {
               | ((data[3] & 0xff) << 8)
               | (data[4] & 0xff);
       SpecificDatumReader<T> reader = readerFor(id, topic);
+      try {
+        AvroBounds.check(
+            reader.getSchema(), data, HEADER_SIZE, data.length - HEADER_SIZE, maxCollectionItems);
+      } catch (IllegalArgumentException e) {
+        throw new SerializationException(
+            "corrupt Avro data in a "
+                + data.length
+                + "-byte record of topic "
+                + topic
+                + " (schema id "
+                + id
+                + ", "
+                + readerSchema.getFullName()
+                + "): "
+                + e.getMessage());
+      }
       BinaryDecoder decoder =
           DecoderFactory.get()
               .binaryDecoder(data, HEADER_SIZE, data.length - HEADER_SIZE, DECODER.get());
@@ -246,10 +290,12 @@ public final class AvroSerdes {
                   + "): bytes left over after the "
                   + readerSchema.getFullName());
         }
-      } catch (IOException | RuntimeException e) {
+      } catch (IOException | RuntimeException | OutOfMemoryError | StackOverflowError e) {
         if (e instanceof SerializationException se) {
           throw se;
         }
+        // the bounds check should make these unreachable; should a decoder still run out of heap
+        // or stack on one record, that record is at fault, not the thread, which must go on
         throw new SerializationException(
             "corrupt Avro data in a record of topic "
                 + topic

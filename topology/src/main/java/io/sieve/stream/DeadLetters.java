@@ -1,7 +1,7 @@
 package io.sieve.stream;
 
 import io.sieve.avro.DeadLetter;
-import java.nio.ByteBuffer;
+import io.sieve.errors.Originals;
 import java.time.Instant;
 import java.util.Optional;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -20,16 +20,19 @@ public final class DeadLetters {
       String recordId,
       byte[] value) {
     Optional<RecordMetadata> meta = context.recordMetadata();
-    return DeadLetter.newBuilder()
-        .setStage(stage)
-        .setReason(reason)
-        .setError(error)
-        .setTopic(meta.map(RecordMetadata::topic).orElse(null))
-        .setPartition(meta.map(RecordMetadata::partition).orElse(null))
-        .setOffset(meta.map(RecordMetadata::offset).orElse(null))
-        .setRecordId(recordId)
-        .setValue(value == null ? null : ByteBuffer.wrap(value))
-        .setFailedAt(Instant.ofEpochMilli(System.currentTimeMillis()))
+    // an original too large for the dead-letter topic is cut, keeping its size and hash
+    return Originals.attach(
+            DeadLetter.newBuilder()
+                .setStage(stage)
+                .setReason(reason)
+                .setError(Originals.error(error))
+                .setTopic(meta.map(RecordMetadata::topic).orElse(null))
+                .setPartition(meta.map(RecordMetadata::partition).orElse(null))
+                .setOffset(meta.map(RecordMetadata::offset).orElse(null))
+                .setRecordId(recordId)
+                .setFailedAt(Instant.ofEpochMilli(System.currentTimeMillis())),
+            null,
+            value)
         .build();
   }
 }

@@ -15,6 +15,8 @@ import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainingBatch;
 import io.sieve.avro.TrainingExample;
 import io.sieve.cluster.Assigned;
+import io.sieve.assign.ModelOwnerProcessor;
+import io.sieve.config.BatchTopics;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
 import io.sieve.dedup.DedupProcessor;
@@ -73,6 +75,19 @@ public final class SieveTopology {
 
   public static Topology build(
       SieveConfig config, Topics topics, AvroSerdes serdes, SieveMetrics metrics) {
+    return build(config, topics, serdes, metrics, BatchTopics.ALL_READY);
+  }
+
+  /**
+   * The topology; {@code batchTopics} tells the planner which trainers' batch topics can be written
+   * (the service's topic provisioner knows).
+   */
+  public static Topology build(
+      SieveConfig config,
+      Topics topics,
+      AvroSerdes serdes,
+      SieveMetrics metrics,
+      BatchTopics batchTopics) {
     StreamsBuilder builder = new StreamsBuilder();
     Stores stores = new Stores(serdes);
     int partitions = config.partitions();
@@ -110,7 +125,8 @@ public final class SieveTopology {
                         config.dimension(),
                         embedder,
                         topics.examples().valueSerde().serializer(),
-                        topics.examples().name()),
+                        topics.examples().name(),
+                        ValidateProcessor.Limits.from(config)),
                 Named.as("validate"))
             .split(Named.as("validated-"))
             .branch((k, v) -> v.isOk(), Branched.as("ok"))
@@ -217,7 +233,9 @@ public final class SieveTopology {
                         config.dimension(),
                         config.getInt(SieveConfig.BATCH_MAX_BYTES_CONFIG),
                         Duration.ofMillis(config.getLong(SieveConfig.PLANNER_INTERVAL_CONFIG)),
-                        metrics),
+                        metrics,
+                        batchTopics,
+                        config.getDouble(SieveConfig.FEEDBACK_MAX_ABS_LOSS_CONFIG)),
                 Named.as("planner"),
                 Stores.TRAINERS)
             .split(Named.as("planned-"))
@@ -284,7 +302,12 @@ public final class SieveTopology {
             Repartitioned.with(Serdes.String(), serdes.forClass(TrainerFeedback.class, false))
                 .withName("feedback-by-batch")
                 .withNumberOfPartitions(partitions))
-        .process(ScoreRouterProcessor::new, Named.as("score-router"), Stores.ASSEMBLY)
+        .process(
+            () ->
+                new ScoreRouterProcessor(
+                    config.getDouble(SieveConfig.FEEDBACK_MAX_ABS_LOSS_CONFIG)),
+            Named.as("score-router"),
+            Stores.ASSEMBLY)
         .repartition(
             Repartitioned.with(Serdes.Integer(), serdes.forClass(ScoreUpdate.class, false))
                 .withName("score-updates")

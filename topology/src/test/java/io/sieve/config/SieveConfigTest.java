@@ -72,6 +72,17 @@ class SieveConfigTest {
     expected.put("dedup.near.window", 256);
     expected.put("pool.eviction", "reservoir");
     expected.put("embedder", "hashing");
+    expected.put("decode.max.collection.items", 4_194_304);
+    expected.put("example.max.id.length", 256);
+    expected.put("example.max.text.bytes", 1_048_576);
+    expected.put("example.max.groups", 32);
+    expected.put("example.max.group.key.length", 64);
+    expected.put("example.max.group.value.length", 256);
+    expected.put("feedback.max.abs.loss", 1e6);
+    expected.put("rest.probe.port", -1);
+    expected.put("rest.read.timeout.ms", 10_000L);
+    expected.put("health.thread.failures", 3);
+    expected.put("health.window.ms", 120_000L);
 
     // When the definition is read
     Map<String, Object> actual = new TreeMap<>();

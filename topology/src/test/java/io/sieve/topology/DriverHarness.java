@@ -1,6 +1,7 @@
 package io.sieve.topology;
 
 import io.sieve.avro.TrainingBatch;
+import io.sieve.config.BatchTopics;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topic;
 import io.sieve.config.Topics;
@@ -47,12 +48,16 @@ final class DriverHarness implements AutoCloseable {
   }
 
   DriverHarness(Map<String, Object> props) {
+    this(props, BatchTopics.ALL_READY);
+  }
+
+  DriverHarness(Map<String, Object> props, BatchTopics batchTopics) {
     SieveConfig config = new SieveConfig(props);
     AvroSerdes serdes = new AvroSerdes(new InMemorySchemaRegistry());
     topics = Topics.from(config, serdes);
     driver =
         new TopologyTestDriver(
-            SieveTopology.build(config, topics, serdes, metrics),
+            SieveTopology.build(config, topics, serdes, metrics, batchTopics),
             config.streamsProperties(),
             START);
   }

@@ -1,5 +1,8 @@
 package io.sieve.topology;
 
+import io.sieve.diversity.SecondMoment;
+import io.sieve.diversity.Sketches;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

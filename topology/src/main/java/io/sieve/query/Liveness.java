@@ -1,0 +1,64 @@
+package io.sieve.query;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.function.LongSupplier;
+
+/**
+ * Whether the instance makes progress, beyond what Kafka Streams' state says: a stream thread that
+ * fails on the same record again and again is replaced each time and the state stays RUNNING, while
+ * nothing moves. {@code threshold} thread failures within {@code window} make the instance
+ * unhealthy; it is healthy again once a whole window passes without one.
+ *
+ * <p>Holds at most {@code threshold} timestamps.
+ */
+public final class Liveness {
+
+  private final int threshold;
+  private final long windowMs;
+  private final LongSupplier clock;
+  private final Deque<Long> failures = new ArrayDeque<>();
+  private long total;
+
+  public Liveness(int threshold, long windowMs) {
+    this(threshold, windowMs, System::currentTimeMillis);
+  }
+
+  Liveness(int threshold, long windowMs, LongSupplier clock) {
+    if (threshold < 1 || windowMs < 1) {
+      throw new IllegalArgumentException("threshold and window must be positive");
+    }
+    this.threshold = threshold;
+    this.windowMs = windowMs;
+    this.clock = clock;
+  }
+
+  /** A stream thread failed and is being replaced. */
+  public synchronized void threadFailed() {
+    failures.addLast(clock.getAsLong());
+    total++;
+    while (failures.size() > threshold) {
+      failures.removeFirst();
+    }
+  }
+
+  /** Null when healthy, else why not. */
+  public synchronized String problem() {
+    long now = clock.getAsLong();
+    while (!failures.isEmpty() && failures.peekFirst() < now - windowMs) {
+      failures.removeFirst();
+    }
+    if (failures.size() >= threshold) {
+      return failures.size()
+          + " stream thread failures in the last "
+          + windowMs / 1000
+          + " s: a thread is being replaced in a loop";
+    }
+    return null;
+  }
+
+  /** Stream thread failures since start. */
+  public synchronized long totalFailures() {
+    return total;
+  }
+}
