@@ -14,7 +14,8 @@ import java.util.Random;
  * {@code nextClusterId}, which only grows, so an id is never handed out twice.
  *
  * <p><b>Decay</b> ({@link DecayedUpdate}): per update, {@code w_k ← a·w_k + m_k} and the centre
- * moves by {@code λ = m_k / w_k} towards the mean of its new points; {@code a = 2^(−1/h)}.
+ * moves by {@code λ = m_k / w_k} towards the mean of its new points; {@code a = 2^(−n/h)} for an
+ * update of {@code n} points and a half-life of {@code h} points (the caller's {@code decay}).
  *
  * <p><b>Spawning</b> (DP-means, Kulis &amp; Jordan 2012): a point {@code x} with {@code 1 − max_k
  * ⟨x, c_k⟩ > τ} opens a cluster at {@code x} with weight 1, while fewer than {@code k.max} are
@@ -79,6 +80,22 @@ public final class ClusterSet {
    * ignored.
    */
   public void absorb(Map<Integer, ClusterDelta> deltas, double decay) {
+    absorb(deltas, decay, 1.0);
+  }
+
+  /**
+   * Applies one update of {@code points} points with the half-life counted in points: every weight
+   * decays by {@code a^points} and each new point adds {@link DecayedUpdate#meanPointWeight}, so
+   * the model ages by the points it absorbs, not by the messages that carry them.
+   */
+  public void absorbPoints(Map<Integer, ClusterDelta> deltas, double decayPerPoint, long points) {
+    absorb(
+        deltas,
+        DecayedUpdate.decayOver(decayPerPoint, points),
+        DecayedUpdate.meanPointWeight(decayPerPoint, points));
+  }
+
+  private void absorb(Map<Integer, ClusterDelta> deltas, double decay, double pointWeight) {
     float[] none = new float[dimension];
     for (int k = 0; k < ids.size(); k++) {
       ClusterDelta d = deltas.get(ids.get(k));
@@ -90,7 +107,8 @@ public final class ClusterSet {
                   weights.get(k),
                   d.getCount(),
                   Vectors.unpack(d.getSum().duplicate()),
-                  decay);
+                  decay,
+                  d.getCount() * pointWeight);
       weights.set(k, w);
     }
   }
