@@ -79,6 +79,10 @@ public final class AssignProcessor implements Processor<String, TrainingExample,
     this.context = context;
     this.awaiting = context.getStateStore(Stores.AWAITING_MODEL);
     this.models = context.getStateStore(Stores.CENTROIDS);
+    // After an aborted transaction Streams initialises these same processors again and replays the
+    // records since the last commit: sums, samples and candidates held from before would count
+    // those records twice, so start from nothing, as after a restart.
+    clearHeld();
     refreshModel();
     if (centroids == null) {
       // samples held in memory before a restart are gone; offer the waiting examples again
@@ -90,6 +94,21 @@ public final class AssignProcessor implements Processor<String, TrainingExample,
     }
     context.schedule(MODEL_REFRESH, PunctuationType.WALL_CLOCK_TIME, now -> onRefresh());
     context.schedule(updateInterval, PunctuationType.WALL_CLOCK_TIME, now -> flush());
+  }
+
+  @Override
+  public void close() {
+    clearHeld();
+  }
+
+  private void clearHeld() {
+    modelVersion = -1;
+    centroids = null;
+    sums = null;
+    counts = null;
+    samples.clear();
+    spawnCandidates.clear();
+    samplesSent = 0;
   }
 
   @Override

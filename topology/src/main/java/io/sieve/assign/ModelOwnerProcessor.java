@@ -35,9 +35,13 @@ import org.slf4j.LoggerFactory;
  * <p>Bootstrap: once {@code bootstrapSize} samples have arrived, or samples have waited {@code
  * bootstrapWait} (a small feed), k-means++ seeding plus a few spherical Lloyd passes make the first
  * model. Afterwards each update applies, per cluster k with m_k new points of sum s_k, the decayed
- * mini-batch rule w_k ← a·w_k + m_k, c_k ← (1−λ)c_k + λ·s_k/m_k with λ = m_k / w_k, where a =
- * exp(ln ½ / h) for the half-life h in updates (a cluster that gets no points halves its weight
- * every h updates); clusters without points only decay.
+ * mini-batch rule w_k ← aⁿ·w_k + ā·m_k, c_k ← (1−λ)c_k + λ·s_k/m_k with λ = ā·m_k / w_k, where a =
+ * exp(ln ½ / h) for the half-life h in points and n is the number of points the update reports (its
+ * deltas' counts plus its spawn candidates), ā the mean weight of a point spread evenly over the
+ * update ({@link DecayedUpdate#meanPointWeight}): a cluster that gets no points halves its weight
+ * every h points the whole model absorbs. Counting points, not messages, keeps the ageing
+ * independent of how many assigning tasks there are and how often they send: the same points in one
+ * update or in four age the clusters alike.
  *
  * <p>The same update then opens clusters for the sender's far points (DP-means, at most {@code
  * k.max} live) and retires dying clusters by splitting the largest; see {@link ClusterSet}. This
@@ -156,8 +160,12 @@ public final class ModelOwnerProcessor
     for (ClusterDelta d : update.getDeltas()) {
       byId.merge(d.getClusterId(), d, ModelOwnerProcessor::merge);
     }
+    long points = update.getSpawnCandidates().size();
+    for (ClusterDelta d : update.getDeltas()) {
+      points += Math.max(0, d.getCount());
+    }
     ClusterSet set = ClusterSet.of(model);
-    set.absorb(byId, decay);
+    set.absorbPoints(byId, decay, points);
     List<float[]> candidates = new ArrayList<>(update.getSpawnCandidates().size());
     for (ByteBuffer b : update.getSpawnCandidates()) {
       float[] x = Vectors.unpack(b.duplicate());

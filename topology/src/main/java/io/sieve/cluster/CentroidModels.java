@@ -33,6 +33,22 @@ public final class CentroidModels {
       int[] ids,
       double[] weights,
       float[][] centers) {
+    return model(version, dimension, nextClusterId, ids, weights, centers, new Integer[ids.length]);
+  }
+
+  /**
+   * A model whose clusters carry their lineage.
+   *
+   * @param parents per cluster, the cluster it was split or spawned from, or null
+   */
+  public static CentroidModel model(
+      long version,
+      int dimension,
+      int nextClusterId,
+      int[] ids,
+      double[] weights,
+      float[][] centers,
+      Integer[] parents) {
     List<Centroid> clusters = new ArrayList<>(ids.length);
     for (int k = 0; k < ids.length; k++) {
       clusters.add(
@@ -40,6 +56,7 @@ public final class CentroidModels {
               .setId(ids[k])
               .setWeight(weights[k])
               .setCenter(ByteBuffer.wrap(Vectors.pack(centers[k])))
+              .setParent(parents[k])
               .build());
     }
     return CentroidModel.newBuilder()
@@ -49,5 +66,16 @@ public final class CentroidModels {
         .setClusters(clusters)
         .setUpdatedAt(Instant.ofEpochMilli(System.currentTimeMillis()))
         .build();
+  }
+
+  /**
+   * The most bytes a model of {@code clusters} clusters of {@code dimension} floats takes in its
+   * Avro binary form with the 5-byte registry header: per cluster the packed centre (4 bytes a
+   * float) plus its id, weight, length and parent (at most 24 bytes), and at most 64 bytes of
+   * version, counters, array blocks and timestamp. The model is one record on a compacted topic, so
+   * this must stay under the topic's {@code max.message.bytes}.
+   */
+  public static long maxEncodedBytes(int clusters, int dimension) {
+    return 64L + (long) clusters * (4L * dimension + 24L);
   }
 }

@@ -14,7 +14,8 @@ import java.util.Random;
  * {@code nextClusterId}, which only grows, so an id is never handed out twice.
  *
  * <p><b>Decay</b> ({@link DecayedUpdate}): per update, {@code w_k ← a·w_k + m_k} and the centre
- * moves by {@code λ = m_k / w_k} towards the mean of its new points; {@code a = 2^(−1/h)}.
+ * moves by {@code λ = m_k / w_k} towards the mean of its new points; {@code a = 2^(−n/h)} for an
+ * update of {@code n} points and a half-life of {@code h} points (the caller's {@code decay}).
  *
  * <p><b>Spawning</b> (DP-means, Kulis &amp; Jordan 2012): a point {@code x} with {@code 1 − max_k
  * ⟨x, c_k⟩ > τ} opens a cluster at {@code x} with weight 1, while fewer than {@code k.max} are
@@ -30,6 +31,11 @@ import java.util.Random;
  * gets a fresh one; so the number of clusters stays the same and the next updates pull the halves
  * apart. The random direction is drawn from a caller-seeded {@link Random}, so a replay splits
  * alike.
+ *
+ * <p><b>Lineage</b>: the {@code −} half of a split has the split cluster as its parent; a spawned
+ * cluster has the old cluster nearest to its first point (where such points were assigned until
+ * then). Bootstrap clusters have none. Trainers' policies start a new cluster from its parent's
+ * numbers.
  */
 public final class ClusterSet {
 
@@ -44,6 +50,7 @@ public final class ClusterSet {
   private final List<Integer> ids = new ArrayList<>();
   private final List<Double> weights = new ArrayList<>();
   private final List<float[]> centers = new ArrayList<>();
+  private final List<Integer> parents = new ArrayList<>();
 
   public ClusterSet(int dimension, int nextClusterId) {
     this.dimension = dimension;
@@ -56,6 +63,7 @@ public final class ClusterSet {
       set.ids.add(c.getId());
       set.weights.add(c.getWeight());
       set.centers.add(Vectors.unpack(c.getCenter().duplicate()));
+      set.parents.add(c.getParent());
     }
     return set;
   }
@@ -70,7 +78,13 @@ public final class ClusterSet {
       weightArray[k] = weights.get(k);
     }
     return CentroidModels.model(
-        version, dimension, nextClusterId, idArray, weightArray, centers.toArray(new float[0][]));
+        version,
+        dimension,
+        nextClusterId,
+        idArray,
+        weightArray,
+        centers.toArray(new float[0][]),
+        parents.toArray(new Integer[0]));
   }
 
   /**
@@ -79,6 +93,22 @@ public final class ClusterSet {
    * ignored.
    */
   public void absorb(Map<Integer, ClusterDelta> deltas, double decay) {
+    absorb(deltas, decay, 1.0);
+  }
+
+  /**
+   * Applies one update of {@code points} points with the half-life counted in points: every weight
+   * decays by {@code a^points} and each new point adds {@link DecayedUpdate#meanPointWeight}, so
+   * the model ages by the points it absorbs, not by the messages that carry them.
+   */
+  public void absorbPoints(Map<Integer, ClusterDelta> deltas, double decayPerPoint, long points) {
+    absorb(
+        deltas,
+        DecayedUpdate.decayOver(decayPerPoint, points),
+        DecayedUpdate.meanPointWeight(decayPerPoint, points));
+  }
+
+  private void absorb(Map<Integer, ClusterDelta> deltas, double decay, double pointWeight) {
     float[] none = new float[dimension];
     for (int k = 0; k < ids.size(); k++) {
       ClusterDelta d = deltas.get(ids.get(k));
@@ -90,7 +120,8 @@ public final class ClusterSet {
                   weights.get(k),
                   d.getCount(),
                   Vectors.unpack(d.getSum().duplicate()),
-                  decay);
+                  decay,
+                  d.getCount() * pointWeight);
       weights.set(k, w);
     }
   }
@@ -110,11 +141,17 @@ public final class ClusterSet {
     for (float[] x : candidates) {
       int nearest = -1;
       float best = Float.NEGATIVE_INFINITY;
+      int nearestOld = -1;
+      float bestOld = Float.NEGATIVE_INFINITY;
       for (int k = 0; k < centers.size(); k++) {
         float dot = Vectors.dot(x, centers.get(k));
         if (dot > best) {
           best = dot;
           nearest = k;
+        }
+        if (k < firstNew && dot > bestOld) {
+          bestOld = dot;
+          nearestOld = k;
         }
       }
       if (nearest >= 0 && 1.0 - best <= distance) {
@@ -138,6 +175,8 @@ public final class ClusterSet {
       ids.add(id);
       weights.add(1.0);
       centers.add(x.clone());
+      // its points were assigned to the nearest old cluster until now: that one is its parent
+      parents.add(nearestOld >= 0 ? ids.get(nearestOld) : null);
       sums.add(x.clone());
       opened.add(id);
     }
@@ -171,6 +210,7 @@ public final class ClusterSet {
       ids.remove(k);
       weights.remove(k);
       centers.remove(k);
+      parents.remove(k);
       retired.add(id);
       splitLargest(rng);
     }
@@ -197,6 +237,7 @@ public final class ClusterSet {
     double half = weights.get(largest) / 2;
     centers.set(largest, plus);
     weights.set(largest, half);
+    parents.add(ids.get(largest));
     ids.add(nextClusterId++);
     weights.add(half);
     centers.add(minus);
@@ -241,6 +282,11 @@ public final class ClusterSet {
 
   public double weightOf(int id) {
     return weights.get(indexOfId(id));
+  }
+
+  /** The cluster {@code id} was split or spawned from, or null (see the model's lineage). */
+  public Integer parentOf(int id) {
+    return parents.get(indexOfId(id));
   }
 
   public float[] centerOf(int id) {

@@ -24,14 +24,49 @@ public final class DecayedUpdate {
   private DecayedUpdate() {}
 
   /**
-   * The per-update decay {@code a = exp(ln ½ / h)}, so that {@code a^h = ½}. An infinite half-life
-   * gives {@code a = 1}, no forgetting.
+   * The decay per step {@code a = exp(ln ½ / h)}, so that {@code a^h = ½}; Sieve counts {@code h}
+   * in points (see {@link #decayOver}). An infinite half-life gives {@code a = 1}, no forgetting.
    */
   public static double decayForHalfLife(double halfLife) {
     if (!(halfLife > 0)) {
       throw new IllegalArgumentException("half-life must be positive: " + halfLife);
     }
     return Math.exp(Math.log(0.5) / halfLife);
+  }
+
+  /**
+   * The decay over {@code points} points, {@code a^points}: the factor one update applies when the
+   * half-life is counted in points, so that an update of {@code n} points ages the model as much as
+   * {@code n} updates of one point each.
+   */
+  public static double decayOver(double perPoint, long points) {
+    checkDecay(perPoint);
+    if (points < 0) {
+      throw new IllegalArgumentException("points must be non-negative: " + points);
+    }
+    // a tiny positive floor: a weight that underflowed to 0 could never be told from a fresh one
+    return Math.max(Math.pow(perPoint, points), Double.MIN_NORMAL);
+  }
+
+  /**
+   * The mean weight, at the end of an update of {@code n} points, of one of its points: {@code ā =
+   * (1 − aⁿ) / (n·(1 − a))}, the mean of {@code a⁰ … aⁿ⁻¹}. An update does not say in which order
+   * its points came, so each counts as if the update's points were spread evenly over it; then the
+   * same points sent in one update or interleaved over several (as several partitions send them)
+   * give the same weights.
+   */
+  public static double meanPointWeight(double perPoint, long points) {
+    checkDecay(perPoint);
+    if (points <= 1 || perPoint == 1) {
+      return 1.0;
+    }
+    return -Math.expm1(points * Math.log(perPoint)) / (points * -Math.expm1(Math.log(perPoint)));
+  }
+
+  private static void checkDecay(double decay) {
+    if (!(decay > 0 && decay <= 1)) {
+      throw new IllegalArgumentException("decay must be in (0, 1]: " + decay);
+    }
   }
 
   /**
@@ -48,6 +83,16 @@ public final class DecayedUpdate {
    * @param decay {@code a} in {@code (0, 1]}
    */
   public static double apply(float[] center, double weight, long count, float[] sum, double decay) {
+    return apply(center, weight, count, sum, decay, count);
+  }
+
+  /**
+   * As {@link #apply(float[], double, long, float[], double)}, with the batch's points adding
+   * {@code mass} to the weight instead of {@code count} (see {@link #meanPointWeight}): {@code w' =
+   * a·w + mass}, {@code λ = mass / w'}; the centre still moves towards the mean {@code s/m}.
+   */
+  public static double apply(
+      float[] center, double weight, long count, float[] sum, double decay, double mass) {
     if (center.length != sum.length) {
       throw new IllegalArgumentException(
           "dimension mismatch: centre " + center.length + ", sum " + sum.length);
@@ -58,14 +103,15 @@ public final class DecayedUpdate {
     if (count < 0) {
       throw new IllegalArgumentException("count must be non-negative: " + count);
     }
-    if (!(decay > 0 && decay <= 1)) {
-      throw new IllegalArgumentException("decay must be in (0, 1]: " + decay);
+    checkDecay(decay);
+    if (!(mass >= 0) || Double.isInfinite(mass)) {
+      throw new IllegalArgumentException("mass must be finite and non-negative: " + mass);
     }
-    double updated = decay * weight + count;
+    double updated = decay * weight + (count == 0 ? 0 : mass);
     if (count == 0) {
       return updated;
     }
-    double lambda = count / Math.max(updated, MIN_WEIGHT);
+    double lambda = mass / Math.max(updated, MIN_WEIGHT);
     double keep = 1.0 - lambda;
     double perPoint = lambda / count;
     // two passes so the centre is only overwritten once the blend is known to have a direction

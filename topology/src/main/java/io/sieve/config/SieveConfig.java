@@ -97,9 +97,10 @@ public final class SieveConfig extends AbstractConfig {
       "Examples gathered before the first model is made by k-means++; examples wait until then.";
 
   public static final String CLUSTER_HALF_LIFE_CONFIG = "cluster.half.life";
-  public static final double CLUSTER_HALF_LIFE_DEFAULT = 50.0;
+  public static final double CLUSTER_HALF_LIFE_DEFAULT = 100_000.0;
   private static final String CLUSTER_HALF_LIFE_DOC =
-      "Half-life of cluster weights, in model updates: older points count half after this many.";
+      "Half-life of cluster weights, in points: a point counts half once this many newer points"
+          + " have reached the model, however many partitions and updates carried them.";
 
   public static final String CLUSTER_UPDATE_INTERVAL_CONFIG = "cluster.update.interval.ms";
   public static final long CLUSTER_UPDATE_INTERVAL_DEFAULT = 1000L;

@@ -16,6 +16,7 @@ import io.sieve.cluster.Centroids;
 import io.sieve.config.BatchTopics;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
+import io.sieve.policy.ClusterLineage;
 import io.sieve.policy.CoveragePolicy;
 import io.sieve.policy.Draw;
 import io.sieve.policy.GroupQuotas;
@@ -64,6 +65,10 @@ import org.slf4j.LoggerFactory;
  * turns the policy's per-cluster counts into per-cluster group quotas ({@link GroupQuotas}); the
  * policy's slots then travel as preferred candidates and the pool tops each quota up. A target the
  * pool cannot meet is logged as a warning and counted.
+ *
+ * <p>Before a trainer plans or absorbs feedback, its per-cluster policy numbers and cursors follow
+ * the model's lifecycle ({@link ClusterLineage}): a split or spawned cluster starts from its
+ * parent's numbers, and a retired cluster's numbers and cursor are dropped.
  */
 public final class PlannerProcessor
     implements Processor<String, TrainerEvent, Integer, Outcome<PlanFragment>> {
@@ -82,6 +87,8 @@ public final class PlannerProcessor
   private final double maxAbsLoss;
   private long centroidsVersion = -1;
   private Centroids centroids;
+  private long lineageVersion = -1;
+  private ClusterLineage lineage;
   private ProcessorContext<Integer, Outcome<PlanFragment>> context;
   private KeyValueStore<String, TrainerState> trainers;
   private KeyValueStore<Integer, ClusterStats> clusterStats;
@@ -193,6 +200,7 @@ public final class PlannerProcessor
       // the batch is acknowledged all the same; only the numbers that cannot be trusted go
       dead("loss-out-of-range", checked.describe(maxAbsLoss), feedback.getBatchId());
     }
+    followLineage(state);
     Policies.byName(state.getSpec().getPolicy()).onFeedback(checked.feedback(), state, context());
     state.setRound(state.getRound() + 1);
     state.setStateVersion(state.getStateVersion() + 1);
@@ -218,12 +226,18 @@ public final class PlannerProcessor
     }
   }
 
-  /** Plans while the trainer has credit and the pool holds a batch; true if it planned any. */
+  /**
+   * Plans while the trainer has credit and the pool holds a batch; true if it planned any or the
+   * trainer's state followed the model's lineage.
+   */
   private boolean plan(TrainerState state) {
     TrainerSpec spec = state.getSpec();
     boolean planned = false;
     if (spec != null && !batchTopics.ready(state.getTrainerId())) {
       return false; // paused until its batch topic is there: planAll tries again
+    }
+    if (spec != null && state.getOutstanding().size() < spec.getWindow()) {
+      planned = followLineage(state);
     }
     while (spec != null && state.getOutstanding().size() < spec.getWindow()) {
       PlanContext planContext = context();
@@ -417,6 +431,26 @@ public final class PlannerProcessor
     Map<String, Double> out = new TreeMap<>();
     keyed.forEach((k, v) -> out.put(k.substring(k.indexOf('=') + 1), v));
     return out;
+  }
+
+  /**
+   * Copies a new cluster's parent's policy numbers to it and drops the numbers and cursors of
+   * retired clusters ({@link ClusterLineage}); true if the trainer's state changed.
+   */
+  private boolean followLineage(TrainerState state) {
+    CentroidModel model = models.get(Topics.MODEL_KEY);
+    if (model == null) {
+      return false;
+    }
+    if (model.getVersion() != lineageVersion) {
+      lineage = ClusterLineage.of(model);
+      lineageVersion = model.getVersion();
+    }
+    if (!lineage.reconcile(state)) {
+      return false;
+    }
+    state.setStateVersion(state.getStateVersion() + 1);
+    return true;
   }
 
   /** Pool sizes and group counts from the cluster statistics, and the current centres. */

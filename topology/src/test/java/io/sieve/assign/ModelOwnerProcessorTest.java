@@ -109,11 +109,11 @@ class ModelOwnerProcessorTest {
 
   @Test
   void anIdleClusterHalvesItsWeightOverOneHalfLifeOfUpdates() {
-    // Given clusters of weight 8 and 8, and a half-life of 4 updates
+    // Given clusters of weight 8 and 8, and a half-life of 4 points
     givenModel(8, 8);
     ModelOwnerProcessor owner = owner();
 
-    // When 4 updates bring points to cluster 0 only
+    // When 4 updates bring one point each to cluster 0 only
     for (int i = 0; i < 4; i++) {
       send(owner, update(List.of(delta(0, 1, axis(0))), List.of()));
     }
@@ -124,6 +124,38 @@ class ModelOwnerProcessorTest {
     assertThat(weights(model).get(1)).isCloseTo(4.0, within(1e-9));
     double a = Math.pow(0.5, 1 / HALF_LIFE);
     assertThat(weights(model).get(0)).isCloseTo(4.0 + 1 + a + a * a + a * a * a, within(1e-9));
+  }
+
+  @Test
+  void theSamePointsAgeTheModelAlikeInOneUpdateOrInFour() {
+    // Given clusters of weight 8 and 8, and a half-life of 4 points
+    givenModel(8, 8);
+    ModelOwnerProcessor owner = owner();
+
+    // When one update brings 8 points to cluster 0
+    send(owner, update(List.of(delta(0, 8, new float[] {8, 0, 0, 0})), List.of()));
+    Map<Integer, Double> inOne = weights(lastPublished());
+
+    // and, from the same start, four updates (as four partitions would send) bring 2 points each
+    givenModel(8, 8);
+    context.resetForwards();
+    for (int i = 0; i < 4; i++) {
+      send(owner, update(List.of(delta(0, 2, new float[] {2, 0, 0, 0})), List.of()));
+    }
+    Map<Integer, Double> inFour = weights(lastPublished());
+
+    // Then the idle cluster aged by 8 points, two half-lives, either way
+    assertThat(inOne.get(1)).isCloseTo(2.0, within(1e-9));
+    assertThat(inFour.get(1)).isCloseTo(2.0, within(1e-9));
+    // and the busy one holds its past, aged alike, plus its new points, each aged by the points
+    // after it: 8·a⁸ + (a⁰ + … + a⁷)
+    double a = Math.pow(0.5, 1 / HALF_LIFE);
+    double expected = 8 * Math.pow(a, 8);
+    for (int i = 0; i < 8; i++) {
+      expected += Math.pow(a, i);
+    }
+    assertThat(inOne.get(0)).isCloseTo(expected, within(1e-9));
+    assertThat(inFour.get(0)).isCloseTo(expected, within(1e-9));
   }
 
   @Test
@@ -161,7 +193,7 @@ class ModelOwnerProcessorTest {
     Map<Integer, Double> w = weights(model);
     assertThat(w.keySet()).containsExactly(0, 2);
     double a = Math.pow(0.5, 1 / HALF_LIFE);
-    double heaviest = a * 1e6 + 2;
+    double heaviest = a * a * 1e6 + 1 + a;
     assertThat(w.get(0)).isCloseTo(heaviest / 2, within(1e-6));
     assertThat(w.get(2)).isCloseTo(heaviest / 2, within(1e-6));
     assertThat(model.getNextClusterId()).isEqualTo(3);

@@ -120,6 +120,27 @@ class ClusterSetTest {
   }
 
   @Test
+  void aSplitOrSpawnedClusterNamesItsParentInTheModel() {
+    // Given clusters 0 (heavy) and 1 (dying) on axes 0 and 1
+    ClusterSet set = twoClusters(1000, 1e-6);
+
+    // When a far point near axis 1 opens a cluster, and the dying cluster is retired
+    set.spawn(List.of(tilted(4, 2, 1, 0.9f)), 0.2, 256);
+    set.retireDying(new Random(1));
+
+    // Then the spawned cluster 2 descends from cluster 1, nearest to its point, and the split's
+    // new half 3 from cluster 0, which it was split from; bootstrap cluster 0 has no parent
+    CentroidModel model = set.toModel(8);
+    assertThat(set.ids()).containsExactly(0, 2, 3);
+    assertThat(set.parentOf(2)).isEqualTo(1);
+    assertThat(set.parentOf(3)).isEqualTo(0);
+    assertThat(set.parentOf(0)).isNull();
+    assertThat(model.getClusters().get(2).getParent()).isEqualTo(0);
+    // and the lineage survives the published form
+    assertThat(ClusterSet.of(model).parentOf(2)).isEqualTo(1);
+  }
+
+  @Test
   void aLightButNotDyingClusterStays() {
     ClusterSet set = twoClusters(1000, 1e-4);
 

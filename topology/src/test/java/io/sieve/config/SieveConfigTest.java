@@ -49,7 +49,7 @@ class SieveConfigTest {
     expected.put("dedup.retention.ms", 604_800_000L);
     expected.put("cluster.k.init", 16);
     expected.put("cluster.bootstrap.size", 512);
-    expected.put("cluster.half.life", 50.0);
+    expected.put("cluster.half.life", 100_000.0);
     expected.put("cluster.update.interval.ms", 1000L);
     expected.put("cluster.seed", 42L);
     expected.put("pool.capacity.per.cluster", 10_000);
