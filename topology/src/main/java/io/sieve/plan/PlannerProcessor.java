@@ -57,6 +57,14 @@ import org.slf4j.LoggerFactory;
  * turns the policy's per-cluster counts into per-cluster group quotas ({@link GroupQuotas}); the
  * policy's slots then travel as preferred candidates and the pool tops each quota up. A target the
  * pool cannot meet is logged as a warning and counted.
+ *
+ * <p><b>Leases.</b> Every outstanding batch holds its credit until {@code batch.lease.ms} after it
+ * was planned. A batch that is lost (a trainer that died before acknowledging it, a feedback record
+ * that never came) would otherwise hold that credit for good and, once the window is used up, stop
+ * the trainer's batches. The planning punctuation gives the credit of an expired lease back, counts
+ * it and records a dead letter; feedback for that batch arriving later is dead-lettered as late. A
+ * changed spec empties the outstanding list: the trainer behind the new spec starts with its whole
+ * window, and feedback for the former spec's batches is dead-lettered rather than credited.
  */
 public final class PlannerProcessor
     implements Processor<String, TrainerEvent, Integer, Outcome<PlanFragment>> {
@@ -70,6 +78,7 @@ public final class PlannerProcessor
   private final int dimension;
   private final long maxBatchBytes;
   private final Duration interval;
+  private final Duration lease;
   private final SieveMetrics metrics;
   private long centroidsVersion = -1;
   private Centroids centroids;
@@ -78,11 +87,16 @@ public final class PlannerProcessor
   private KeyValueStore<Integer, ClusterStats> clusterStats;
   private KeyValueStore<String, CentroidModel> models;
 
+  /**
+   * @param interval how often trainers with credit are planned for and leases checked
+   * @param lease how long an outstanding batch holds its credit ({@code batch.lease.ms})
+   */
   public PlannerProcessor(
-      int dimension, long maxBatchBytes, Duration interval, SieveMetrics metrics) {
+      int dimension, long maxBatchBytes, Duration interval, Duration lease, SieveMetrics metrics) {
     this.dimension = dimension;
     this.maxBatchBytes = maxBatchBytes;
     this.interval = interval;
+    this.lease = lease;
     this.metrics = metrics;
   }
 
@@ -110,6 +124,8 @@ public final class PlannerProcessor
     if (spec == null) {
       if (state != null) {
         state.setSpec(null);
+        state.setOutstanding(new ArrayList<>());
+        state.setSpecSequence(state.getSequence());
         trainers.put(trainerId, state);
       }
       return;
@@ -127,6 +143,12 @@ public final class PlannerProcessor
       // another policy starts from fresh cursors; the batch sequence goes on
       state.setCursors(new ArrayList<>());
       state.setPolicyState(new TreeMap<>());
+    }
+    if (!spec.equals(previous)) {
+      // a new spec (or the same trainer restarted with another) starts with its whole window:
+      // the batches planned before were for the former spec, and their feedback earns no credit
+      state.setOutstanding(new ArrayList<>());
+      state.setSpecSequence(state.getSequence());
     }
     state.setSpec(spec);
     state.setStateVersion(state.getStateVersion() + 1);
@@ -147,10 +169,7 @@ public final class PlannerProcessor
     List<OutstandingBatch> outstanding = new ArrayList<>(state.getOutstanding());
     boolean acked = outstanding.removeIf(b -> b.getBatchId().equals(feedback.getBatchId()));
     if (!acked) {
-      dead(
-          "unknown-batch",
-          "feedback names batch " + feedback.getBatchId() + ", which is not outstanding",
-          feedback.getBatchId());
+      notOutstanding(state, feedback.getBatchId());
       return;
     }
     state.setOutstanding(outstanding);
@@ -161,22 +180,102 @@ public final class PlannerProcessor
     trainers.put(trainerId, state);
   }
 
+  /** Dead-letters feedback for a batch that is not outstanding, saying why it may not be. */
+  private void notOutstanding(TrainerState state, String batchId) {
+    String prefix = state.getTrainerId() + "-";
+    long sequence = -1;
+    if (batchId.startsWith(prefix)) {
+      try {
+        sequence = Long.parseLong(batchId.substring(prefix.length()));
+      } catch (NumberFormatException e) {
+        sequence = -1;
+      }
+    }
+    if (sequence >= 0 && sequence < state.getSpecSequence()) {
+      dead(
+          "former-spec",
+          "feedback names batch " + batchId + ", planned under a spec since replaced",
+          batchId);
+    } else if (sequence >= state.getSpecSequence() && sequence < state.getSequence()) {
+      dead(
+          "late-feedback",
+          "feedback names batch "
+              + batchId
+              + ", which is no longer outstanding: acknowledged already, or its lease expired",
+          batchId);
+    } else {
+      dead(
+          "unknown-batch",
+          "feedback names batch " + batchId + ", which is not outstanding",
+          batchId);
+    }
+  }
+
   private void planAll() {
+    long now = context.currentSystemTimeMs();
     List<KeyValue<String, TrainerState>> ready = new ArrayList<>();
     try (KeyValueIterator<String, TrainerState> it = trainers.all()) {
       while (it.hasNext()) {
         KeyValue<String, TrainerState> kv = it.next();
         TrainerState s = kv.value;
-        if (s.getSpec() != null && s.getOutstanding().size() < s.getSpec().getWindow()) {
+        if (s.getSpec() != null
+            && (s.getOutstanding().size() < s.getSpec().getWindow() || anyExpired(s, now))) {
           ready.add(kv);
         }
       }
     }
     for (KeyValue<String, TrainerState> kv : ready) {
-      if (plan(kv.value)) {
+      boolean expired = expireLeases(kv.value, now);
+      if (plan(kv.value) || expired) {
         trainers.put(kv.key, kv.value);
       }
     }
+  }
+
+  private long expiry(OutstandingBatch b) {
+    return b.getLeaseExpiresAt() > 0 ? b.getLeaseExpiresAt() : b.getPlannedAt() + lease.toMillis();
+  }
+
+  private boolean anyExpired(TrainerState state, long now) {
+    for (OutstandingBatch b : state.getOutstanding()) {
+      if (expiry(b) <= now) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Gives back the credit of every batch whose lease ran out; true if there was one. */
+  private boolean expireLeases(TrainerState state, long now) {
+    List<OutstandingBatch> kept = new ArrayList<>(state.getOutstanding().size());
+    for (OutstandingBatch b : state.getOutstanding()) {
+      if (expiry(b) > now) {
+        kept.add(b);
+        continue;
+      }
+      LOG.warn(
+          "trainer {}: batch {} was not acknowledged within batch.lease.ms={}; its credit comes"
+              + " back",
+          state.getTrainerId(),
+          b.getBatchId(),
+          lease.toMillis());
+      metrics.leaseExpired(state.getTrainerId());
+      dead(
+          "lease-expired",
+          "batch "
+              + b.getBatchId()
+              + " planned at "
+              + Instant.ofEpochMilli(b.getPlannedAt())
+              + " was not acknowledged by "
+              + Instant.ofEpochMilli(expiry(b))
+              + "; its credit came back",
+          b.getBatchId());
+    }
+    if (kept.size() == state.getOutstanding().size()) {
+      return false;
+    }
+    state.setOutstanding(kept);
+    return true;
   }
 
   /** Plans while the trainer has credit and the pool holds a batch; true if it planned any. */
@@ -247,7 +346,12 @@ public final class PlannerProcessor
       context.forward(new Record<>(e.getKey(), Outcome.ok(fragment), now));
     }
     List<OutstandingBatch> outstanding = new ArrayList<>(state.getOutstanding());
-    outstanding.add(OutstandingBatch.newBuilder().setBatchId(batchId).setPlannedAt(now).build());
+    outstanding.add(
+        OutstandingBatch.newBuilder()
+            .setBatchId(batchId)
+            .setPlannedAt(now)
+            .setLeaseExpiresAt(now + lease.toMillis())
+            .build());
     state.setOutstanding(outstanding);
     state.setSequence(sequence + 1);
   }
