@@ -48,6 +48,7 @@ public final class SieveService implements AutoCloseable {
     this.topics = Topics.from(config, serdes);
     try (TopicAdmin admin = new TopicAdmin(config)) {
       admin.ensureRequired(topics);
+      admin.checkCoPartitioned(topics);
     }
     this.deadLetters = new DeadLetterSender(config, serdes, metrics);
     Topology topology = SieveTopology.build(config, topics, serdes, metrics);
