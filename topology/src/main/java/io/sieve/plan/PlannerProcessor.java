@@ -55,8 +55,10 @@ import org.slf4j.LoggerFactory;
  * PlanContext}: pool sizes, group counts per cluster and the current centres. A group constraint
  * (the {@code group.targets} / {@code group.min} parameters, or shares the policy sets itself)
  * turns the policy's per-cluster counts into per-cluster group quotas ({@link GroupQuotas}); the
- * policy's slots then travel as preferred candidates and the pool tops each quota up. A target the
- * pool cannot meet is logged as a warning and counted.
+ * policy's slots then travel as preferred candidates and the pool tops each quota up. Where the
+ * statistics (which lag the pool) show too few of a value, the fragments name it as spare, so that
+ * the pool draws the exact count from what it really holds; the header carries the counts the spec
+ * demands, and the assembler flags a batch that misses one incomplete, logs and counts it.
  *
  * <p><b>Leases.</b> Every outstanding batch holds its credit until {@code batch.lease.ms} after it
  * was planned. A batch that is lost (a trainer that died before acknowledging it, a feedback record
@@ -313,8 +315,18 @@ public final class PlannerProcessor
                 valuesOf(draw.groupShares()),
                 GroupQuotas.Mode.EXACT)
             : GroupQuotas.parse(spec.getParams());
+    TreeMap<String, Integer> groupTargets = new TreeMap<>();
+    TreeMap<String, Integer> groupMinimums = new TreeMap<>();
     if (constraint != null && !constraint.shares().isEmpty()) {
-      applyGroups(state, constraint, draw, planContext, fragments, seed);
+      GroupQuotas.Result result =
+          applyGroups(state, constraint, draw, planContext, fragments, seed);
+      if (constraint.mode() == GroupQuotas.Mode.EXACT) {
+        groupTargets.putAll(result.demanded());
+      } else if (constraint.mode() == GroupQuotas.Mode.MINIMUM) {
+        groupMinimums.putAll(result.demanded());
+        // the free part is no demand
+        groupMinimums.keySet().removeIf(k -> !k.contains("="));
+      }
     }
     int requested = 0;
     for (PlanFragment.Builder f : fragments.values()) {
@@ -339,6 +351,8 @@ public final class PlannerProcessor
             .setClusters(new ArrayList<>(fragments.keySet()))
             .setIdsOnly(spec.getIdsOnly())
             .setPolicyState(new java.util.TreeMap<>(state.getPolicyState()))
+            .setGroupTargets(groupTargets)
+            .setGroupMinimums(groupMinimums)
             .setPlannedAt(Instant.ofEpochMilli(now))
             .build();
     for (Map.Entry<Integer, PlanFragment.Builder> e : fragments.entrySet()) {
@@ -380,8 +394,11 @@ public final class PlannerProcessor
     return out;
   }
 
-  /** Replaces the fragments' counts by group quotas; slots stay as preferred candidates. */
-  private void applyGroups(
+  /**
+   * Replaces the fragments' counts by group quotas; slots stay as preferred candidates. Returns the
+   * quotas' plan.
+   */
+  private GroupQuotas.Result applyGroups(
       TrainerState state,
       GroupQuotas.Constraint constraint,
       Draw draw,
@@ -396,14 +413,15 @@ public final class PlannerProcessor
             planContext,
             new Random(Seeds.mix(seed, GROUP_SALT)));
     for (GroupQuotas.Shortfall s : result.shortfalls()) {
-      LOG.warn(
-          "trainer {}: group target {} wants {} items per batch but the pool holds {}; the"
-              + " shortfall goes to the other groups",
+      // only a forecast: the pool may hold more than its statistics say (the assembler reports
+      // a batch that really misses a target)
+      LOG.debug(
+          "trainer {}: group target {} wants {} items per batch and the statistics show {}; the"
+              + " pool is asked to make up the difference from what it holds",
           state.getTrainerId(),
           s.group(),
           s.wanted(),
           s.got());
-      metrics.groupShortfall(s.group());
     }
     fragments.keySet().retainAll(result.perCluster().keySet());
     for (Map.Entry<Integer, GroupQuotas.ClusterQuota> e : result.perCluster().entrySet()) {
@@ -422,8 +440,10 @@ public final class PlannerProcessor
           .setGroupAttribute(constraint.attribute())
           .setGroupQuotas(new TreeMap<>(q.byValue()))
           .setOtherQuota(q.other())
-          .setFreeQuota(q.free());
+          .setFreeQuota(q.free())
+          .setGroupSpare(new TreeMap<>(result.spare().getOrDefault(e.getKey(), new TreeMap<>())));
     }
+    return result;
   }
 
   /** Items a fragment asks for. */
