@@ -57,6 +57,7 @@ public final class SieveService implements AutoCloseable {
     this.topics = Topics.from(config, serdes);
     try (TopicAdmin admin = new TopicAdmin(config)) {
       admin.ensureRequired(topics);
+      admin.checkCoPartitioned(topics);
     }
     this.deadLetters = new DeadLetterSender(config, serdes, metrics);
     this.provisioner = new BatchTopicProvisioner(config, topics, deadLetters, metrics);

@@ -7,6 +7,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -15,7 +17,10 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 
-/** Creates the topics Sieve needs; existing topics are left as they are. */
+/**
+ * Creates the topics Sieve needs; existing topics are left as they are, but topics that must be
+ * co-partitioned are checked to be so.
+ */
 public final class TopicAdmin implements AutoCloseable {
 
   private final SieveConfig config;
@@ -46,6 +51,58 @@ public final class TopicAdmin implements AutoCloseable {
               .configs(spec.configs()));
     }
     return create(wanted);
+  }
+
+  /**
+   * Throws, with the topics and their partition counts, if topics that must be co-partitioned
+   * ({@link Topics#coPartitioned}) are not. Kafka Streams checks this for joins only: with the
+   * planner's merged sources it would run, and a trainer whose spec and feedback land in different
+   * tasks would never get its credit back.
+   */
+  public void checkCoPartitioned(Topics topics) {
+    Set<String> names = new TreeSet<>();
+    topics.coPartitioned().forEach(names::addAll);
+    Map<String, Integer> counts = new TreeMap<>();
+    try {
+      admin
+          .describeTopics(names)
+          .allTopicNames()
+          .get(30, TimeUnit.SECONDS)
+          .forEach((name, d) -> counts.put(name, d.partitions().size()));
+    } catch (Exception e) {
+      throw new IllegalStateException(
+          "cannot describe topics " + names + " at " + config.bootstrapServers(), e);
+    }
+    String problem = coPartitionProblem(topics.coPartitioned(), counts);
+    if (problem != null) {
+      throw new IllegalStateException(problem);
+    }
+  }
+
+  /** What is wrong with the partition counts of the co-partitioned groups, or null. */
+  static String coPartitionProblem(List<List<String>> groups, Map<String, Integer> counts) {
+    for (List<String> group : groups) {
+      Set<Integer> distinct = new TreeSet<>();
+      StringBuilder listed = new StringBuilder();
+      for (String name : group) {
+        Integer n = counts.get(name);
+        if (n == null) {
+          return "topic " + name + " does not exist; it must, with as many partitions as " + group;
+        }
+        distinct.add(n);
+        listed.append(listed.length() == 0 ? "" : ", ").append(name).append(" (").append(n);
+        listed.append(n == 1 ? " partition)" : " partitions)");
+      }
+      if (distinct.size() > 1) {
+        return "topics "
+            + listed
+            + " must have the same number of partitions: the planner reads a trainer's spec and"
+            + " its feedback together, by the partition of the trainer id. Give them one count"
+            + " (recreate one, or add partitions to the smaller before any trainer is registered)"
+            + " and start Sieve again";
+      }
+    }
+    return null;
   }
 
   /** A trainer's batch topic, sized for the largest batch record. */

@@ -10,6 +10,7 @@ import io.sieve.diversity.BatchDiversity;
 import io.sieve.diversity.SecondMoment;
 import io.sieve.diversity.Sketches;
 import io.sieve.feedback.ScoreRouterProcessor;
+import io.sieve.policy.GroupQuotas;
 import io.sieve.serde.ExampleBytes;
 import io.sieve.stream.DeadLetters;
 import io.sieve.stream.Outcome;
@@ -51,6 +52,10 @@ import org.slf4j.LoggerFactory;
  * back. The fulfilment already keeps each fragment within its share of the limit (so that the
  * fragments held here fit too); this is the last check, on the exact serialized size. The examples
  * left out stay in the pool; they are counted and logged.
+ *
+ * <p>A batch whose group counts miss what the trainer's spec demands (the header's exact targets or
+ * minimums) is flagged {@code complete=false}, logged and counted per group: a complete batch holds
+ * every group count its spec demands, whatever the statistics the planner worked from.
  */
 public final class AssembleProcessor
     implements Processor<String, Selection, String, Outcome<TrainingBatch>> {
@@ -182,6 +187,18 @@ public final class AssembleProcessor
           left);
       metrics.batchTrimmed(out.getTrainerId(), left);
     }
+    List<GroupQuotas.Shortfall> misses = groupMisses(batch.getHeader(), out.getExamples());
+    for (GroupQuotas.Shortfall m : misses) {
+      LOG.warn(
+          "batch {} of trainer {} holds {} of group {} where its spec demands {}; flagged"
+              + " incomplete",
+          batchId,
+          out.getTrainerId(),
+          m.got(),
+          m.group(),
+          m.wanted());
+      metrics.groupShortfall(m.group());
+    }
     metrics.batchWritten(out, new BatchDiversity(out.getClusterEntropy(), out.getGroupEntropy()));
     metrics.batchVendi(out.getTrainerId(), out.getVendiScore());
     context.forward(new Record<>(out.getTrainerId(), Outcome.ok(out), timestamp));
@@ -235,6 +252,44 @@ public final class AssembleProcessor
     return out;
   }
 
+  /**
+   * The group counts of {@code examples} that miss the header's demands: an exact target not hit
+   * ({@code attr=*} counts the examples whose value is not named), or a minimum not reached.
+   */
+  static List<GroupQuotas.Shortfall> groupMisses(BatchHeader h, List<BatchExample> examples) {
+    List<GroupQuotas.Shortfall> out = new ArrayList<>();
+    for (Map.Entry<String, Integer> e : h.getGroupTargets().entrySet()) {
+      int got = groupCount(e.getKey(), h.getGroupTargets().keySet(), examples);
+      if (got != e.getValue()) {
+        out.add(new GroupQuotas.Shortfall(e.getKey(), e.getValue(), got));
+      }
+    }
+    for (Map.Entry<String, Integer> e : h.getGroupMinimums().entrySet()) {
+      int got = groupCount(e.getKey(), h.getGroupMinimums().keySet(), examples);
+      if (got < e.getValue()) {
+        out.add(new GroupQuotas.Shortfall(e.getKey(), e.getValue(), got));
+      }
+    }
+    return out;
+  }
+
+  /** Examples of group {@code key} (attr=value); attr=* means a value not named in {@code keys}. */
+  private static int groupCount(String key, Set<String> keys, List<BatchExample> examples) {
+    int eq = key.indexOf('=');
+    String attribute = key.substring(0, eq);
+    String value = key.substring(eq + 1);
+    int n = 0;
+    for (BatchExample x : examples) {
+      String v = x.getGroups().get(attribute);
+      boolean match =
+          value.equals("*") ? v == null || !keys.contains(attribute + "=" + v) : value.equals(v);
+      if (match) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Builds the batch record from the fragments received: examples grouped by cluster. */
   static TrainingBatch assemble(PendingBatch batch, long now) {
     BatchHeader h = batch.getHeader();
@@ -260,7 +315,11 @@ public final class AssembleProcessor
         missing.add(c);
       }
     }
-    boolean complete = missing.isEmpty() && allSupplied && examples.size() == h.getRequested();
+    boolean complete =
+        missing.isEmpty()
+            && allSupplied
+            && examples.size() == h.getRequested()
+            && groupMisses(h, examples).isEmpty();
     BatchDiversity diversity = BatchDiversity.of(clusterCounts, groupCounts);
     SecondMoment moment = new SecondMoment(Sketches.DIMENSION);
     for (BatchExample e : examples) {

@@ -126,6 +126,14 @@ public final class SieveConfig extends AbstractConfig {
   private static final String BATCH_TIMEOUT_DOC =
       "A batch whose fragments have not all arrived after this long is written incomplete.";
 
+  public static final String BATCH_LEASE_CONFIG = "batch.lease.ms";
+  public static final long BATCH_LEASE_DEFAULT = 900_000L;
+  private static final String BATCH_LEASE_DOC =
+      "A batch not acknowledged by feedback this long after it was planned gives its credit back"
+          + " (counted in sieve.batch.leases.expired and recorded as a dead letter), so that a"
+          + " trainer that lost a batch is not starved. Set it above the longest time a trainer"
+          + " may train on one batch.";
+
   public static final String BATCH_MAX_BYTES_CONFIG = "batch.max.bytes";
   public static final int BATCH_MAX_BYTES_DEFAULT = 8 * 1024 * 1024;
   private static final String BATCH_MAX_BYTES_DOC =
@@ -462,6 +470,13 @@ public final class SieveConfig extends AbstractConfig {
             Range.atLeast(100),
             Importance.MEDIUM,
             BATCH_TIMEOUT_DOC)
+        .define(
+            BATCH_LEASE_CONFIG,
+            Type.LONG,
+            BATCH_LEASE_DEFAULT,
+            Range.atLeast(1000),
+            Importance.MEDIUM,
+            BATCH_LEASE_DOC)
         .define(
             BATCH_MAX_BYTES_CONFIG,
             Type.INT,

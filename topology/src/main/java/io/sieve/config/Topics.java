@@ -64,6 +64,15 @@ public record Topics(
     return batchesPrefix + trainerId;
   }
 
+  /**
+   * Topics that must have one partition count: the planner reads a trainer's spec and its feedback
+   * in one task, chosen by the key's partition, so a trainer's records must land on the same
+   * partition number of each.
+   */
+  public List<List<String>> coPartitioned() {
+    return List.of(List.of(trainers.name(), feedback.name()));
+  }
+
   /** A topic the service creates at start-up, with its partitions and topic configs. */
   public record Spec(String name, int partitions, Map<String, String> configs) {}
 

@@ -63,8 +63,18 @@ import org.slf4j.LoggerFactory;
  * PlanContext}: pool sizes, group counts per cluster and the current centres. A group constraint
  * (the {@code group.targets} / {@code group.min} parameters, or shares the policy sets itself)
  * turns the policy's per-cluster counts into per-cluster group quotas ({@link GroupQuotas}); the
- * policy's slots then travel as preferred candidates and the pool tops each quota up. A target the
- * pool cannot meet is logged as a warning and counted.
+ * policy's slots then travel as preferred candidates and the pool tops each quota up. Where the
+ * statistics (which lag the pool) show too few of a value, the fragments name it as spare, so that
+ * the pool draws the exact count from what it really holds; the header carries the counts the spec
+ * demands, and the assembler flags a batch that misses one incomplete, logs and counts it.
+ *
+ * <p><b>Leases.</b> Every outstanding batch holds its credit until {@code batch.lease.ms} after it
+ * was planned. A batch that is lost (a trainer that died before acknowledging it, a feedback record
+ * that never came) would otherwise hold that credit for good and, once the window is used up, stop
+ * the trainer's batches. The planning punctuation gives the credit of an expired lease back, counts
+ * it and records a dead letter; feedback for that batch arriving later is dead-lettered as late. A
+ * changed spec empties the outstanding list: the trainer behind the new spec starts with its whole
+ * window, and feedback for the former spec's batches is dead-lettered rather than credited.
  *
  * <p>Before a trainer plans or absorbs feedback, its per-cluster policy numbers and cursors follow
  * the model's lifecycle ({@link ClusterLineage}): a split or spawned cluster starts from its
@@ -82,6 +92,7 @@ public final class PlannerProcessor
   private final int dimension;
   private final long maxBatchBytes;
   private final Duration interval;
+  private final Duration lease;
   private final SieveMetrics metrics;
   private final BatchTopics batchTopics;
   private final double maxAbsLoss;
@@ -94,18 +105,25 @@ public final class PlannerProcessor
   private KeyValueStore<Integer, ClusterStats> clusterStats;
   private KeyValueStore<String, CentroidModel> models;
 
+  /**
+   * @param interval how often trainers with credit are planned for and leases checked
+   * @param lease how long an outstanding batch holds its credit ({@code batch.lease.ms})
+   */
   public PlannerProcessor(
-      int dimension, long maxBatchBytes, Duration interval, SieveMetrics metrics) {
+      int dimension, long maxBatchBytes, Duration interval, Duration lease, SieveMetrics metrics) {
     this(
         dimension,
         maxBatchBytes,
         interval,
+        lease,
         metrics,
         BatchTopics.ALL_READY,
         SieveConfig.FEEDBACK_MAX_ABS_LOSS_DEFAULT);
   }
 
   /**
+   * @param interval how often trainers with credit are planned for and leases checked
+   * @param lease how long an outstanding batch holds its credit ({@code batch.lease.ms})
    * @param batchTopics which trainers' batch topics can be written: a trainer whose topic is not
    *     ready (not created yet, deleted, or colliding with another trainer's) is not planned for,
    *     so that no batch of it waits on a missing topic inside the stream thread's transaction
@@ -116,12 +134,14 @@ public final class PlannerProcessor
       int dimension,
       long maxBatchBytes,
       Duration interval,
+      Duration lease,
       SieveMetrics metrics,
       BatchTopics batchTopics,
       double maxAbsLoss) {
     this.dimension = dimension;
     this.maxBatchBytes = maxBatchBytes;
     this.interval = interval;
+    this.lease = lease;
     this.metrics = metrics;
     this.batchTopics = batchTopics;
     this.maxAbsLoss = maxAbsLoss;
@@ -151,6 +171,8 @@ public final class PlannerProcessor
     if (spec == null) {
       if (state != null) {
         state.setSpec(null);
+        state.setOutstanding(new ArrayList<>());
+        state.setSpecSequence(state.getSequence());
         trainers.put(trainerId, state);
       }
       return;
@@ -168,6 +190,12 @@ public final class PlannerProcessor
       // another policy starts from fresh cursors; the batch sequence goes on
       state.setCursors(new ArrayList<>());
       state.setPolicyState(new TreeMap<>());
+    }
+    if (!spec.equals(previous)) {
+      // a new spec (or the same trainer restarted with another) starts with its whole window:
+      // the batches planned before were for the former spec, and their feedback earns no credit
+      state.setOutstanding(new ArrayList<>());
+      state.setSpecSequence(state.getSequence());
     }
     state.setSpec(spec);
     state.setStateVersion(state.getStateVersion() + 1);
@@ -188,10 +216,7 @@ public final class PlannerProcessor
     List<OutstandingBatch> outstanding = new ArrayList<>(state.getOutstanding());
     boolean acked = outstanding.removeIf(b -> b.getBatchId().equals(feedback.getBatchId()));
     if (!acked) {
-      dead(
-          "unknown-batch",
-          "feedback names batch " + feedback.getBatchId() + ", which is not outstanding",
-          feedback.getBatchId());
+      notOutstanding(state, feedback.getBatchId());
       return;
     }
     state.setOutstanding(outstanding);
@@ -208,22 +233,102 @@ public final class PlannerProcessor
     trainers.put(trainerId, state);
   }
 
+  /** Dead-letters feedback for a batch that is not outstanding, saying why it may not be. */
+  private void notOutstanding(TrainerState state, String batchId) {
+    String prefix = state.getTrainerId() + "-";
+    long sequence = -1;
+    if (batchId.startsWith(prefix)) {
+      try {
+        sequence = Long.parseLong(batchId.substring(prefix.length()));
+      } catch (NumberFormatException e) {
+        sequence = -1;
+      }
+    }
+    if (sequence >= 0 && sequence < state.getSpecSequence()) {
+      dead(
+          "former-spec",
+          "feedback names batch " + batchId + ", planned under a spec since replaced",
+          batchId);
+    } else if (sequence >= state.getSpecSequence() && sequence < state.getSequence()) {
+      dead(
+          "late-feedback",
+          "feedback names batch "
+              + batchId
+              + ", which is no longer outstanding: acknowledged already, or its lease expired",
+          batchId);
+    } else {
+      dead(
+          "unknown-batch",
+          "feedback names batch " + batchId + ", which is not outstanding",
+          batchId);
+    }
+  }
+
   private void planAll() {
+    long now = context.currentSystemTimeMs();
     List<KeyValue<String, TrainerState>> ready = new ArrayList<>();
     try (KeyValueIterator<String, TrainerState> it = trainers.all()) {
       while (it.hasNext()) {
         KeyValue<String, TrainerState> kv = it.next();
         TrainerState s = kv.value;
-        if (s.getSpec() != null && s.getOutstanding().size() < s.getSpec().getWindow()) {
+        if (s.getSpec() != null
+            && (s.getOutstanding().size() < s.getSpec().getWindow() || anyExpired(s, now))) {
           ready.add(kv);
         }
       }
     }
     for (KeyValue<String, TrainerState> kv : ready) {
-      if (plan(kv.value)) {
+      boolean expired = expireLeases(kv.value, now);
+      if (plan(kv.value) || expired) {
         trainers.put(kv.key, kv.value);
       }
     }
+  }
+
+  private long expiry(OutstandingBatch b) {
+    return b.getLeaseExpiresAt() > 0 ? b.getLeaseExpiresAt() : b.getPlannedAt() + lease.toMillis();
+  }
+
+  private boolean anyExpired(TrainerState state, long now) {
+    for (OutstandingBatch b : state.getOutstanding()) {
+      if (expiry(b) <= now) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Gives back the credit of every batch whose lease ran out; true if there was one. */
+  private boolean expireLeases(TrainerState state, long now) {
+    List<OutstandingBatch> kept = new ArrayList<>(state.getOutstanding().size());
+    for (OutstandingBatch b : state.getOutstanding()) {
+      if (expiry(b) > now) {
+        kept.add(b);
+        continue;
+      }
+      LOG.warn(
+          "trainer {}: batch {} was not acknowledged within batch.lease.ms={}; its credit comes"
+              + " back",
+          state.getTrainerId(),
+          b.getBatchId(),
+          lease.toMillis());
+      metrics.leaseExpired(state.getTrainerId());
+      dead(
+          "lease-expired",
+          "batch "
+              + b.getBatchId()
+              + " planned at "
+              + Instant.ofEpochMilli(b.getPlannedAt())
+              + " was not acknowledged by "
+              + Instant.ofEpochMilli(expiry(b))
+              + "; its credit came back",
+          b.getBatchId());
+    }
+    if (kept.size() == state.getOutstanding().size()) {
+      return false;
+    }
+    state.setOutstanding(kept);
+    return true;
   }
 
   /**
@@ -270,9 +375,19 @@ public final class PlannerProcessor
                 valuesOf(draw.groupShares()),
                 GroupQuotas.Mode.EXACT)
             : GroupQuotas.parse(spec.getParams());
+    TreeMap<String, Integer> groupTargets = new TreeMap<>();
+    TreeMap<String, Integer> groupMinimums = new TreeMap<>();
     boolean grouped = constraint != null && !constraint.shares().isEmpty();
     if (grouped) {
-      applyGroups(state, constraint, draw, planContext, fragments, seed);
+      GroupQuotas.Result result =
+          applyGroups(state, constraint, draw, planContext, fragments, seed);
+      if (constraint.mode() == GroupQuotas.Mode.EXACT) {
+        groupTargets.putAll(result.demanded());
+      } else if (constraint.mode() == GroupQuotas.Mode.MINIMUM) {
+        groupMinimums.putAll(result.demanded());
+        // the free part is no demand
+        groupMinimums.keySet().removeIf(k -> !k.contains("="));
+      }
     }
     setWeights(policy, state, planContext, draw, fragments, grouped);
     int requested = 0;
@@ -298,6 +413,8 @@ public final class PlannerProcessor
             .setClusters(new ArrayList<>(fragments.keySet()))
             .setIdsOnly(spec.getIdsOnly())
             .setPolicyState(new java.util.TreeMap<>(state.getPolicyState()))
+            .setGroupTargets(groupTargets)
+            .setGroupMinimums(groupMinimums)
             .setPlannedAt(Instant.ofEpochMilli(now))
             .build();
     for (Map.Entry<Integer, PlanFragment.Builder> e : fragments.entrySet()) {
@@ -305,7 +422,12 @@ public final class PlannerProcessor
       context.forward(new Record<>(e.getKey(), Outcome.ok(fragment), now));
     }
     List<OutstandingBatch> outstanding = new ArrayList<>(state.getOutstanding());
-    outstanding.add(OutstandingBatch.newBuilder().setBatchId(batchId).setPlannedAt(now).build());
+    outstanding.add(
+        OutstandingBatch.newBuilder()
+            .setBatchId(batchId)
+            .setPlannedAt(now)
+            .setLeaseExpiresAt(now + lease.toMillis())
+            .build());
     state.setOutstanding(outstanding);
     state.setSequence(sequence + 1);
   }
@@ -364,8 +486,11 @@ public final class PlannerProcessor
     return out;
   }
 
-  /** Replaces the fragments' counts by group quotas; slots stay as preferred candidates. */
-  private void applyGroups(
+  /**
+   * Replaces the fragments' counts by group quotas; slots stay as preferred candidates. Returns the
+   * quotas' plan.
+   */
+  private GroupQuotas.Result applyGroups(
       TrainerState state,
       GroupQuotas.Constraint constraint,
       Draw draw,
@@ -380,14 +505,15 @@ public final class PlannerProcessor
             planContext,
             new Random(Seeds.mix(seed, GROUP_SALT)));
     for (GroupQuotas.Shortfall s : result.shortfalls()) {
-      LOG.warn(
-          "trainer {}: group target {} wants {} items per batch but the pool holds {}; the"
-              + " shortfall goes to the other groups",
+      // only a forecast: the pool may hold more than its statistics say (the assembler reports
+      // a batch that really misses a target)
+      LOG.debug(
+          "trainer {}: group target {} wants {} items per batch and the statistics show {}; the"
+              + " pool is asked to make up the difference from what it holds",
           state.getTrainerId(),
           s.group(),
           s.wanted(),
           s.got());
-      metrics.groupShortfall(s.group());
     }
     fragments.keySet().retainAll(result.perCluster().keySet());
     for (Map.Entry<Integer, GroupQuotas.ClusterQuota> e : result.perCluster().entrySet()) {
@@ -407,8 +533,10 @@ public final class PlannerProcessor
           .setGroupAttribute(constraint.attribute())
           .setGroupQuotas(new TreeMap<>(q.byValue()))
           .setOtherQuota(q.other())
-          .setFreeQuota(q.free());
+          .setFreeQuota(q.free())
+          .setGroupSpare(new TreeMap<>(result.spare().getOrDefault(e.getKey(), new TreeMap<>())));
     }
+    return result;
   }
 
   /** Items a fragment asks for. */

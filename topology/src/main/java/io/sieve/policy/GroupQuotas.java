@@ -30,8 +30,16 @@ import java.util.TreeMap;
  *
  * <p><b>Shortfall.</b> A value whose pooled supply (from the cluster statistics) is below its
  * target gets all it has; the missing items go evenly, by water-filling, to the other values with
- * spare supply (exact mode) or to the free part (minimum mode). Each such case is reported, so the
- * planner logs a warning and counts it.
+ * spare supply (exact mode) or to the free part (minimum mode). Each such case is reported.
+ *
+ * <p><b>Statistics lag the pool.</b> The supply above comes from the cluster statistics, which the
+ * pool publishes every interval: while it fills, it holds more than they say. So a shortfall is
+ * only a forecast. The part of it that went to "other" (exact) or to the free part (minimum) is
+ * handed to the clusters as {@code spare}: items of the short value each cluster draws beyond its
+ * quota if it really holds them, each in place of one of its "other" or free items. A cluster is
+ * given spare in proportion to its pool, up to its "other" or free quota. The pool thus draws exact
+ * counts from what it really holds; a batch that still misses a target (the pool truly lacks the
+ * value) is flagged incomplete by the assembler, which checks the batch against {@code demanded}.
  *
  * <p><b>Split over clusters.</b> The cluster policy's counts {@code c_k} are the guide: values are
  * placed scarcest first ({@code supply / target} ascending), each in proportion to {@code room_k ·
@@ -87,11 +95,18 @@ public final class GroupQuotas {
   /** A value that could not get its target: wanted, got. */
   public record Shortfall(String group, int wanted, int got) {}
 
-  /** The quotas per cluster, the batch-level targets per value, and any shortfalls. */
+  /**
+   * The quotas per cluster, the batch-level targets per value after shortfalls, any shortfalls, the
+   * batch-level counts the constraint demands (before shortfalls; keys as in {@code targets}) and,
+   * per cluster, the spare items per value it should draw in place of "other" or free items if it
+   * holds them.
+   */
   public record Result(
       TreeMap<Integer, ClusterQuota> perCluster,
       TreeMap<String, Integer> targets,
-      List<Shortfall> shortfalls) {}
+      List<Shortfall> shortfalls,
+      TreeMap<String, Integer> demanded,
+      TreeMap<Integer, TreeMap<String, Integer>> spare) {}
 
   /** The constraint in {@code params}, or null; throws with the reason if it is malformed. */
   public static Constraint parse(Map<String, String> params) {
@@ -187,6 +202,7 @@ public final class GroupQuotas {
       total[g] += supply[g][i];
     }
     int[] target = targets(c, values, n, rng);
+    int[] wanted = target.clone();
     List<Shortfall> shortfalls = new ArrayList<>();
     int deficit = 0;
     long[] spare = new long[g + 1];
@@ -215,6 +231,9 @@ public final class GroupQuotas {
     } else {
       target[g] += deficit;
     }
+    // what went to "other" or free in place of short values may be taken back if the pool has more
+    // of them than the statistics say
+    int substitutable = target[g] - Math.min(wanted[g], target[g]);
 
     // split each value's target over clusters, scarcest first, the free part last
     int[] room = new int[k];
@@ -265,11 +284,37 @@ public final class GroupQuotas {
       }
     }
     TreeMap<String, Integer> targets = new TreeMap<>();
+    TreeMap<String, Integer> demanded = new TreeMap<>();
     for (int j = 0; j < g; j++) {
       targets.put(c.attribute() + "=" + values.get(j), t[j]);
+      demanded.put(c.attribute() + "=" + values.get(j), wanted[j]);
     }
     targets.put(exact ? c.attribute() + "=*" : "*", t[g]);
-    return new Result(perCluster, targets, shortfalls);
+    demanded.put(exact ? c.attribute() + "=*" : "*", wanted[g]);
+    TreeMap<Integer, TreeMap<String, Integer>> spares = new TreeMap<>();
+    long[] fillIn = new long[k];
+    for (int i = 0; i < k; i++) {
+      fillIn[i] = x[g][i];
+    }
+    for (int j = 0; j < g && substitutable > 0; j++) {
+      int want = Math.min(substitutable, wanted[j] - t[j]);
+      if (want <= 0) {
+        continue;
+      }
+      double[] weight = new double[k];
+      for (int i = 0; i < k; i++) {
+        weight[i] = fillIn[i] > 0 ? sizes[i] : 0;
+      }
+      int[] given = WaterFilling.proportional(want, weight, fillIn, rng);
+      for (int i = 0; i < k; i++) {
+        if (given[i] > 0) {
+          spares.computeIfAbsent(clusters[i], key -> new TreeMap<>()).put(values.get(j), given[i]);
+          fillIn[i] -= given[i];
+          substitutable -= given[i];
+        }
+      }
+    }
+    return new Result(perCluster, targets, shortfalls, demanded, spares);
   }
 
   /**

@@ -19,9 +19,15 @@ import java.util.TreeMap;
  * <p>Order of work for a fragment with group quotas: the fragment's slots (the cluster policy's
  * cursor picks) are taken first, each for its own value's quota or else for the free part; then
  * each quota still open is filled from the cluster's other items of that value, then the free part
- * from any item. A fragment without quotas draws {@code count} items. Items are chosen uniformly
- * without replacement, or by CCS under the coverage strategy; either way no slot is taken twice, so
- * nothing repeats within a batch. Randomness comes from {@code Seeds.mix(batch seed, cluster)}.
+ * from any item. A fragment without quotas draws {@code count} items.
+ *
+ * <p>Spare ({@code groupSpare}): the planner's supply figures lag the pool, so where they showed
+ * too few of a value it gave "other" (or free) items in its place, and names the value here. As
+ * many "other" or free places as there is spare are held back from the slots; once the quotas are
+ * filled, the cluster draws up to that many more of each spare value from what it really holds, and
+ * gives the places it could not use back to "other" or free. Items are chosen uniformly without
+ * replacement, or by CCS under the coverage strategy; either way no slot is taken twice, so nothing
+ * repeats within a batch. Randomness comes from {@code Seeds.mix(batch seed, cluster)}.
  *
  * <p>Coverage (CCS): of the cluster's S scored items, the hardest {@code ⌊β·S⌋} by score (ties go
  * to the higher slot) are pruned before anything else and can never be emitted; an item without a
@@ -131,8 +137,14 @@ public final class PoolDraw {
       return out;
     }
     Map<String, Integer> left = new TreeMap<>(f.getGroupQuotas());
-    int otherLeft = f.getOtherQuota();
-    int freeLeft = f.getFreeQuota();
+    int spareTotal = 0;
+    for (int n : f.getGroupSpare().values()) {
+      spareTotal += Math.max(0, n);
+    }
+    int otherHeld = Math.min(spareTotal, f.getOtherQuota());
+    int freeHeld = Math.min(spareTotal - otherHeld, f.getFreeQuota());
+    int otherLeft = f.getOtherQuota() - otherHeld;
+    int freeLeft = f.getFreeQuota() - freeHeld;
     for (int i = 0; i < f.getSlots().size(); i++) {
       Item it = bySlot.get(f.getSlots().get(i));
       if (it == null || taken.contains(it.slot())) {
@@ -164,6 +176,26 @@ public final class PoolDraw {
         choose(ofValue, taken, e.getValue(), coverage, strata, rng, out);
       }
     }
+    for (Map.Entry<String, Integer> e : new TreeMap<>(f.getGroupSpare()).entrySet()) {
+      int places = Math.min(e.getValue(), otherHeld + freeHeld);
+      if (places <= 0) {
+        continue;
+      }
+      List<Item> ofValue = new ArrayList<>();
+      for (Item it : eligible) {
+        if (e.getKey().equals(it.example().getGroups().get(attribute))) {
+          ofValue.add(it);
+        }
+      }
+      int before = out.size();
+      choose(ofValue, taken, places, coverage, strata, rng, out);
+      int used = out.size() - before;
+      int fromOther = Math.min(used, otherHeld);
+      otherHeld -= fromOther;
+      freeHeld -= used - fromOther;
+    }
+    otherLeft += otherHeld;
+    freeLeft += freeHeld;
     if (otherLeft > 0) {
       List<Item> others = new ArrayList<>();
       for (Item it : eligible) {

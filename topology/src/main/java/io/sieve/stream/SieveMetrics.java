@@ -61,6 +61,7 @@ public final class SieveMetrics {
   public static final String TRAINER_OUTSTANDING = "sieve.trainer.outstanding";
   public static final String GROUP_SHORTFALLS = "sieve.group.shortfalls";
   public static final String BATCH_TRIMMED = "sieve.batch.trimmed.examples";
+  public static final String LEASES_EXPIRED = "sieve.batch.leases.expired";
   public static final String SCORES_UPDATED = "sieve.scores.updated";
   public static final String NEAR_DUPLICATES = "sieve.near.duplicates";
   public static final String BATCH_VENDI = "sieve.batch.vendi";
@@ -356,6 +357,24 @@ public final class SieveMetrics {
         .tag("trainer", trainer)
         .register(registry)
         .increment(examples);
+  }
+
+  /** A batch of {@code trainer} went unacknowledged past its lease; its credit came back. */
+  public void leaseExpired(String trainer) {
+    Counter.builder(LEASES_EXPIRED)
+        .description("Batches whose lease expired unacknowledged, so that their credit came back")
+        .tag("trainer", trainer)
+        .register(registry)
+        .increment();
+  }
+
+  /** Batches whose lease expired, by trainer. */
+  public Map<String, Long> leasesExpired() {
+    Map<String, Long> out = new TreeMap<>();
+    for (Counter c : registry.find(LEASES_EXPIRED).counters()) {
+      out.merge(c.getId().getTag("trainer"), (long) c.count(), Long::sum);
+    }
+    return out;
   }
 
   /** A batch could not get its target of group {@code group} (attr=value) from the pool. */

@@ -233,6 +233,7 @@ public final class SieveTopology {
                         config.dimension(),
                         config.getInt(SieveConfig.BATCH_MAX_BYTES_CONFIG),
                         Duration.ofMillis(config.getLong(SieveConfig.PLANNER_INTERVAL_CONFIG)),
+                        Duration.ofMillis(config.getLong(SieveConfig.BATCH_LEASE_CONFIG)),
                         metrics,
                         batchTopics,
                         config.getDouble(SieveConfig.FEEDBACK_MAX_ABS_LOSS_CONFIG)),

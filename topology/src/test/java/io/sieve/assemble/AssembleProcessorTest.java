@@ -8,6 +8,7 @@ import io.sieve.avro.DeadLetter;
 import io.sieve.avro.PendingBatch;
 import io.sieve.avro.Selection;
 import io.sieve.avro.TrainingBatch;
+import io.sieve.policy.GroupQuotas;
 import io.sieve.registry.InMemorySchemaRegistry;
 import io.sieve.serde.AvroSerdes;
 import io.sieve.stream.Outcome;
@@ -192,6 +193,36 @@ class AssembleProcessorTest {
     assertThat(batch.getComplete()).isFalse();
     assertThat(batch.getMissingClusters()).isEmpty();
     assertThat(batch.getExamples()).hasSize(3);
+  }
+
+  @Test
+  void shouldFindTheGroupTargetsAndMinimumsABatchMisses() {
+    List<BatchExample> examples = new ArrayList<>();
+    for (String lang : List.of("de", "de", "en", "fr")) {
+      examples.add(
+          BatchExample.newBuilder()
+              .setId("e" + examples.size())
+              .setClusterId(1)
+              .setGroups(Map.of("lang", lang))
+              .build());
+    }
+    // Given exact targets of 2 de and 2 others: met (en and fr are "other")
+    BatchHeader exact =
+        BatchHeader.newBuilder(header()).setGroupTargets(Map.of("lang=de", 2, "lang=*", 2)).build();
+    assertThat(AssembleProcessor.groupMisses(exact, examples)).isEmpty();
+    // Given exact targets of 1 de, 3 others: both missed, with what was wanted and got
+    BatchHeader missed =
+        BatchHeader.newBuilder(header()).setGroupTargets(Map.of("lang=de", 1, "lang=*", 3)).build();
+    assertThat(AssembleProcessor.groupMisses(missed, examples))
+        .containsExactlyInAnyOrder(
+            new GroupQuotas.Shortfall("lang=de", 1, 2), new GroupQuotas.Shortfall("lang=*", 3, 2));
+    // Given minimums: 2 de is met, 2 fr is not
+    BatchHeader minimums =
+        BatchHeader.newBuilder(header())
+            .setGroupMinimums(Map.of("lang=de", 2, "lang=fr", 2))
+            .build();
+    assertThat(AssembleProcessor.groupMisses(minimums, examples))
+        .containsExactly(new GroupQuotas.Shortfall("lang=fr", 2, 1));
   }
 
   @Test

@@ -55,6 +55,7 @@ class SieveConfigTest {
     expected.put("pool.capacity.per.cluster", 10_000);
     expected.put("planner.interval.ms", 200L);
     expected.put("batch.assembly.timeout.ms", 30_000L);
+    expected.put("batch.lease.ms", 900_000L);
     expected.put("batch.max.bytes", 8 * 1024 * 1024);
     expected.put("stats.publish.interval.ms", 500L);
     expected.put("processing.guarantee", "exactly_once_v2");

@@ -100,6 +100,32 @@ class GroupQuotasTest {
   }
 
   @Test
+  void shouldAskThePoolForTheShortfallAsSpareInPlaceOfOtherItems() {
+    // Given de is wanted at 20% of 50 = 10 and the statistics show only 5
+    GroupQuotas.Constraint c = GroupQuotas.parse(Map.of(GroupQuotas.TARGETS, "lang=de:0.2"));
+    GroupQuotas.Result r = GroupQuotas.plan(c, 50, even(50), context(), new Random(1));
+    // Then the quotas give de its 5 and "other" 45, and the demand stays 10 and 40
+    assertThat(sum(r, "de")).isEqualTo(5);
+    assertThat(r.demanded()).containsEntry("lang=de", 10).containsEntry("lang=*", 40);
+    // and the 5 missing are spare de, each cluster's at most its "other" quota
+    int spare = 0;
+    for (Map.Entry<Integer, TreeMap<String, Integer>> e : r.spare().entrySet()) {
+      int n = e.getValue().getOrDefault("de", 0);
+      assertThat(n).isLessThanOrEqualTo(r.perCluster().get(e.getKey()).other());
+      spare += n;
+    }
+    assertThat(spare).isEqualTo(5);
+  }
+
+  @Test
+  void shouldAskForNoSpareWhenSupplyMeetsTheTargets() {
+    GroupQuotas.Constraint c = GroupQuotas.parse(Map.of(GroupQuotas.TARGETS, "lang=fr:0.3"));
+    GroupQuotas.Result r = GroupQuotas.plan(c, 40, even(40), context(), new Random(1));
+    assertThat(r.spare()).isEmpty();
+    assertThat(r.demanded()).isEqualTo(r.targets());
+  }
+
+  @Test
   void shouldGiveMinimumsAtLeastTheirShareAndLeaveTheRestFree() {
     GroupQuotas.Constraint c = GroupQuotas.parse(Map.of(GroupQuotas.MINIMUM, "lang=fr:0.25"));
     GroupQuotas.Result r = GroupQuotas.plan(c, 21, even(21), context(), new Random(1));

@@ -131,6 +131,43 @@ class PoolDrawTest {
   }
 
   @Test
+  void shouldDrawSpareItemsInPlaceOfOtherOnesWhenThePoolHoldsThem() {
+    // Given a fragment planned from lagging statistics: 2 fr, 8 others, and 3 spare fr
+    PlanFragment f =
+        fragment(78)
+            .setSlots(List.of(1L, 2L, 4L, 5L))
+            .setCycles(List.of(4L, 4L, 4L, 4L))
+            .setGroupAttribute("lang")
+            .setGroupQuotas(new TreeMap<>(Map.of("fr", 2)))
+            .setOtherQuota(8)
+            .setGroupSpare(new TreeMap<>(Map.of("fr", 3)))
+            .build();
+    // When the pool, which holds 34 fr, draws it
+    List<PoolDraw.Drawn> drawn = PoolDraw.draw(f, items());
+    // Then it holds 5 fr and 5 others: the spare took the places of others, the size is kept
+    assertThat(drawn).hasSize(10);
+    assertThat(drawn.stream().map(PoolDraw.Drawn::slot).distinct().count()).isEqualTo(10);
+    assertThat(fr(drawn)).isEqualTo(5);
+    assertThat(drawn.stream().map(PoolDraw.Drawn::slot)).contains(1L, 2L, 4L, 5L);
+
+    // When the pool holds only 3 fr
+    List<PoolDraw.Item> fewFr = new ArrayList<>();
+    for (PoolDraw.Item it : items()) {
+      if (!"fr".equals(it.example().getGroups().get("lang")) || it.slot() < 9) {
+        fewFr.add(it);
+      }
+    }
+    List<PoolDraw.Drawn> short3 = PoolDraw.draw(f, fewFr);
+    // Then it draws all 3 and gives the unused spare places back to others
+    assertThat(short3).hasSize(10);
+    assertThat(fr(short3)).isEqualTo(3);
+  }
+
+  private static long fr(List<PoolDraw.Drawn> drawn) {
+    return drawn.stream().filter(d -> "fr".equals(d.example().getGroups().get("lang"))).count();
+  }
+
+  @Test
   void shouldDrawTheSameItemsForTheSameSeed() {
     assertThat(PoolDraw.draw(coverage(123456789L, 30), items()))
         .isEqualTo(PoolDraw.draw(coverage(123456789L, 30), items()));

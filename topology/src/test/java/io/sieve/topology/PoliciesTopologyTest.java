@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.sieve.avro.BatchExample;
 import io.sieve.avro.EvaluationRound;
 import io.sieve.avro.ScoreEntry;
+import io.sieve.avro.ClusterStats;
 import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainerSpec;
 import io.sieve.avro.TrainerState;
@@ -168,6 +169,33 @@ class PoliciesTopologyTest {
         .setEmbedding(embedding)
         .setGroups(Map.of("topic", TOPICS[t], "lang", i % 3 == 0 ? "fr" : "en"))
         .build();
+  }
+
+  /** Pooled examples whose {@code attribute} is {@code value}, read from the pool itself. */
+  private static long pooledOf(Sieve sieve, String attribute, String value) {
+    KeyValueStore<Bytes, BatchExample> pool = sieve.driver.getKeyValueStore(Stores.POOL);
+    long n = 0;
+    try (KeyValueIterator<Bytes, BatchExample> it = pool.all()) {
+      while (it.hasNext()) {
+        if (value.equals(it.next().value.getGroups().get(attribute))) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  /** The count of {@code group} (attr=value) over all clusters, as the planner's statistics say. */
+  private static long statsOf(Sieve sieve, String group) {
+    KeyValueStore<Integer, ClusterStats> stats =
+        sieve.driver.getKeyValueStore(Stores.CLUSTER_STATS);
+    long n = 0;
+    try (KeyValueIterator<Integer, ClusterStats> it = stats.all()) {
+      while (it.hasNext()) {
+        n += it.next().value.getGroupCounts().getOrDefault(group, 0L);
+      }
+    }
+    return n;
   }
 
   /** Feedback naming each cluster in the batch with the topic's loss. */
@@ -341,11 +369,51 @@ class PoliciesTopologyTest {
       // Given the pool holds 51 fr of 150 and a trainer wants 60 fr in batches of 60
       sieve.fill();
       sieve.spec("uniform", 60, Map.of(GroupQuotas.TARGETS, "lang=fr:1.0"));
-      // Then the batch is whole: all 51 fr and 9 en, and the shortfall is counted
+      // Then the batch is whole: all 51 fr and 9 en, but it misses its target: flagged
+      // incomplete, and the shortfall is counted
       TrainingBatch b = sieve.next();
       assertThat(b.getGroupCounts()).containsEntry("lang=fr", 51).containsEntry("lang=en", 9);
-      assertThat(b.getComplete()).isTrue();
+      assertThat(b.getExamples()).hasSize(60);
+      assertThat(b.getComplete()).isFalse();
+      assertThat(b.getMissingClusters()).isEmpty();
       assertThat(sieve.metrics.groupShortfalls()).containsEntry("lang=fr", 1L);
+    }
+  }
+
+  @Test
+  void shouldDrawExactGroupTargetsFromWhatThePoolHoldsWhileItsStatisticsLag() {
+    try (Sieve sieve = new Sieve(temp)) {
+      // Given a pool of 20 en per topic whose statistics are published
+      for (int i = 0; i < 30; i++) {
+        for (int t = 0; t < TOPICS.length; t++) {
+          if (i % 3 != 0) {
+            TrainingExample e = topical(t, i);
+            sieve.examples.pipeInput(e.getId(), e);
+          }
+        }
+      }
+      sieve.settle();
+      // and then 10 fr per topic pooled before the statistics are published again
+      for (int i = 0; i < 30; i += 3) {
+        for (int t = 0; t < TOPICS.length; t++) {
+          TrainingExample e = topical(t, i);
+          sieve.examples.pipeInput(e.getId(), e);
+        }
+      }
+      assertThat(pooledOf(sieve, "lang", "fr")).isEqualTo(30);
+      assertThat(statsOf(sieve, "lang=fr")).isZero();
+
+      // When a trainer wanting exactly half fr gets its batch at once, planned from those
+      // statistics
+      sieve.spec("cluster-balanced", 12, Map.of(GroupQuotas.TARGETS, "lang=fr:0.5"));
+
+      // Then the pool drew the exact counts from what it holds: 6 fr, 6 en, complete
+      TrainingBatch b = sieve.next();
+      assertThat(statsOf(sieve, "lang=fr")).isZero();
+      assertThat(b.getGroupCounts()).containsEntry("lang=fr", 6).containsEntry("lang=en", 6);
+      assertThat(ids(b)).hasSize(12).doesNotHaveDuplicates();
+      assertThat(b.getComplete()).isTrue();
+      assertThat(sieve.metrics.groupShortfalls()).isEmpty();
     }
   }
 
@@ -495,10 +563,21 @@ class PoliciesTopologyTest {
       }
       assertThat(sieve.metrics.scoresUpdated()).isEqualTo(150);
       // When the trainer switches to coverage (β = 0.3, 10 strata) and acknowledges 20 batches
-      // (the first one read is the uniform batch planned before the switch)
+      // (the uniform batch planned before the switch is dropped: the new spec starts with its
+      // whole window)
       sieve.spec(
           CoveragePolicy.NAME, 30, Map.of(CoveragePolicy.BETA, "0.3", CoveragePolicy.STRATA, "10"));
-      List<TrainingBatch> batches = sieve.run(21, b -> TrainerFeedback.newBuilder()).subList(1, 21);
+      List<TrainingBatch> before = sieve.batches.readValuesToList();
+      assertThat(before).hasSize(2);
+      assertThat(before.get(0).getPolicy()).isEqualTo("uniform");
+      List<TrainingBatch> batches = new ArrayList<>(before.subList(1, 2));
+      sieve.feedback.pipeInput(
+          TRAINER,
+          TrainerFeedback.newBuilder()
+              .setTrainerId(TRAINER)
+              .setBatchId(before.get(1).getBatchId())
+              .build());
+      batches.addAll(sieve.run(19, b -> TrainerFeedback.newBuilder()));
       // Then no batch ever holds one of the hardest 30% of its cluster
       Set<String> emitted = new HashSet<>();
       for (TrainingBatch b : batches) {

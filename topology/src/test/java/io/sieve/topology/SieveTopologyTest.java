@@ -19,6 +19,7 @@ import io.sieve.config.Topics;
 import io.sieve.stream.SieveMetrics;
 import io.sieve.stream.Stores;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -507,6 +508,87 @@ class SieveTopologyTest {
     assertThat(letter.getTopic()).isEqualTo("sieve.feedback");
     assertThat(letter.getOffset()).isZero();
     settle();
+    assertThat(batches.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldGiveCreditBackWhenALostBatchOutlivesItsLease() {
+    // Given a trainer with a window of 1 that got its first batch
+    pipeTopical(20);
+    settle();
+    spec(specOf("uniform", 10, 1).build());
+    List<TrainingBatch> first = batches.readValuesToList();
+    assertThat(first).extracting(TrainingBatch::getSequence).containsExactly(0L);
+
+    // When the batch is lost (never acknowledged) and less than the lease goes by
+    driver.advanceWallClockTime(Duration.ofMillis(SieveConfig.BATCH_LEASE_DEFAULT / 2));
+    settle();
+
+    // Then the credit is still held: no batch, nothing expired
+    assertThat(batches.isEmpty()).isTrue();
+    assertThat(metrics.leasesExpired()).isEmpty();
+
+    // When the rest of the lease goes by
+    driver.advanceWallClockTime(Duration.ofMillis(SieveConfig.BATCH_LEASE_DEFAULT / 2));
+    settle();
+
+    // Then the credit came back: batches resume, the expiry is counted and dead-lettered
+    List<TrainingBatch> resumed = batches.readValuesToList();
+    assertThat(resumed).extracting(TrainingBatch::getSequence).containsExactly(1L);
+    assertThat(resumed.get(0).getComplete()).isTrue();
+    assertThat(metrics.leasesExpired()).containsExactly(Map.entry(TRAINER, 1L));
+    DeadLetter expired = onlyDeadLetter();
+    assertThat(expired.getStage()).isEqualTo("plan");
+    assertThat(expired.getReason()).isEqualTo("lease-expired");
+    assertThat(expired.getRecordId()).isEqualTo(first.get(0).getBatchId());
+
+    // When the lost batch's feedback turns up after all
+    ack(first.get(0).getBatchId());
+    settle();
+
+    // Then it is dead-lettered as late and earns no second credit
+    assertThat(onlyDeadLetter().getReason()).isEqualTo("late-feedback");
+    assertThat(batches.isEmpty()).isTrue();
+
+    // When the resumed batch is acknowledged, the next one follows
+    ack(resumed.get(0).getBatchId());
+    settle();
+    assertThat(batches.readValuesToList())
+        .extracting(TrainingBatch::getSequence)
+        .containsExactly(2L);
+    assertThat(metrics.leasesExpired()).containsExactly(Map.entry(TRAINER, 1L));
+  }
+
+  @Test
+  void shouldResetOutstandingBatchesWhenTheSpecChanges() {
+    // Given a trainer with a window of 1 whose batch is outstanding
+    pipeTopical(20);
+    settle();
+    spec(specOf("uniform", 10, 1).build());
+    List<TrainingBatch> first = batches.readValuesToList();
+    assertThat(first).hasSize(1);
+
+    // When the same spec is put again, nothing changes: the credit stays held
+    spec(specOf("uniform", 10, 1).build());
+    settle();
+    assertThat(batches.isEmpty()).isTrue();
+
+    // When the spec changes
+    spec(specOf("uniform", 8, 1).build());
+    settle();
+
+    // Then the new spec starts with its whole window: one batch of the new size at once
+    List<TrainingBatch> after = batches.readValuesToList();
+    assertThat(after).hasSize(1);
+    assertThat(after.get(0).getSequence()).isEqualTo(1L);
+    assertThat(after.get(0).getExamples()).hasSize(8);
+
+    // and the former spec's batch earns no credit when its feedback arrives
+    ack(first.get(0).getBatchId());
+    settle();
+    DeadLetter letter = onlyDeadLetter();
+    assertThat(letter.getReason()).isEqualTo("former-spec");
+    assertThat(letter.getRecordId()).isEqualTo(first.get(0).getBatchId());
     assertThat(batches.isEmpty()).isTrue();
   }
 
