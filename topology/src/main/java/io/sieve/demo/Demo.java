@@ -8,8 +8,6 @@ import io.sieve.avro.CentroidModel;
 import io.sieve.avro.TrainerSpec;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
-import io.sieve.embedded.EmbeddedKafka;
-import io.sieve.embedded.RegistryServer;
 import io.sieve.embedded.WorkDir;
 import io.sieve.topology.SieveMetrics;
 import io.sieve.topology.Stores;
@@ -58,56 +56,45 @@ public final class Demo {
 
   public Map<String, Object> run() throws Exception {
     long started = System.nanoTime();
+    Map<String, Object> props = new LinkedHashMap<>();
+    props.put(SieveConfig.APPLICATION_ID_CONFIG, "sieve-demo");
+    props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, 400);
+    props.put(SieveConfig.CLUSTER_K_INIT_CONFIG, 12);
+    props.put(SieveConfig.POOL_CAPACITY_CONFIG, 2000);
     try (WorkDir dir = WorkDir.create("sieve-demo-");
-        EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), Map.of());
-        RegistryServer registry =
-            RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log"))) {
-      Path work = dir.path();
-      out.printf("Kafka broker:    %s%n", kafka.bootstrapServers());
-      out.printf("Schema registry: %s%n", registry.url());
+        LocalStack stack =
+            LocalStack.start(
+                dir.path(), false, LocalStack.Ports.ANY, props, Duration.ofSeconds(60))) {
+      String bootstrap = stack.kafka().bootstrapServers();
+      SieveService service = stack.service();
+      SieveConfig config = service.config();
+      out.printf("Kafka broker:    %s%n", bootstrap);
+      out.printf("Schema registry: %s%n", stack.registry().url());
       out.printf(
           "Watch it:        kcat -b %s -L   |   kafka-consumer-groups --bootstrap-server %s"
               + " --describe --all-groups%n",
-          kafka.bootstrapServers(), kafka.bootstrapServers());
-      Map<String, Object> props = new LinkedHashMap<>();
-      props.put(SieveConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-      props.put(SieveConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
-      props.put(SieveConfig.APPLICATION_ID_CONFIG, "sieve-demo");
-      props.put(SieveConfig.STATE_DIR_CONFIG, work.resolve("state").toString());
-      props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, 400);
-      props.put(SieveConfig.CLUSTER_K_INIT_CONFIG, 12);
-      props.put(SieveConfig.POOL_CAPACITY_CONFIG, 2000);
-      props.put(SieveConfig.REST_ENABLED_CONFIG, true);
-      props.put(SieveConfig.REST_PORT_CONFIG, 0);
-      SieveConfig config = new SieveConfig(props);
-      try (SieveService service = new SieveService(config).start()) {
-        if (!service.awaitRunning(Duration.ofSeconds(60))) {
-          throw new IllegalStateException("Sieve did not reach RUNNING within 60 s");
-        }
-        out.printf("Sieve is running (application id %s).%n", config.applicationId());
-        out.printf(
-            "REST API:        %s  (try /clusters, /trainers/%s, /trainers/%s/batches,"
-                + " /metrics)%n",
-            service.restUrl(), TRAINER_ID, TRAINER_ID);
-        Topics topics = service.topics();
-        new TrainerAdmin(config, topics)
-            .put(
-                TrainerSpec.newBuilder()
-                    .setTrainerId(TRAINER_ID)
-                    .setPolicy(policy)
-                    .setBatchSize(batchSize)
-                    .setWindow(2)
-                    .setSeed(7)
-                    .setParams(
-                        policy.equals("equitable")
-                            ? Map.of("equitable.attribute", "lang")
-                            : Map.of())
-                    .build());
-        out.printf(
-            "Trainer '%s' declared: policy %s, batches of %d on %s%n",
-            TRAINER_ID, policy, batchSize, topics.batchTopic(TRAINER_ID));
-        return feedAndTrain(service, kafka.bootstrapServers(), started);
-      }
+          bootstrap, bootstrap);
+      out.printf("Sieve is running (application id %s).%n", config.applicationId());
+      out.printf(
+          "REST API:        %s  (try /clusters, /trainers/%s, /trainers/%s/batches,"
+              + " /metrics)%n",
+          service.restUrl(), TRAINER_ID, TRAINER_ID);
+      Topics topics = service.topics();
+      new TrainerAdmin(config, topics)
+          .put(
+              TrainerSpec.newBuilder()
+                  .setTrainerId(TRAINER_ID)
+                  .setPolicy(policy)
+                  .setBatchSize(batchSize)
+                  .setWindow(2)
+                  .setSeed(7)
+                  .setParams(
+                      policy.equals("equitable") ? Map.of("equitable.attribute", "lang") : Map.of())
+                  .build());
+      out.printf(
+          "Trainer '%s' declared: policy %s, batches of %d on %s%n",
+          TRAINER_ID, policy, batchSize, topics.batchTopic(TRAINER_ID));
+      return feedAndTrain(service, bootstrap, started);
     }
   }
 

@@ -22,8 +22,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
- * A local Apicurio Registry (in-memory storage) running as a child JVM on a loopback port, serving
- * the Confluent-compatible schema registry API.
+ * A local Apicurio Registry running as a child JVM on a loopback port, serving the
+ * Confluent-compatible schema registry API. Its storage is in memory, or an H2 database file when a
+ * storage directory is given, so that schema ids outlive a restart (records on a persistent broker
+ * carry those ids).
  *
  * <p>The server is the uber-jar built by the {@code registry-server} module ({@code
  * registry-server/target/sieve-registry-server-<version>-runner.jar}). Callers own the returned
@@ -79,6 +81,16 @@ public final class RegistryServer implements AutoCloseable {
    */
   public static RegistryServer start(Path serverDir, Path logFile, int fixedPort)
       throws IOException, InterruptedException {
+    return start(serverDir, logFile, fixedPort, null);
+  }
+
+  /**
+   * As {@link #start(Path, Path, int)}, keeping the schemas in an H2 database file under storageDir
+   * (null: in memory), so that a server started again on the same directory serves the same
+   * subjects under the same ids.
+   */
+  public static RegistryServer start(Path serverDir, Path logFile, int fixedPort, Path storageDir)
+      throws IOException, InterruptedException {
     Path jar = runnerJar(serverDir);
     if (jar == null) {
       throw new IOException(
@@ -97,7 +109,7 @@ public final class RegistryServer implements AutoCloseable {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     for (int attempt = 1; ; attempt++) {
       int port = fixedPort > 0 ? fixedPort : freePort();
-      Process process = launch(jar, port, log);
+      Process process = launch(jar, port, log, storageDir);
       RegistryServer server = new RegistryServer(process, port);
       try {
         server.awaitReady(http, log);
@@ -219,9 +231,10 @@ public final class RegistryServer implements AutoCloseable {
     }
   }
 
-  private static Process launch(Path jar, int port, Path log) throws IOException {
+  private static Process launch(Path jar, int port, Path log, Path storageDir) throws IOException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> command =
+    List<String> command = new ArrayList<>();
+    command.addAll(
         List.of(
             java.toString(),
             "-Xmx384m",
@@ -229,9 +242,16 @@ public final class RegistryServer implements AutoCloseable {
             "-XX:TieredStopAtLevel=1",
             "-Dquarkus.http.host=127.0.0.1",
             "-Dquarkus.http.port=" + port,
-            "-Dquarkus.log.console.color=false",
-            "-jar",
-            jar.toString());
+            "-Dquarkus.log.console.color=false"));
+    if (storageDir != null) {
+      Files.createDirectories(storageDir);
+      // the registry's own SQL storage on a file instead of its default in-memory database; it
+      // creates the tables on first start and finds them on the next
+      command.add(
+          "-Dquarkus.datasource.jdbc.url=jdbc:h2:file:"
+              + storageDir.toAbsolutePath().resolve("registry"));
+    }
+    command.addAll(List.of("-jar", jar.toString()));
     return new ProcessBuilder(command)
         .directory(jar.getParent().toFile())
         .redirectErrorStream(true)
