@@ -335,6 +335,52 @@ def wire_encode(schema_id, schema, datum):
     return out.getvalue()
 
 
+# ---- ordering --------------------------------------------------------------------------------
+
+class SequenceOrder:
+    """Puts batches back in sequence order.
+
+    Sieve writes a trainer's batches in sequence order, but a batch topic with several partitions
+    can deliver them out of order. A batch is held back until the ones before it came, or until it
+    waited ``wait`` seconds (which also covers a start in the middle of the stream, where the next
+    sequence is not known); a batch older than the last one released was seen before and is
+    dropped. At most ``window`` batches are outstanding, so at most that many wait here.
+    """
+
+    def __init__(self, wait=2.0, clock=time.monotonic, next_sequence=None):
+        self.wait = wait
+        self.clock = clock
+        self.next_sequence = next_sequence
+        self.skipped = []
+        self._heap = []
+        self._arrivals = 0
+
+    def push(self, batch, item=None):
+        """Adds a batch (with anything to keep beside it); False if it was released before."""
+        if self.next_sequence is not None and batch["sequence"] < self.next_sequence:
+            return False
+        self._arrivals += 1
+        heapq.heappush(self._heap, (batch["sequence"], self.clock(), self._arrivals, batch, item))
+        return True
+
+    def pop(self):
+        """The next batch in order and its item, or None while it should still wait."""
+        if not self._heap:
+            return None
+        sequence, arrived, _, batch, item = self._heap[0]
+        in_turn = self.next_sequence is not None and sequence == self.next_sequence
+        if not in_turn and self.clock() - arrived < self.wait:
+            return None
+        heapq.heappop(self._heap)
+        if self.next_sequence is not None and sequence > self.next_sequence:
+            self.skipped.append((self.next_sequence, sequence - 1))
+        self.next_sequence = sequence + 1
+        return batch, item
+
+    def __len__(self):
+        return len(self._heap)
+
+
 # ---- the client ----------------------------------------------------------------------------------
 
 def read_properties(path):
@@ -356,10 +402,8 @@ def read_properties(path):
 class SieveClient:
     """One trainer's side of Sieve: its batches in sequence order, and its feedback.
 
-    Sieve keeps at most ``window`` batches outstanding per trainer and writes them in sequence
-    order, but a batch topic with several partitions can deliver them out of order; the client
-    holds a batch back until the ones before it came (or ``reorder_wait`` seconds passed, which
-    covers a start in the middle of the stream), and drops a batch it already delivered.
+    Batches come in sequence order (see SequenceOrder; ``reorder_wait`` is how long a batch waits
+    for the ones before it). Acknowledging a batch commits its offset.
     """
 
     def __init__(self, bootstrap_servers, schema_registry_url, trainer_id,
@@ -388,9 +432,8 @@ class SieveClient:
             # Java's partitioner (murmur2), so feedback lands in its trainer's partition
             "partitioner": "murmur2_random",
         }))
-        self._pending = []  # heap of (sequence, arrival, batch, message)
+        self.order = SequenceOrder(reorder_wait)
         self._messages = {}  # batch id -> message, committed once acknowledged
-        self.next_sequence = None
         self.delivered = 0
         self.duplicates = 0
         self.round = 0
@@ -420,34 +463,19 @@ class SieveClient:
         if msg.value() is None:
             return
         batch = wire_decode(self.registry, msg.value())
-        if self.next_sequence is not None and batch["sequence"] < self.next_sequence:
-            # delivered before (a redelivery after a rebalance): the trainer saw it once
+        if not self.order.push(batch, msg):
+            # released before (a redelivery after a rebalance): the trainer saw it once
             self.duplicates += 1
             self.consumer.commit(message=msg, asynchronous=False)
-            return
-        heapq.heappush(self._pending, (batch["sequence"], time.monotonic(), id(msg), batch))
-        self._messages[batch["batchId"]] = msg
-
-    def _ready(self):
-        if not self._pending:
-            return None
-        sequence, arrived, _, batch = self._pending[0]
-        if (self.next_sequence is not None and sequence == self.next_sequence) or \
-                time.monotonic() - arrived >= self.reorder_wait:
-            heapq.heappop(self._pending)
-            if self.next_sequence is not None and sequence > self.next_sequence:
-                print(f"sieve_client: batches {self.next_sequence}..{sequence - 1} did not come "
-                      f"within {self.reorder_wait} s; going on with {sequence}", flush=True)
-            self.next_sequence = sequence + 1
-            return batch
-        return None
 
     def next_batch(self, timeout=None):
         """The next batch in sequence order, or None when none came within timeout seconds."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            batch = self._ready()
-            if batch is not None:
+            ready = self.order.pop()
+            if ready is not None:
+                batch, msg = ready
+                self._messages[batch["batchId"]] = msg
                 self.delivered += 1
                 return batch
             if deadline is not None and time.monotonic() >= deadline:

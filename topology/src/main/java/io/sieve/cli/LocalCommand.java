@@ -7,7 +7,6 @@ import io.sieve.demo.LocalStack;
 import io.sieve.topology.SieveMetrics;
 import io.sieve.topology.Stores;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -20,7 +19,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -186,24 +184,25 @@ final class LocalCommand implements Callable<Integer> {
 
   /** The client settings of this stack, for --config of ingest, trainer, tail and the trainers. */
   static Path writeClientConfig(Path home, SieveConfig config) throws IOException {
-    Properties p = new Properties();
-    p.setProperty(SieveConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    p.setProperty(
-        SieveConfig.SCHEMA_REGISTRY_URL_CONFIG,
-        config.getString(SieveConfig.SCHEMA_REGISTRY_URL_CONFIG));
+    // written by hand rather than by Properties.store, which escapes every ':' of an address
+    StringBuilder text =
+        new StringBuilder("# written by `sieve local` at each start: how clients reach it\n");
+    text.append(SieveConfig.BOOTSTRAP_SERVERS_CONFIG)
+        .append('=')
+        .append(config.bootstrapServers())
+        .append('\n');
     for (String key :
         List.of(
+            SieveConfig.SCHEMA_REGISTRY_URL_CONFIG,
             SieveConfig.TOPIC_EXAMPLES_CONFIG,
             SieveConfig.TOPIC_TRAINERS_CONFIG,
             SieveConfig.TOPIC_FEEDBACK_CONFIG,
             SieveConfig.TOPIC_DEAD_LETTERS_CONFIG,
             SieveConfig.TOPIC_BATCHES_PREFIX_CONFIG)) {
-      p.setProperty(key, config.getString(key));
+      text.append(key).append('=').append(config.getString(key)).append('\n');
     }
     Path file = home.resolve(CLIENT_CONFIG);
-    try (OutputStream o = Files.newOutputStream(file)) {
-      p.store(o, "written by `sieve local`: how clients reach it (rewritten at each start)");
-    }
+    Files.writeString(file, text);
     return file;
   }
 
