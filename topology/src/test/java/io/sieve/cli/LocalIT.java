@@ -214,6 +214,7 @@ class LocalIT {
   }
 
   private Local startLocal(Path dir, String name) throws Exception {
+    boolean resuming = Files.exists(dir.resolve("kafka/logs/meta.properties"));
     Path out = temp.resolve(name + ".out");
     Path err = temp.resolve(name + ".err");
     List<String> command = new ArrayList<>();
@@ -251,7 +252,7 @@ class LocalIT {
       Thread.sleep(250);
     }
     // the resume line follows the addresses
-    if (Files.exists(dir.resolve("kafka/logs/meta.properties"))) {
+    if (resuming) {
       while (!local.stdout().contains("Resumed") && p.isAlive()) {
         Thread.sleep(250);
       }
