@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -91,12 +92,21 @@ final class LocalCommand implements Callable<Integer> {
     try (FileChannel lockFile =
             FileChannel.open(
                 home.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock = lockFile.tryLock()) {
+        FileLock lock = tryLock(lockFile)) {
       if (lock == null) {
         err.printf("Another `sieve local` is running on %s; stop it first.%n", home);
         return 2;
       }
       return runLocked(home, out, err);
+    }
+  }
+
+  /** The directory's lock, or null when another process (or this one) holds it. */
+  private static FileLock tryLock(FileChannel channel) throws IOException {
+    try {
+      return channel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      return null;
     }
   }
 
