@@ -50,6 +50,7 @@ public final class RegistryServer implements AutoCloseable {
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
   private static final int LOG_TAIL_LINES = 30;
   private static final int START_ATTEMPTS = 3;
+  private static final String PID_FILE = "server.pid";
 
   private final Process process;
   private final int port;
@@ -106,10 +107,16 @@ public final class RegistryServer implements AutoCloseable {
     }
     Files.write(log, new byte[0]);
 
+    if (storageDir != null) {
+      stopOrphan(storageDir);
+    }
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     for (int attempt = 1; ; attempt++) {
       int port = fixedPort > 0 ? fixedPort : freePort();
       Process process = launch(jar, port, log, storageDir);
+      if (storageDir != null) {
+        Files.writeString(storageDir.resolve(PID_FILE), Long.toString(process.pid()));
+      }
       RegistryServer server = new RegistryServer(process, port);
       try {
         server.awaitReady(http, log);
@@ -202,6 +209,37 @@ public final class RegistryServer implements AutoCloseable {
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Stops a server left running on this storage by a parent that was killed (SIGKILL leaves no time
+   * to stop the child): it would hold the database file, and the new server could not open it. Only
+   * a process whose command line names this storage is stopped.
+   */
+  private static void stopOrphan(Path storageDir) throws IOException, InterruptedException {
+    Path pidFile = storageDir.resolve(PID_FILE);
+    if (!Files.isRegularFile(pidFile)) {
+      return;
+    }
+    long pid;
+    try {
+      pid = Long.parseLong(Files.readString(pidFile).trim());
+    } catch (NumberFormatException e) {
+      return;
+    }
+    String marker = "jdbc:h2:file:" + storageDir.toAbsolutePath().resolve("registry");
+    ProcessHandle orphan = ProcessHandle.of(pid).orElse(null);
+    if (orphan == null
+        || !orphan.isAlive()
+        || !orphan.info().commandLine().map(c -> c.contains(marker)).orElse(false)) {
+      return;
+    }
+    orphan.destroy();
+    try {
+      orphan.onExit().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      orphan.destroyForcibly();
     }
   }
 

@@ -81,6 +81,25 @@ class RestartOnTheSameDirIT {
     }
   }
 
+  @Test
+  void shouldStopARegistryLeftRunningOnItsStorageByAKilledParent() throws Exception {
+    Path storage = temp.resolve("registry");
+    Path log = temp.resolve("registry.log");
+    // Given a server whose parent never stopped it (as after SIGKILL of `sieve local`)
+    RegistryServer orphan = RegistryServer.start(RegistryServer.locate(), log, 0, storage);
+    int id = register(orphan, "a-value", record("A"));
+    ProcessHandle orphanProcess = ProcessHandle.of(orphan.pid()).orElseThrow();
+
+    // When a new server starts on the same storage
+    try (RegistryServer again = RegistryServer.start(RegistryServer.locate(), log, 0, storage)) {
+      // Then the old one is gone and the new one has the database, with its schemas
+      assertThat(orphanProcess.isAlive()).isFalse();
+      assertThat(get(again, "/schemas/ids/" + id).path("schema").asText()).contains("\"A\"");
+    } finally {
+      orphan.close();
+    }
+  }
+
   private static String record(String name) {
     return "{\"type\":\"record\",\"name\":\""
         + name
