@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
     description = "Streaming training-data selection on Kafka Streams.",
     subcommands = {
       SieveCli.DemoCommand.class,
+      LocalCommand.class,
       SieveCli.RunCommand.class,
       SieveCli.BenchCommand.class,
       IngestCommand.class,
@@ -114,6 +115,9 @@ public final class SieveCli implements Callable<Integer> {
         System.err.printf("unknown policy '%s'; known: %s%n", policy, Policies.names());
         return 2;
       }
+      // the log outlives the demo's temporary directory, so that it can be read afterwards
+      Path log = QuietConsole.logTo(Files.createTempFile("sieve-demo-", ".log"));
+      System.out.printf("Kafka's logs:    %s%n", log);
       Demo demo = new Demo(duration, policy, report, rate, batchSize, System.out);
       demo.report(demo.run());
       return 0;

@@ -8,8 +8,6 @@ import io.sieve.avro.CentroidModel;
 import io.sieve.avro.TrainerSpec;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
-import io.sieve.embedded.EmbeddedKafka;
-import io.sieve.embedded.RegistryServer;
 import io.sieve.embedded.ShutdownCleanup;
 import io.sieve.embedded.WorkDir;
 import io.sieve.stream.SieveMetrics;
@@ -59,34 +57,27 @@ public final class Demo {
 
   public Map<String, Object> run() throws Exception {
     long started = System.nanoTime();
+    Map<String, Object> props = new LinkedHashMap<>();
+    props.put(SieveConfig.APPLICATION_ID_CONFIG, "sieve-demo");
+    props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, 400);
+    props.put(SieveConfig.CLUSTER_K_INIT_CONFIG, 12);
+    props.put(SieveConfig.POOL_CAPACITY_CONFIG, 2000);
     // closed also on SIGTERM or Ctrl-C: the registry process and the work directory go with it
     try (ShutdownCleanup cleanup = ShutdownCleanup.install("sieve-demo-cleanup")) {
       WorkDir dir = cleanup.add(WorkDir.create("sieve-demo-"));
-      EmbeddedKafka kafka = cleanup.add(EmbeddedKafka.start(dir.resolve("kafka"), Map.of()));
-      RegistryServer registry =
-          cleanup.add(RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log")));
-      Path work = dir.path();
-      out.printf("Kafka broker:    %s%n", kafka.bootstrapServers());
-      out.printf("Schema registry: %s%n", registry.url());
+      LocalStack stack =
+          cleanup.add(
+              LocalStack.start(
+                  dir.path(), false, LocalStack.Ports.ANY, props, Duration.ofSeconds(60)));
+      String bootstrap = stack.kafka().bootstrapServers();
+      SieveService service = stack.service();
+      SieveConfig config = service.config();
+      out.printf("Kafka broker:    %s%n", bootstrap);
+      out.printf("Schema registry: %s%n", stack.registry().url());
       out.printf(
           "Watch it:        kcat -b %s -L   |   kafka-consumer-groups --bootstrap-server %s"
               + " --describe --all-groups%n",
-          kafka.bootstrapServers(), kafka.bootstrapServers());
-      Map<String, Object> props = new LinkedHashMap<>();
-      props.put(SieveConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-      props.put(SieveConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
-      props.put(SieveConfig.APPLICATION_ID_CONFIG, "sieve-demo");
-      props.put(SieveConfig.STATE_DIR_CONFIG, work.resolve("state").toString());
-      props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, 400);
-      props.put(SieveConfig.CLUSTER_K_INIT_CONFIG, 12);
-      props.put(SieveConfig.POOL_CAPACITY_CONFIG, 2000);
-      props.put(SieveConfig.REST_ENABLED_CONFIG, true);
-      props.put(SieveConfig.REST_PORT_CONFIG, 0);
-      SieveConfig config = new SieveConfig(props);
-      SieveService service = cleanup.add(new SieveService(config)).start();
-      if (!service.awaitRunning(Duration.ofSeconds(60))) {
-        throw new IllegalStateException("Sieve did not reach RUNNING within 60 s");
-      }
+          bootstrap, bootstrap);
       out.printf("Sieve is running (application id %s).%n", config.applicationId());
       out.printf(
           "REST API:        %s  (try /clusters, /trainers/%s, /trainers/%s/batches,"
@@ -107,7 +98,7 @@ public final class Demo {
       out.printf(
           "Trainer '%s' declared: policy %s, batches of %d on %s%n",
           TRAINER_ID, policy, batchSize, topics.batchTopic(TRAINER_ID));
-      return feedAndTrain(service, kafka.bootstrapServers(), started);
+      return feedAndTrain(service, bootstrap, started);
     }
   }
 

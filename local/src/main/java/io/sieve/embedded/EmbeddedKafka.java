@@ -58,14 +58,20 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final Path dataDir;
   private final boolean ownsDataDir;
   private final String bootstrapServers;
+  private final int controllerPort;
   private boolean closed;
 
   private EmbeddedKafka(
-      KafkaRaftServer server, Path dataDir, boolean ownsDataDir, String bootstrapServers) {
+      KafkaRaftServer server,
+      Path dataDir,
+      boolean ownsDataDir,
+      String bootstrapServers,
+      int controllerPort) {
     this.server = server;
     this.dataDir = dataDir;
     this.ownsDataDir = ownsDataDir;
     this.bootstrapServers = bootstrapServers;
+    this.controllerPort = controllerPort;
   }
 
   /**
@@ -73,6 +79,17 @@ public final class EmbeddedKafka implements AutoCloseable {
    * overrides are extra broker properties.
    */
   public static EmbeddedKafka start(Path dataDir, Map<String, String> overrides) throws Exception {
+    return start(dataDir, overrides, 0, 0);
+  }
+
+  /**
+   * As {@link #start(Path, Map)}, on the given broker and controller ports when both are free, else
+   * on free ones: a broker started again on its data dir keeps its address when it can, so that
+   * clients configured for it need no change. 0 means any free port.
+   */
+  public static EmbeddedKafka start(
+      Path dataDir, Map<String, String> overrides, int brokerPort, int controllerPort)
+      throws Exception {
     boolean ownsDataDir = dataDir == null;
     Path dir = ownsDataDir ? Files.createTempDirectory("sieve-kafka-") : dataDir;
     Files.createDirectories(dir);
@@ -83,7 +100,16 @@ public final class EmbeddedKafka implements AutoCloseable {
       // between; retry with fresh ports in that (rare) case.
       for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
         try {
-          return startOnce(dir, ownsDataDir, extra);
+          boolean preferred =
+              attempt == 1
+                  && brokerPort > 0
+                  && controllerPort > 0
+                  && brokerPort != controllerPort
+                  && isFree(brokerPort)
+                  && isFree(controllerPort);
+          return preferred
+              ? startOnce(dir, ownsDataDir, extra, brokerPort, controllerPort)
+              : startOnce(dir, ownsDataDir, extra, 0, 0);
         } catch (PortInUseException e) {
           last = e;
           LOG.warn("Embedded Kafka port clash on attempt {}; retrying with new ports", attempt);
@@ -98,11 +124,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  private static EmbeddedKafka startOnce(Path dir, boolean ownsDataDir, Map<String, String> extra)
+  private static EmbeddedKafka startOnce(
+      Path dir,
+      boolean ownsDataDir,
+      Map<String, String> extra,
+      int fixedBroker,
+      int fixedController)
       throws Exception {
     long startNanos = System.nanoTime();
-    int brokerPort = freePort();
-    int controllerPort = freePort();
+    int brokerPort = fixedBroker > 0 ? fixedBroker : freePort();
+    int controllerPort = fixedController > 0 ? fixedController : freePort();
     while (controllerPort == brokerPort) {
       controllerPort = freePort();
     }
@@ -127,7 +158,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     String bootstrap = HOST + ":" + brokerPort;
-    EmbeddedKafka kafka = new EmbeddedKafka(server, dir, ownsDataDir, bootstrap);
+    EmbeddedKafka kafka = new EmbeddedKafka(server, dir, ownsDataDir, bootstrap, controllerPort);
     try {
       kafka.awaitReady();
     } catch (Exception | Error e) {
@@ -258,6 +289,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     return bootstrapServers;
   }
 
+  /** The port of the broker's client listener. */
+  public int port() {
+    return Integer.parseInt(bootstrapServers.substring(bootstrapServers.lastIndexOf(':') + 1));
+  }
+
+  /** The port of the controller listener (KRaft), which no client uses. */
+  public int controllerPort() {
+    return controllerPort;
+  }
+
   /** The storage directory of this broker. */
   public Path dataDir() {
     return dataDir;
@@ -353,6 +394,15 @@ public final class EmbeddedKafka implements AutoCloseable {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
       socket.setReuseAddress(true);
       return socket.getLocalPort();
+    }
+  }
+
+  private static boolean isFree(int port) {
+    try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(HOST))) {
+      socket.setReuseAddress(true);
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 

@@ -22,8 +22,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
- * A local Apicurio Registry (in-memory storage) running as a child JVM on a loopback port, serving
- * the Confluent-compatible schema registry API.
+ * A local Apicurio Registry running as a child JVM on a loopback port, serving the
+ * Confluent-compatible schema registry API. Its storage is in memory, or an H2 database file when a
+ * storage directory is given, so that schema ids outlive a restart (records on a persistent broker
+ * carry those ids).
  *
  * <p>The server is the uber-jar built by the {@code registry-server} module ({@code
  * registry-server/target/sieve-registry-server-<version>-runner.jar}). Callers own the returned
@@ -48,6 +50,7 @@ public final class RegistryServer implements AutoCloseable {
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
   private static final int LOG_TAIL_LINES = 30;
   private static final int START_ATTEMPTS = 3;
+  private static final String PID_FILE = "server.pid";
 
   private final Process process;
   private final int port;
@@ -79,6 +82,16 @@ public final class RegistryServer implements AutoCloseable {
    */
   public static RegistryServer start(Path serverDir, Path logFile, int fixedPort)
       throws IOException, InterruptedException {
+    return start(serverDir, logFile, fixedPort, null);
+  }
+
+  /**
+   * As {@link #start(Path, Path, int)}, keeping the schemas in an H2 database file under storageDir
+   * (null: in memory), so that a server started again on the same directory serves the same
+   * subjects under the same ids.
+   */
+  public static RegistryServer start(Path serverDir, Path logFile, int fixedPort, Path storageDir)
+      throws IOException, InterruptedException {
     Path jar = runnerJar(serverDir);
     if (jar == null) {
       throw new IOException(
@@ -94,10 +107,16 @@ public final class RegistryServer implements AutoCloseable {
     }
     Files.write(log, new byte[0]);
 
+    if (storageDir != null) {
+      stopOrphan(storageDir);
+    }
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     for (int attempt = 1; ; attempt++) {
       int port = fixedPort > 0 ? fixedPort : freePort();
-      Process process = launch(jar, port, log);
+      Process process = launch(jar, port, log, storageDir);
+      if (storageDir != null) {
+        Files.writeString(storageDir.resolve(PID_FILE), Long.toString(process.pid()));
+      }
       RegistryServer server = new RegistryServer(process, port);
       try {
         server.awaitReady(http, log);
@@ -193,6 +212,37 @@ public final class RegistryServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops a server left running on this storage by a parent that was killed (SIGKILL leaves no time
+   * to stop the child): it would hold the database file, and the new server could not open it. Only
+   * a process whose command line names this storage is stopped.
+   */
+  private static void stopOrphan(Path storageDir) throws IOException, InterruptedException {
+    Path pidFile = storageDir.resolve(PID_FILE);
+    if (!Files.isRegularFile(pidFile)) {
+      return;
+    }
+    long pid;
+    try {
+      pid = Long.parseLong(Files.readString(pidFile).trim());
+    } catch (NumberFormatException e) {
+      return;
+    }
+    String marker = "jdbc:h2:file:" + storageDir.toAbsolutePath().resolve("registry");
+    ProcessHandle orphan = ProcessHandle.of(pid).orElse(null);
+    if (orphan == null
+        || !orphan.isAlive()
+        || !orphan.info().commandLine().map(c -> c.contains(marker)).orElse(false)) {
+      return;
+    }
+    orphan.destroy();
+    try {
+      orphan.onExit().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      orphan.destroyForcibly();
+    }
+  }
+
   private static Path runnerJar(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
       return null;
@@ -219,9 +269,10 @@ public final class RegistryServer implements AutoCloseable {
     }
   }
 
-  private static Process launch(Path jar, int port, Path log) throws IOException {
+  private static Process launch(Path jar, int port, Path log, Path storageDir) throws IOException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> command =
+    List<String> command = new ArrayList<>();
+    command.addAll(
         List.of(
             java.toString(),
             "-Xmx384m",
@@ -229,9 +280,16 @@ public final class RegistryServer implements AutoCloseable {
             "-XX:TieredStopAtLevel=1",
             "-Dquarkus.http.host=127.0.0.1",
             "-Dquarkus.http.port=" + port,
-            "-Dquarkus.log.console.color=false",
-            "-jar",
-            jar.toString());
+            "-Dquarkus.log.console.color=false"));
+    if (storageDir != null) {
+      Files.createDirectories(storageDir);
+      // the registry's own SQL storage on a file instead of its default in-memory database; it
+      // creates the tables on first start and finds them on the next
+      command.add(
+          "-Dquarkus.datasource.jdbc.url=jdbc:h2:file:"
+              + storageDir.toAbsolutePath().resolve("registry"));
+    }
+    command.addAll(List.of("-jar", jar.toString()));
     return new ProcessBuilder(command)
         .directory(jar.getParent().toFile())
         .redirectErrorStream(true)
