@@ -710,7 +710,8 @@ public final class ScenarioBenchmark {
       KafkaProducer<String, byte[]> producer,
       Map<String, ScenarioTrainer> trainers,
       List<String> batchTopics,
-      String bootstrap) {
+      String bootstrap)
+      throws InterruptedException {
     Scenario s = d.scenario();
     Properties c = new Properties();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -729,8 +730,19 @@ public final class ScenarioBenchmark {
     try (KafkaConsumer<String, byte[]> consumer =
         new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
       consumer.subscribe(batchTopics);
+      List<ConsumerRecord<String, byte[]>> held = new ArrayList<>();
       while (trainers.values().stream().anyMatch(t -> !t.done())) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>(held);
+        held.clear();
+        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+        if (secondSent && !secondPooled) {
+          // S6: training pauses while the new part is ingested, so that it arrives at the same
+          // point of every trainer's budget however long ingestion takes on a busy machine
+          held.addAll(records);
+          records.clear();
+          lastProgress = System.nanoTime();
+        }
+        for (ConsumerRecord<String, byte[]> r : records) {
           TrainingBatch batch =
               service.serdes().deserialize(r.topic(), r.value(), TrainingBatch.class);
           ScenarioTrainer t = trainers.get(batch.getTrainerId());
@@ -754,6 +766,8 @@ public final class ScenarioBenchmark {
           out.printf("[%s] second phase sent (%,d examples)%n", s.name(), d.secondPhase().size());
         }
         if (secondSent && !secondPooled && accounted(m) >= d.stream().size()) {
+          // the planner sees the new part once the cluster statistics are next published
+          Thread.sleep(4 * SieveConfig.STATS_INTERVAL_DEFAULT + 1000);
           secondPooled = true;
           trainers.values().forEach(ScenarioTrainer::markArrival);
           out.printf("[%s] second phase pooled%n", s.name());

@@ -10,8 +10,8 @@ import java.util.TreeMap;
  * The scenario benchmark's numbers: per trainer kind and policy, the primary metric at budget, its
  * mean paired difference against the scenario's baseline with a 95 % t-interval, accuracy at budget
  * (and its paired difference where accuracy is not the primary metric), examples to reach {@code
- * target} × the baseline's final primary metric (after the new class's arrival for S6), the share
- * of bad data consumed (S2) and the natural-mix accuracy (S5).
+ * target} × the baseline's final primary metric (for S6: of its overall accuracy, counted after the
+ * new class's arrival), the share of bad data consumed (S2) and the natural-mix accuracy (S5).
  */
 final class ScenarioReport {
 
@@ -103,7 +103,11 @@ final class ScenarioReport {
           ofKind.stream().filter(t -> t.policy().equals(s.baseline)).toList();
       double[] basePrimary = bySeed(base, seeds, t -> primary(s, last(t)));
       double[] baseAccuracy = bySeed(base, seeds, t -> last(t).accuracy());
-      double target = settings.targetFraction() * Summary.mean(finite(basePrimary));
+      // S6: the new part counts as learnt when it reaches the fraction of the baseline's overall
+      // accuracy (a baseline that never learns it would otherwise set a target of 0)
+      double target =
+          settings.targetFraction()
+              * Summary.mean(finite(s == Scenario.S6 ? baseAccuracy : basePrimary));
       Map<String, Object> byPolicy = new LinkedHashMap<>();
       for (String policy : policies) {
         List<ScenarioTrainer> ts = ofKind.stream().filter(t -> t.policy().equals(policy)).toList();
@@ -248,10 +252,10 @@ final class ScenarioReport {
       Map<String, Object> k = (Map<String, Object>) ke.getValue();
       md.append(
           String.format(
-              "#### %s trainer (target: %.0f %% of the baseline's %.3f = %.3f)%n%n",
+              "#### %s trainer (target: %.0f %% of the baseline's %s = %.3f)%n%n",
               k.get("trainer"),
               st.targetFraction() * 100,
-              (Double) k.get("baselinePrimaryMean"),
+              s == Scenario.S6 ? "overall accuracy" : "primary metric",
               (Double) k.get("target")));
       boolean accuracyIsPrimary = s.primary == Scenario.Metric.ACCURACY;
       StringBuilder head = new StringBuilder("| policy | primary | Δ primary [95 % CI] |");
