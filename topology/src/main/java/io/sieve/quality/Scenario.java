@@ -60,17 +60,23 @@ enum Scenario {
 
   /** What a scenario's verdict rests on. */
   enum Metric {
-    ACCURACY("test accuracy at budget"),
-    WORST_GROUP("worst-group test accuracy at budget (mean accuracy as a constraint)"),
-    BALANCED_ACCURACY("balanced test accuracy at budget (mean per-class recall)"),
+    ACCURACY("test accuracy at budget", "accuracy"),
+    WORST_GROUP(
+        "worst-group test accuracy at budget (mean accuracy as a constraint)",
+        "worst-group accuracy"),
+    BALANCED_ACCURACY(
+        "balanced test accuracy at budget (mean per-class recall)", "balanced accuracy"),
     NEW_PART(
         "test accuracy on the new class at budget, and examples after its arrival to reach"
-            + " the target");
+            + " the target",
+        "accuracy on the new class");
 
     final String description;
+    final String axis;
 
-    Metric(String description) {
+    Metric(String description, String axis) {
       this.description = description;
+      this.axis = axis;
     }
   }
 

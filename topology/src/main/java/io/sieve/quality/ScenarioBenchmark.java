@@ -854,6 +854,7 @@ public final class ScenarioBenchmark {
           settings.reportDir().resolve("quality-" + e.getKey() + ".png"),
           String.format(
               "%s: primary metric vs examples consumed (%d seeds)", e.getKey(), settings.seeds()),
+          "test " + Scenario.valueOf(e.getKey().substring(0, 2)).primary.axis,
           e.getValue());
     }
     out.printf("Report written to %s%n", settings.reportDir().toAbsolutePath());
