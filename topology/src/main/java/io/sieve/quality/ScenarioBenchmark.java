@@ -384,7 +384,11 @@ public final class ScenarioBenchmark {
     // baselines without Sieve first: they need no broker and show a scenario's shape early
     Features features = new Features(d.dimension());
     for (String policy : policies) {
-      if (!LOCAL.contains(policy) || ("oracle".equals(policy) && d.clean() == null)) {
+      if (!LOCAL.contains(policy)) {
+        continue;
+      }
+      if ("oracle".equals(policy) && d.clean() == null) {
+        out.printf("[%s] no oracle: the scenario has no clean stream%n", s.name());
         continue;
       }
       for (String kindName : settings.trainers()) {
