@@ -5,8 +5,12 @@ import io.sieve.demo.Demo;
 import io.sieve.policy.Policies;
 import io.sieve.quality.MissingDataException;
 import io.sieve.quality.QualityBenchmark;
+import io.sieve.quality.ScenarioBenchmark;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -235,8 +239,50 @@ public final class SieveCli implements Callable<Integer> {
           "Does selection beat uniform sampling? Streams real data (WordNet glosses,"
               + " Fashion-MNIST) through Sieve on a local broker and registry, trains one softmax"
               + " regression per policy and seed on its batches, and reports test accuracy against"
-              + " examples consumed.")
+              + " examples consumed. With --scenario, runs the scenario benchmark S0–S6 (see"
+              + " README) with paired seeds and both trainers.")
   static final class QualityCommand implements Callable<Integer> {
+    @Option(
+        names = "--scenario",
+        description =
+            "S0..S6 (or its name: clean, redundancy, noisy-source, minority-group, rs2-rounds,"
+                + " long-tail, drift), a comma-separated list, or all. Replaces --dataset.")
+    String scenario;
+
+    @Option(
+        names = "--trainers",
+        split = ",",
+        defaultValue = "online,limited",
+        description =
+            "Scenario trainers: online (one step per batch) and/or limited (rounds of passes over"
+                + " what was selected; default: ${DEFAULT-VALUE}).")
+    List<String> trainers;
+
+    @Option(
+        names = "--validation",
+        defaultValue = "1000",
+        description = "Scenario trainers' own validation slice, held out like the test set.")
+    int validation;
+
+    @Option(
+        names = "--eval-batches",
+        defaultValue = "8",
+        description = "Online scenario trainers send an evaluation round every this many batches.")
+    int evalBatches;
+
+    @Option(
+        names = "--passes",
+        defaultValue = "3",
+        description = "Passes per round of the data-limited scenario trainer.")
+    int passes;
+
+    @Option(
+        names = "--data-dir",
+        description =
+            "Tabular data exported by scripts/fetch-quality-data.sh (default:"
+                + " ~/.cache/sieve/quality-data).")
+    Path dataDir;
+
     @Option(
         names = "--dataset",
         defaultValue = "all",
@@ -249,8 +295,8 @@ public final class SieveCli implements Callable<Integer> {
         description = "Policies to compare (default: all seven).")
     List<String> policies;
 
-    @Option(names = "--seeds", defaultValue = "3", description = "Seeds per policy.")
-    int seeds;
+    @Option(names = "--seeds", description = "Seeds per policy (default: 3, or 5 with --scenario).")
+    Integer seeds;
 
     @Option(
         names = "--budget",
@@ -311,6 +357,10 @@ public final class SieveCli implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+      if (scenario != null) {
+        return scenarios();
+      }
+      int seeds = this.seeds == null ? 3 : this.seeds;
       List<String> datasets =
           "all".equals(dataset) ? List.of("wordnet", "fashion-mnist") : List.of(dataset);
       for (String d : datasets) {
@@ -347,6 +397,78 @@ public final class SieveCli implements Callable<Integer> {
                     dataSeed,
                     stallTimeout,
                     report,
+                    new TreeMap<>(params)),
+                System.out)
+            .run();
+      } catch (MissingDataException e) {
+        System.err.println(e.getMessage());
+        return 3;
+      }
+      return 0;
+    }
+
+    private Integer scenarios() throws Exception {
+      List<String> chosen = new ArrayList<>();
+      for (String name : scenario.split(",")) {
+        if ("all".equalsIgnoreCase(name.trim())) {
+          chosen.addAll(ScenarioBenchmark.scenarioIds());
+        } else if (ScenarioBenchmark.knownScenario(name.trim())) {
+          chosen.add(name.trim());
+        } else {
+          System.err.printf(
+              "unknown scenario '%s'; known: %s, all%n", name, ScenarioBenchmark.scenarioNames());
+          return 2;
+        }
+      }
+      if (policies != null) {
+        for (String p : policies) {
+          String problem = ScenarioBenchmark.unknown(p);
+          if (problem != null) {
+            System.err.println(problem);
+            return 2;
+          }
+        }
+      }
+      for (String t : trainers) {
+        if (!List.of("online", "limited").contains(t)) {
+          System.err.printf("unknown trainer '%s'; known: online, limited%n", t);
+          return 2;
+        }
+      }
+      int n = seeds == null ? 5 : seeds;
+      if (n < 1
+          || budget < batchSize
+          || batchSize < 1
+          || evalPoints < 1
+          || evalBatches < 1
+          || passes < 1
+          || validation < 1) {
+        System.err.println(
+            "need seeds, batch size, eval points, eval batches, passes, validation >= 1 and"
+                + " budget >= batch size");
+        return 2;
+      }
+      try {
+        new ScenarioBenchmark(
+                new ScenarioBenchmark.Settings(
+                    chosen,
+                    policies,
+                    trainers,
+                    n,
+                    budget,
+                    batchSize,
+                    stream,
+                    test,
+                    validation,
+                    evalPoints,
+                    evalBatches,
+                    passes,
+                    learningRate,
+                    target,
+                    dataSeed,
+                    stallTimeout,
+                    report,
+                    dataDir == null ? ScenarioBenchmark.DEFAULT_DATA_DIR : dataDir,
                     new TreeMap<>(params)),
                 System.out)
             .run();

@@ -43,6 +43,12 @@ final class Plots {
 
   /** Draws the curves (mean line, ±1 std band) with axes, ticks, labels and a legend. */
   static void accuracy(Path file, String title, Map<String, Curve> curves) throws IOException {
+    accuracy(file, title, "test accuracy", curves);
+  }
+
+  /** The same, with the y axis named {@code yLabel}. */
+  static void accuracy(Path file, String title, String yLabel, Map<String, Curve> curves)
+      throws IOException {
     BufferedImage img = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -159,7 +165,6 @@ final class Plots {
     fm = g.getFontMetrics();
     String xLabel = "examples consumed";
     g.drawString(xLabel, LEFT + (plotW - fm.stringWidth(xLabel)) / 2, HEIGHT - 18);
-    String yLabel = "test accuracy";
     AffineTransform saved = g.getTransform();
     g.rotate(-Math.PI / 2);
     g.drawString(yLabel, -(TOP + (plotH + fm.stringWidth(yLabel)) / 2), 24);

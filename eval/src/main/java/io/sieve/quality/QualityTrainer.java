@@ -144,7 +144,6 @@ final class QualityTrainer {
         .setExampleLosses(exampleLosses)
         .setClusterLosses(means(byCluster))
         .setGroupLosses(means(byGroup))
-        .setGroupMetrics(curve.get(curve.size() - 1).groupAccuracy())
         .setSentAt(Instant.ofEpochMilli(System.currentTimeMillis()))
         .build();
   }

@@ -64,6 +64,11 @@ public final class SoftmaxRegression {
     return z;
   }
 
+  /** Cross-entropy −log p_y of a labelled example, without training. */
+  public double loss(float[] x, int y) {
+    return -Math.log(Math.max(probabilities(x)[y], 1e-12));
+  }
+
   /** The most probable class. */
   public int predict(float[] x) {
     double[] p = probabilities(x);
