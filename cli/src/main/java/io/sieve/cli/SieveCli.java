@@ -6,7 +6,6 @@ import io.sieve.policy.Policies;
 import io.sieve.quality.MissingDataException;
 import io.sieve.quality.QualityBenchmark;
 import io.sieve.quality.ScenarioBenchmark;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -290,9 +290,7 @@ public final class QualityBenchmark {
           params.put("equitable.attribute", d.groupAttribute());
         }
         // a spec naming parameters its policy does not know is refused: keep this policy's own
-        params
-            .keySet()
-            .removeAll(io.sieve.plan.TrainerSpecs.paramNames(policy, params).unknown());
+        params.keySet().removeAll(io.sieve.plan.TrainerSpecs.paramNames(policy, params).unknown());
         admin.put(
             TrainerSpec.newBuilder()
                 .setTrainerId(id)

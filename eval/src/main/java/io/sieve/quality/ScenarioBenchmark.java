@@ -16,7 +16,7 @@ import io.sieve.embedded.EmbeddedKafka;
 import io.sieve.embedded.RegistryServer;
 import io.sieve.embedded.WorkDir;
 import io.sieve.policy.Policies;
-import io.sieve.topology.SieveMetrics;
+import io.sieve.stream.SieveMetrics;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -4,7 +4,6 @@ import io.sieve.avro.DeadLetter;
 import io.sieve.config.SieveConfig;
 import io.sieve.serde.AvroSerdes;
 import io.sieve.stream.SieveMetrics;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;

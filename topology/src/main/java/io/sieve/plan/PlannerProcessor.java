@@ -1,7 +1,5 @@
 package io.sieve.plan;
 
-import io.sieve.policy.FeedbackRanges;
-
 import io.sieve.avro.BatchHeader;
 import io.sieve.avro.CentroidModel;
 import io.sieve.avro.ClusterStats;
@@ -19,6 +17,7 @@ import io.sieve.config.Topics;
 import io.sieve.policy.ClusterLineage;
 import io.sieve.policy.CoveragePolicy;
 import io.sieve.policy.Draw;
+import io.sieve.policy.FeedbackRanges;
 import io.sieve.policy.GroupQuotas;
 import io.sieve.policy.PlanContext;
 import io.sieve.policy.Policies;

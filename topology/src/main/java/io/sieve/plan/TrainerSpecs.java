@@ -1,9 +1,8 @@
 package io.sieve.plan;
 
-import io.sieve.policy.Params;
-
 import io.sieve.avro.TrainerSpec;
 import io.sieve.policy.GroupQuotas;
+import io.sieve.policy.Params;
 import io.sieve.policy.Policies;
 import java.util.Map;
 import java.util.regex.Pattern;

@@ -23,8 +23,8 @@ import java.util.TreeMap;
  * drawn uniformly inside each stratum. The budget is a round's: every {@code policy.round.batches}
  * planned batches make a round, the cluster's budget is {@code B = R·n_k} for its share n_k of a
  * batch, and each batch of the round takes the next n_k items of the round's selection (see {@link
- * io.sieve.policy.PoolDraw}); with B a batch's few items per cluster, "smallest stratum first" would
- * degenerate into the largest strata only. The planner splits each batch over clusters by
+ * io.sieve.policy.PoolDraw}); with B a batch's few items per cluster, "smallest stratum first"
+ * would degenerate into the largest strata only. The planner splits each batch over clusters by
  * water-filling over what survives pruning ({@code N − ⌊β·N⌋}, a lower bound that never shrinks as
  * a pool grows, so a stale size still under-promises). A pruned item is never emitted. The pool
  * chooses these items itself, so the guarantee is no repeat within a batch (their {@code cycle} is

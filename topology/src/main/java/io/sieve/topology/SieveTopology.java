@@ -15,7 +15,6 @@ import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainingBatch;
 import io.sieve.avro.TrainingExample;
 import io.sieve.cluster.Assigned;
-import io.sieve.assign.ModelOwnerProcessor;
 import io.sieve.config.BatchTopics;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;

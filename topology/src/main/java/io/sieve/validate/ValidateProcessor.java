@@ -215,7 +215,7 @@ public final class ValidateProcessor
   }
 
   /** The UTF-8 length of {@code s}, without encoding it. */
-  static long utf8Length(CharSequence s) {
+  public static long utf8Length(CharSequence s) {
     long n = 0;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

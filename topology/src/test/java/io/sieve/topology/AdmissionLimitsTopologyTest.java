@@ -1,12 +1,11 @@
 package io.sieve.topology;
 
-import io.sieve.validate.ValidateProcessor;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sieve.avro.DeadLetter;
 import io.sieve.avro.TrainingExample;
 import io.sieve.config.SieveConfig;
+import io.sieve.validate.ValidateProcessor;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.sieve.avro.BatchExample;
+import io.sieve.avro.ClusterStats;
 import io.sieve.avro.EvaluationRound;
 import io.sieve.avro.ScoreEntry;
-import io.sieve.avro.ClusterStats;
 import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainerSpec;
 import io.sieve.avro.TrainerState;

@@ -1,8 +1,5 @@
 package io.sieve.topology;
 
-import io.sieve.diversity.SecondMoment;
-import io.sieve.diversity.Sketches;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
