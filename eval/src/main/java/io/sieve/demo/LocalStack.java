@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -107,6 +108,10 @@ public final class LocalStack implements AutoCloseable {
     SieveService service = null;
     try {
       Path registryLog = dir.resolve("logs").resolve("registry.log");
+      if (persistent) {
+        // a registry left by a killed run holds its old port and the database: stop it first
+        RegistryServer.stopOrphan(dir.resolve("registry"));
+      }
       int registryPort =
           preferred.registry() > 0 && isFree(preferred.registry()) ? preferred.registry() : 0;
       registry =
@@ -136,7 +141,11 @@ public final class LocalStack implements AutoCloseable {
   }
 
   private static boolean isFree(int port) {
-    try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+    // as the servers bind: with SO_REUSEADDR, so that connections of the last run in TIME_WAIT
+    // do not count as the port being taken
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
       return socket.isBound();
     } catch (IOException e) {
       return false;

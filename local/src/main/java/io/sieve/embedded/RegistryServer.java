@@ -217,7 +217,7 @@ public final class RegistryServer implements AutoCloseable {
    * to stop the child): it would hold the database file, and the new server could not open it. Only
    * a process whose command line names this storage is stopped.
    */
-  private static void stopOrphan(Path storageDir) throws IOException, InterruptedException {
+  public static void stopOrphan(Path storageDir) throws IOException, InterruptedException {
     Path pidFile = storageDir.resolve(PID_FILE);
     if (!Files.isRegularFile(pidFile)) {
       return;
