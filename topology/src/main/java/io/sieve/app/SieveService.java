@@ -85,6 +85,8 @@ public final class SieveService implements AutoCloseable {
         DeadLetterDeserializationHandler.class);
     p.put(
         StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
+    // the global stores' updaters too: their failures are dead-lettered by the sender's producer
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     p.put(
         StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProductionHandler.class);
     p.put(DeadLetterSender.SENDER_CONFIG, deadLetters);

@@ -1,16 +1,22 @@
 package io.sieve.errors;
 
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProductionExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A record that cannot be written (too large for its topic, or failing to serialize) is
- * dead-lettered with the record that caused it; other send errors fail the task as usual.
+ * dead-lettered with the record that caused it, through the task's producer; other send errors fail
+ * the task as usual.
  */
 public final class DeadLetterProductionHandler implements ProductionExceptionHandler {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DeadLetterProductionHandler.class);
 
   private DeadLetterSender sender;
 
@@ -20,44 +26,48 @@ public final class DeadLetterProductionHandler implements ProductionExceptionHan
   }
 
   @Override
-  public ProductionExceptionHandlerResponse handle(
+  public Response handleError(
       ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
-    if (!(exception instanceof RecordTooLargeException)) {
-      return ProductionExceptionHandlerResponse.FAIL;
+    // a dead letter that cannot be written is not dead-lettered again: that could loop forever
+    if (!(exception instanceof RecordTooLargeException) || sender.topic().equals(record.topic())) {
+      return Response.fail();
     }
-    boolean written =
-        sender.send(
-            context,
-            "produce:" + record.topic(),
-            "record-too-large",
-            exception,
-            record.key(),
-            null);
-    return written
-        ? ProductionExceptionHandlerResponse.CONTINUE
-        : ProductionExceptionHandlerResponse.FAIL;
+    return respond(
+        context, "produce:" + record.topic(), "record-too-large", exception, record.key(), null);
   }
 
   @Override
   @SuppressWarnings("rawtypes") // the interface declares a raw ProducerRecord
-  public ProductionExceptionHandlerResponse handleSerializationException(
+  public Response handleSerializationError(
       ErrorHandlerContext context,
       ProducerRecord record,
       Exception exception,
       SerializationExceptionOrigin origin) {
     if (RegistryOutage.causedBy(exception)) {
-      return ProductionExceptionHandlerResponse.FAIL;
+      return Response.fail();
     }
-    boolean written =
-        sender.send(
-            context,
-            "produce:" + record.topic(),
-            "unserializable",
-            exception,
-            context.sourceRawKey(),
-            context.sourceRawValue());
-    return written
-        ? ProductionExceptionHandlerResponse.CONTINUE
-        : ProductionExceptionHandlerResponse.FAIL;
+    return respond(
+        context,
+        "produce:" + record.topic(),
+        "unserializable",
+        exception,
+        context.sourceRawKey(),
+        context.sourceRawValue());
+  }
+
+  private Response respond(
+      ErrorHandlerContext context,
+      String stage,
+      String reason,
+      Exception exception,
+      byte[] key,
+      byte[] value) {
+    try {
+      return Response.resume(
+          List.of(sender.deadLetter(context, stage, reason, exception, key, value)));
+    } catch (RuntimeException e) {
+      LOG.error("could not make the dead letter of a record failing at {}", stage, e);
+      return Response.fail();
+    }
   }
 }
