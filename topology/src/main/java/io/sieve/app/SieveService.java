@@ -78,6 +78,7 @@ public final class SieveService implements AutoCloseable {
     this.provisioner = new BatchTopicProvisioner(config, topics);
   }
 
+  @SuppressWarnings("deprecation") // processing.exception.handler.global.enabled, see below
   private Properties streamsProperties() {
     Properties p = config.streamsProperties();
     p.put(
@@ -86,6 +87,7 @@ public final class SieveService implements AutoCloseable {
     p.put(
         StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
     // the global stores' updaters too: their failures are dead-lettered by the sender's producer
+    // (the key is deprecated already, as true becomes the default in Kafka 5.0)
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     p.put(
         StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProductionHandler.class);
