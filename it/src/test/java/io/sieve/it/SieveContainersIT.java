@@ -22,7 +22,7 @@ import org.testcontainers.utility.DockerImageName;
 public class SieveContainersIT {
 
   /** The images of docker-compose.yml; {@code DeploymentManifestsTest} checks they agree. */
-  public static final String KAFKA_IMAGE = "apache/kafka:4.1.1";
+  public static final String KAFKA_IMAGE = "apache/kafka:4.4.0";
 
   public static final String REGISTRY_IMAGE = "apicurio/apicurio-registry-mem:2.4.2.Final";
   public static final int REGISTRY_PORT = 8080;

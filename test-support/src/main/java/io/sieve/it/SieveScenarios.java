@@ -13,6 +13,10 @@ import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
 import io.sieve.registry.RestSchemaRegistry;
 import io.sieve.serde.AvroSerdes;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +28,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -117,7 +123,46 @@ public final class SieveScenarios {
                   .isNotNull()
                   .extracting(DeadLetter::getReason)
                   .isEqualTo(reason));
+
+      // and the registry holds the subjects of the public topics only: the repartition topics
+      // and changelogs, Sieve's private plumbing, registered nothing
+      Topics topics = service.topics();
+      assertThat(subjectsOf(config.applicationId()))
+          .contains(trainer.topic + "-value", topics.examples().name() + "-value")
+          .allSatisfy(
+              subject ->
+                  assertThat(subject)
+                      .isIn(
+                          topics.examples().name() + "-value",
+                          topics.trainers().name() + "-value",
+                          topics.feedback().name() + "-value",
+                          topics.deadLetters().name() + "-value",
+                          topics.centroids().name() + "-value",
+                          topics.clusterStats().name() + "-value",
+                          trainer.topic + "-value"));
     }
+  }
+
+  /**
+   * The registry's subjects that start with {@code prefix}: an isolated test's topics and its
+   * application's internal topics all do.
+   */
+  public List<String> subjectsOf(String prefix) throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(stack.registryUrl() + "/subjects")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    List<String> subjects = new ArrayList<>();
+    // a JSON array of strings; subject names here are topic names, which hold no quotes
+    Matcher m = Pattern.compile("\"([^\"]*)\"").matcher(response.body());
+    while (m.find()) {
+      if (m.group(1).startsWith(prefix)) {
+        subjects.add(m.group(1));
+      }
+    }
+    return subjects;
   }
 
   public void clusterBalancedBatchesWithinOne(Path temp) throws Exception {

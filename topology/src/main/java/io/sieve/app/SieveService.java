@@ -89,6 +89,7 @@ public final class SieveService implements AutoCloseable {
         });
   }
 
+  @SuppressWarnings("deprecation") // processing.exception.handler.global.enabled, see below
   private Properties streamsProperties() {
     Properties p = config.streamsProperties();
     p.put(
@@ -96,6 +97,9 @@ public final class SieveService implements AutoCloseable {
         DeadLetterDeserializationHandler.class);
     p.put(
         StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
+    // the global stores' updaters too: their failures are dead-lettered by the sender's producer
+    // (the key is deprecated already, as true becomes the default in Kafka 5.0)
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     p.put(
         StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProductionHandler.class);
     p.put(DeadLetterSender.SENDER_CONFIG, deadLetters);

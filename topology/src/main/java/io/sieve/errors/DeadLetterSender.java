@@ -15,14 +15,21 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.processor.TaskId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes dead letters from Kafka Streams' error handlers, which run outside any processor and so
- * cannot forward. It has its own idempotent producer and waits for each write: a record is only
- * skipped once its dead letter is durable. These writes are outside the stream transaction, so a
- * crash in the same instant can repeat a dead letter, never lose one.
+ * Makes the dead letters of Kafka Streams' error handlers, which run outside any processor and so
+ * cannot forward.
+ *
+ * <p>A handler of a stream task hands its dead letter back in its response ({@link #record}): Kafka
+ * Streams writes it with the task's own producer, inside the task's transaction under exactly-once,
+ * so the dead letter and the skip of its record commit or abort together. The global thread has no
+ * task producer (Kafka Streams cannot write a handler's dead letters from it); for its records the
+ * sender writes with its own idempotent producer and waits ({@link #send}): a record is only
+ * skipped once its dead letter is durable, and a crash in the same instant can repeat a dead
+ * letter, never lose one.
  */
 public final class DeadLetterSender implements AutoCloseable {
 
@@ -118,8 +125,89 @@ public final class DeadLetterSender implements AutoCloseable {
     return topic != null && topic.startsWith(config.batchTopic(""));
   }
 
+  /**
+   * Whether a handler runs on the global thread: its records (the global stores' topics) belong to
+   * no task, so Kafka Streams has no producer to write a dead letter handed back in a response.
+   */
+  static boolean onGlobalThread(ErrorHandlerContext context) {
+    TaskId task = context.taskId();
+    return task == null || task.subtopology() < 0;
+  }
+
   /** Sends and waits; false when the dead letter could not be written. */
   boolean send(
+      ErrorHandlerContext context,
+      String stage,
+      String reason,
+      Exception error,
+      byte[] key,
+      byte[] value) {
+    ProducerRecord<byte[], byte[]> record;
+    try {
+      record = record(context, stage, reason, error, key, value);
+    } catch (RuntimeException e) {
+      LOG.error(
+          "could not make a dead letter for {}-{}@{}",
+          context.topic(),
+          context.partition(),
+          context.offset(),
+          e);
+      return false;
+    }
+    try {
+      producer().send(record).get(30, TimeUnit.SECONDS);
+      metrics.deadLetter(reason);
+      LOG.debug(
+          "dead-lettered {}-{}@{} at {}: {}",
+          context.topic(),
+          context.partition(),
+          context.offset(),
+          stage,
+          reason);
+      return true;
+    } catch (Exception e) {
+      LOG.error(
+          "could not write a dead letter for {}-{}@{}",
+          context.topic(),
+          context.partition(),
+          context.offset(),
+          e);
+      return false;
+    }
+  }
+
+  /**
+   * The dead letter of a failed record, serialized for the dead-letter topic, for a handler to hand
+   * back to Kafka Streams; counted as handed over (a transaction that aborts replays the record,
+   * and its dead letter is counted again).
+   *
+   * @throws RuntimeException when the dead letter cannot be serialized (the registry failing, say)
+   */
+  ProducerRecord<byte[], byte[]> deadLetter(
+      ErrorHandlerContext context,
+      String stage,
+      String reason,
+      Exception error,
+      byte[] key,
+      byte[] value) {
+    ProducerRecord<byte[], byte[]> record = record(context, stage, reason, error, key, value);
+    metrics.deadLetter(reason);
+    LOG.debug(
+        "dead-lettering {}-{}@{} at {}: {}",
+        context.topic(),
+        context.partition(),
+        context.offset(),
+        stage,
+        reason);
+    return record;
+  }
+
+  /** The dead-letter topic: a dead letter that cannot be written is never dead-lettered again. */
+  String topic() {
+    return topic;
+  }
+
+  private ProducerRecord<byte[], byte[]> record(
       ErrorHandlerContext context,
       String stage,
       String reason,
@@ -139,37 +227,8 @@ public final class DeadLetterSender implements AutoCloseable {
                 key,
                 value)
             .build();
-    try {
-      byte[] letterKey = Originals.cut(key, Originals.MAX_KEY_BYTES);
-      try {
-        write(letterKey, letter);
-      } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof RecordTooLargeException)) {
-          throw e;
-        }
-        // a dead-letter topic with a smaller limit than Kafka's default: the letter goes without
-        // the original's bytes, its size and hash still identifying it
-        write(null, Originals.withoutOriginals(letter, key, value));
-      }
-      metrics.deadLetter(reason);
-      LOG.debug(
-          "dead-lettered {}-{}@{} at {}: {} ({})",
-          context.topic(),
-          context.partition(),
-          context.offset(),
-          stage,
-          reason,
-          letter.getError());
-      return true;
-    } catch (Exception e) {
-      LOG.error(
-          "could not write a dead letter for {}-{}@{}",
-          context.topic(),
-          context.partition(),
-          context.offset(),
-          e);
-      return false;
-    }
+    return new ProducerRecord<>(
+        topic, Originals.cut(key, Originals.MAX_KEY_BYTES), serdes.serialize(topic, letter));
   }
 
   private void write(byte[] key, DeadLetter letter) throws Exception {

@@ -102,6 +102,16 @@ public final class AvroSerdes {
   }
 
   /**
+   * A serde of {@code type} for Sieve's private topics (repartitions, changelogs): self-contained
+   * Avro that registers nothing in the user's registry (see {@link InternalSerde}). It still reads
+   * records in the registry wire format, written before these topics went private.
+   */
+  public <T extends SpecificRecord> Serde<T> internal(Class<T> type) {
+    InternalSerde<T> serde = new InternalSerde<>(type, deserializer(type));
+    return Serdes.serdeFrom(serde, serde);
+  }
+
+  /**
    * Serializes {@code record} as a value of {@code topic} (subject {@code <topic>-value}); {@code
    * null} gives {@code null}.
    */

@@ -18,7 +18,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.WindowStore;
 
-/** Names and builders of every state store: persistent RocksDB, changelogged. */
+/**
+ * Names and builders of every state store: persistent RocksDB, changelogged. The changelogs are
+ * Sieve's private topics, so their values are in the private format ({@link AvroSerdes#internal}),
+ * except the global stores': Kafka Streams restores those by copying their public source topic.
+ */
 public final class Stores {
 
   public static final String DEDUP = "dedup-store";
@@ -62,16 +66,15 @@ public final class Stores {
   }
 
   public StoreBuilder<KeyValueStore<String, TrainingExample>> awaitingModel() {
-    return persistent(
-        AWAITING_MODEL, Serdes.String(), serdes.forClass(TrainingExample.class, false));
+    return persistent(AWAITING_MODEL, Serdes.String(), serdes.internal(TrainingExample.class));
   }
 
   public StoreBuilder<KeyValueStore<String, ModelOwnerState>> modelOwner() {
-    return persistent(MODEL_OWNER, Serdes.String(), serdes.forClass(ModelOwnerState.class, false));
+    return persistent(MODEL_OWNER, Serdes.String(), serdes.internal(ModelOwnerState.class));
   }
 
   public StoreBuilder<KeyValueStore<Bytes, BatchExample>> pool() {
-    return persistent(POOL, Serdes.Bytes(), serdes.forClass(BatchExample.class, false));
+    return persistent(POOL, Serdes.Bytes(), serdes.internal(BatchExample.class));
   }
 
   public StoreBuilder<KeyValueStore<Bytes, ScoreEntry>> scores() {
@@ -79,27 +82,30 @@ public final class Stores {
   }
 
   public StoreBuilder<KeyValueStore<Integer, ClusterStats>> poolStats() {
-    return persistent(POOL_STATS, Serdes.Integer(), serdes.forClass(ClusterStats.class, false));
+    return persistent(POOL_STATS, Serdes.Integer(), serdes.internal(ClusterStats.class));
   }
 
   /** Each cluster's near-duplicate window: (cluster, position) → entry. */
   public StoreBuilder<KeyValueStore<Bytes, NearWindowEntry>> nearWindow() {
-    return persistent(NEAR_WINDOW, Serdes.Bytes(), serdes.forClass(NearWindowEntry.class, false));
+    return persistent(NEAR_WINDOW, Serdes.Bytes(), serdes.internal(NearWindowEntry.class));
   }
 
   public StoreBuilder<KeyValueStore<String, TrainerState>> trainers() {
-    return persistent(TRAINERS, Serdes.String(), serdes.forClass(TrainerState.class, false));
+    return persistent(TRAINERS, Serdes.String(), serdes.internal(TrainerState.class));
   }
 
   public StoreBuilder<KeyValueStore<String, PendingBatch>> assembly() {
-    return persistent(ASSEMBLY, Serdes.String(), serdes.forClass(PendingBatch.class, false));
+    return persistent(ASSEMBLY, Serdes.String(), serdes.internal(PendingBatch.class));
   }
 
   public StoreBuilder<KeyValueStore<String, RecentBatches>> recentBatches() {
-    return persistent(RECENT_BATCHES, Serdes.String(), serdes.forClass(RecentBatches.class, false));
+    return persistent(RECENT_BATCHES, Serdes.String(), serdes.internal(RecentBatches.class));
   }
 
-  /** Global stores are restored from their source topic, so they keep no changelog. */
+  /**
+   * Global stores are restored from their source topic, so they keep no changelog, and they keep
+   * that public topic's format: the restore copies its bytes.
+   */
   public StoreBuilder<KeyValueStore<String, CentroidModel>> centroids() {
     return persistent(CENTROIDS, Serdes.String(), serdes.forClass(CentroidModel.class, false))
         .withLoggingDisabled();

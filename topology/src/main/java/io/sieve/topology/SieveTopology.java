@@ -139,7 +139,7 @@ public final class SieveTopology {
             .mapValues(Outcome::value, Named.as("unwrap-valid"))
             .selectKey((k, v) -> DedupProcessor.contentHash(v), Named.as("key-by-content"))
             .repartition(
-                Repartitioned.with(Serdes.String(), topics.examples().valueSerde())
+                Repartitioned.with(Serdes.String(), serdes.internal(TrainingExample.class))
                     .withName("by-content")
                     .withNumberOfPartitions(partitions));
     if (config.getBoolean(SieveConfig.DEDUP_ENABLED_CONFIG)) {
@@ -168,7 +168,7 @@ public final class SieveTopology {
         .get("assigned-to-owner")
         .mapValues(v -> ((Assigned.ToOwner) v).update(), Named.as("unwrap-model-update"))
         .repartition(
-            Repartitioned.with(Serdes.String(), serdes.forClass(ModelUpdate.class, false))
+            Repartitioned.with(Serdes.String(), serdes.internal(ModelUpdate.class))
                 .withName("model-updates")
                 .withNumberOfPartitions(1))
         .process(
@@ -196,7 +196,7 @@ public final class SieveTopology {
             },
             Named.as("key-by-cluster"))
         .repartition(
-            Repartitioned.with(Serdes.Integer(), serdes.forClass(BatchExample.class, false))
+            Repartitioned.with(Serdes.Integer(), serdes.internal(BatchExample.class))
                 .withName("by-cluster")
                 .withNumberOfPartitions(partitions))
         .process(
@@ -248,7 +248,7 @@ public final class SieveTopology {
             .get("planned-ok")
             .mapValues(Outcome::value, Named.as("unwrap-fragment"))
             .repartition(
-                Repartitioned.with(Serdes.Integer(), serdes.forClass(PlanFragment.class, false))
+                Repartitioned.with(Serdes.Integer(), serdes.internal(PlanFragment.class))
                     .withName("plan-by-cluster")
                     .withNumberOfPartitions(partitions))
             .process(
@@ -257,7 +257,7 @@ public final class SieveTopology {
                 Stores.POOL,
                 Stores.SCORES)
             .repartition(
-                Repartitioned.with(Serdes.String(), serdes.forClass(Selection.class, false))
+                Repartitioned.with(Serdes.String(), serdes.internal(Selection.class))
                     .withName("selections-by-batch")
                     .withNumberOfPartitions(partitions))
             .process(
@@ -284,7 +284,7 @@ public final class SieveTopology {
     written
         .mapValues(RecentBatchesProcessor::composition, Named.as("batch-composition"))
         .repartition(
-            Repartitioned.with(Serdes.String(), serdes.forClass(BatchComposition.class, false))
+            Repartitioned.with(Serdes.String(), serdes.internal(BatchComposition.class))
                 .withName("compositions-by-trainer")
                 .withNumberOfPartitions(partitions))
         .process(
@@ -299,7 +299,7 @@ public final class SieveTopology {
             Named.as("feedback-with-example-losses"))
         .selectKey((k, v) -> v.getBatchId(), Named.as("key-feedback-by-batch"))
         .repartition(
-            Repartitioned.with(Serdes.String(), serdes.forClass(TrainerFeedback.class, false))
+            Repartitioned.with(Serdes.String(), serdes.internal(TrainerFeedback.class))
                 .withName("feedback-by-batch")
                 .withNumberOfPartitions(partitions))
         .process(
@@ -309,7 +309,7 @@ public final class SieveTopology {
             Named.as("score-router"),
             Stores.ASSEMBLY)
         .repartition(
-            Repartitioned.with(Serdes.Integer(), serdes.forClass(ScoreUpdate.class, false))
+            Repartitioned.with(Serdes.Integer(), serdes.internal(ScoreUpdate.class))
                 .withName("score-updates")
                 .withNumberOfPartitions(partitions))
         .process(

@@ -45,6 +45,11 @@ public final class InMemorySchemaRegistry implements SchemaRegistry {
     return subjects.containsKey(subject);
   }
 
+  /** Every subject a schema was registered under, in registration order. */
+  public synchronized java.util.List<String> subjects() {
+    return java.util.List.copyOf(subjects.keySet());
+  }
+
   /** How many times {@link #register} was called. */
   public synchronized int registrations() {
     return registrations;

@@ -5,6 +5,10 @@ import io.sieve.config.BatchTopics;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topic;
 import io.sieve.config.Topics;
+import io.sieve.errors.DeadLetterDeserializationHandler;
+import io.sieve.errors.DeadLetterProcessingHandler;
+import io.sieve.errors.DeadLetterProductionHandler;
+import io.sieve.errors.DeadLetterSender;
 import io.sieve.registry.InMemorySchemaRegistry;
 import io.sieve.serde.AvroSerdes;
 import io.sieve.stream.SieveMetrics;
@@ -13,7 +17,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -31,6 +37,8 @@ final class DriverHarness implements AutoCloseable {
   private final TopologyTestDriver driver;
   private final Topics topics;
   private final SieveMetrics metrics = new SieveMetrics();
+  private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+  private final DeadLetterSender sender;
 
   /**
    * The settings every driver test needs (no broker or registry is reached; one partition; at least
@@ -48,18 +56,50 @@ final class DriverHarness implements AutoCloseable {
   }
 
   DriverHarness(Map<String, Object> props) {
-    this(props, BatchTopics.ALL_READY);
+    this(props, BatchTopics.ALL_READY, false);
   }
 
   DriverHarness(Map<String, Object> props, BatchTopics batchTopics) {
+    this(props, batchTopics, false);
+  }
+
+  DriverHarness(Map<String, Object> props, boolean deadLetterHandlers) {
+    this(props, BatchTopics.ALL_READY, deadLetterHandlers);
+  }
+
+  /**
+   * @param batchTopics which trainers' batch topics the planner may write
+   * @param deadLetterHandlers whether Sieve's error handlers are installed, as the service does
+   */
+  DriverHarness(
+      Map<String, Object> props, BatchTopics batchTopics, boolean deadLetterHandlers) {
     SieveConfig config = new SieveConfig(props);
-    AvroSerdes serdes = new AvroSerdes(new InMemorySchemaRegistry());
+    AvroSerdes serdes = new AvroSerdes(registry);
     topics = Topics.from(config, serdes);
+    Properties streams = config.streamsProperties();
+    if (deadLetterHandlers) {
+      sender = new DeadLetterSender(config, serdes, metrics);
+      streams.put(
+          StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+          DeadLetterDeserializationHandler.class);
+      streams.put(
+          StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+          DeadLetterProcessingHandler.class);
+      streams.put(
+          StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+          DeadLetterProductionHandler.class);
+      streams.put(DeadLetterSender.SENDER_CONFIG, sender);
+    } else {
+      sender = null;
+    }
     driver =
         new TopologyTestDriver(
-            SieveTopology.build(config, topics, serdes, metrics, batchTopics),
-            config.streamsProperties(),
-            START);
+            SieveTopology.build(config, topics, serdes, metrics, batchTopics), streams, START);
+  }
+
+  /** The registry the harness's serdes register their schemas in. */
+  InMemorySchemaRegistry registry() {
+    return registry;
   }
 
   TopologyTestDriver driver() {
@@ -105,5 +145,8 @@ final class DriverHarness implements AutoCloseable {
   @Override
   public void close() {
     driver.close();
+    if (sender != null) {
+      sender.close();
+    }
   }
 }

@@ -352,6 +352,56 @@ class SieveTopologyTest {
   }
 
   @Test
+  void shouldRegisterTheSchemasOfPublicTopicsOnly() {
+    // Given a whole round trip: examples pooled, batches served, feedback with per-example losses
+    pipeTopical(20);
+    settle();
+    spec(specOf("uniform", 10, 1).build());
+    settle();
+    TrainingBatch batch = batches.readValue();
+    Map<String, Double> losses = new TreeMap<>();
+    ids(batch).forEach(id -> losses.put(id, 1.5));
+    feedback.pipeInput(
+        TRAINER,
+        TrainerFeedback.newBuilder()
+            .setTrainerId(TRAINER)
+            .setBatchId(batch.getBatchId())
+            .setExampleLosses(losses)
+            .build());
+    settle();
+    assertThat(batches.readValuesToList()).isNotEmpty();
+
+    // Then every repartition topic and changelog was written without a registry call: the
+    // registry holds the subjects of the public topics only (keys are not Avro)
+    Topics topics = harness.topics();
+    assertThat(harness.registry().subjects())
+        .contains(topics.batchTopic(TRAINER) + "-value", topics.centroids().name() + "-value")
+        .allSatisfy(
+            subject ->
+                assertThat(subject)
+                    .isIn(
+                        topics.examples().name() + "-value",
+                        topics.trainers().name() + "-value",
+                        topics.feedback().name() + "-value",
+                        topics.deadLetters().name() + "-value",
+                        topics.centroids().name() + "-value",
+                        topics.clusterStats().name() + "-value",
+                        topics.batchTopic(TRAINER) + "-value"));
+    // and the pool, whose changelog is private, holds the scores the feedback gave
+    KeyValueStore<Bytes, BatchExample> pool = driver.getKeyValueStore(Stores.POOL);
+    long scored = 0;
+    try (KeyValueIterator<Bytes, BatchExample> it = pool.all()) {
+      while (it.hasNext()) {
+        BatchExample e = it.next().value;
+        if (losses.containsKey(e.getId()) && e.getScore() != null) {
+          scored++;
+        }
+      }
+    }
+    assertThat(scored).isEqualTo(losses.size());
+  }
+
+  @Test
   void shouldReportEntropyAndVendiOnEveryBatchAndPerClusterPool() {
     // Given 60 pooled examples on three well separated topics
     pipeTopical(20);
