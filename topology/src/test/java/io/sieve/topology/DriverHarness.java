@@ -71,8 +71,7 @@ final class DriverHarness implements AutoCloseable {
    * @param batchTopics which trainers' batch topics the planner may write
    * @param deadLetterHandlers whether Sieve's error handlers are installed, as the service does
    */
-  DriverHarness(
-      Map<String, Object> props, BatchTopics batchTopics, boolean deadLetterHandlers) {
+  DriverHarness(Map<String, Object> props, BatchTopics batchTopics, boolean deadLetterHandlers) {
     SieveConfig config = new SieveConfig(props);
     AvroSerdes serdes = new AvroSerdes(registry);
     topics = Topics.from(config, serdes);
