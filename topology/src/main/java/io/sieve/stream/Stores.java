@@ -78,7 +78,7 @@ public final class Stores {
   }
 
   public StoreBuilder<KeyValueStore<Bytes, ScoreEntry>> scores() {
-    return persistent(SCORES, Serdes.Bytes(), serdes.forClass(ScoreEntry.class, false));
+    return persistent(SCORES, Serdes.Bytes(), serdes.internal(ScoreEntry.class));
   }
 
   public StoreBuilder<KeyValueStore<Integer, ClusterStats>> poolStats() {

@@ -162,11 +162,21 @@ class DeadLetterHandlersTest {
     assertThat(ofLetter.result()).isEqualTo(ProductionExceptionHandler.Result.FAIL);
     assertThat(ofLetter.deadLetterQueueRecords()).isEmpty();
 
+    // A batch whose topic cannot be written (timed out waiting for a deleted topic) stays that
+    // trainer's problem: dead-lettered, the task resumes
+    ProductionExceptionHandler.Response unwritable =
+        handler.handleError(
+            taskContext(),
+            new ProducerRecord<>("sieve.batches.t1", KEY, big),
+            new org.apache.kafka.common.errors.TimeoutException("slow"));
+    assertThat(unwritable.result()).isEqualTo(ProductionExceptionHandler.Result.RESUME);
+    assertThat(only(unwritable.deadLetterQueueRecords()).getReason()).isEqualTo("batch-unwritable");
+
     // and any other send error fails the task as usual
     ProductionExceptionHandler.Response other =
         handler.handleError(
             taskContext(),
-            new ProducerRecord<>("sieve.batches.t1", KEY, big),
+            new ProducerRecord<>("sieve-app-plan-by-cluster-repartition", KEY, big),
             new org.apache.kafka.common.errors.TimeoutException("slow"));
     assertThat(other.result()).isEqualTo(ProductionExceptionHandler.Result.FAIL);
   }

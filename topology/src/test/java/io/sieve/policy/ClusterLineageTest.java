@@ -33,11 +33,12 @@ class ClusterLineageTest {
 
   @Test
   void shouldStartASplitClusterFromItsParentsUcbStatisticsInsteadOfCold() {
-    // Given a UCB trainer that learned cluster 1 pays (two rounds of high loss on it)
+    // Given a UCB trainer that learned cluster 1 pays (two rounds of ten batches of high loss on
+    // it: the policy updates once per round)
     UcbPolicy ucb = new UcbPolicy();
     TrainerState state = PolicyTestData.state(UcbPolicy.NAME, Map.of());
     PlanContext context = PlanContext.ofSizes(PolicyTestData.sizes(10, 10));
-    for (int r = 0; r < 2; r++) {
+    for (int b = 0; b < 20; b++) {
       ucb.onFeedback(PolicyTestData.clusterLosses(Map.of(0, 0.1, 1, 3.0)), state, context);
     }
     Map<String, Double> before = new TreeMap<>(state.getPolicyState());

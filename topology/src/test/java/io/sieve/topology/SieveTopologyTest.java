@@ -7,6 +7,7 @@ import io.sieve.avro.BatchExample;
 import io.sieve.avro.CentroidModel;
 import io.sieve.avro.ClusterStats;
 import io.sieve.avro.DeadLetter;
+import io.sieve.avro.ScoreEntry;
 import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainerSpec;
 import io.sieve.avro.TrainingBatch;
@@ -387,13 +388,13 @@ class SieveTopologyTest {
                         topics.centroids().name() + "-value",
                         topics.clusterStats().name() + "-value",
                         topics.batchTopic(TRAINER) + "-value"));
-    // and the pool, whose changelog is private, holds the scores the feedback gave
-    KeyValueStore<Bytes, BatchExample> pool = driver.getKeyValueStore(Stores.POOL);
+    // and the trainer's scores store, whose changelog is private, holds the scores the feedback
+    // gave
+    KeyValueStore<Bytes, ScoreEntry> scores = driver.getKeyValueStore(Stores.SCORES);
     long scored = 0;
-    try (KeyValueIterator<Bytes, BatchExample> it = pool.all()) {
+    try (KeyValueIterator<Bytes, ScoreEntry> it = scores.all()) {
       while (it.hasNext()) {
-        BatchExample e = it.next().value;
-        if (losses.containsKey(e.getId()) && e.getScore() != null) {
+        if (losses.containsKey(it.next().value.getId())) {
           scored++;
         }
       }
