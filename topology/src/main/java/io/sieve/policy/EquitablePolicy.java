@@ -70,8 +70,8 @@ import java.util.TreeSet;
  * equitable.horizon} H in rounds (4), {@code equitable.max.share.change} ρ per round (0.05), {@code
  * equitable.max.deviation} δ (0.5), {@code equitable.min.fraction} μ (0.5), {@code equitable.costs}
  * ({@code attr=value:cost,...}, 1 each; mean-unfairness only), {@code equitable.prior.exponent} a₀
- * for a group with one point (0: a group moves once two rounds show its curve falling), {@code
- * equitable.points} (16).
+ * for a group with fewer than three points (0: a group moves only once its losses show its curve
+ * falling), {@code equitable.points} (16).
  *
  * <p>State per value v: {@code n.v} (trained so far), {@code planned.v} and {@code mark.v} (planned
  * in all, and at the last round), {@code share.v} and {@code ratio.v} (the round's share and its
