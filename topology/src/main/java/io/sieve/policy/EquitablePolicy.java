@@ -45,11 +45,12 @@ import java.util.TreeSet;
  * Worst-group is solved by min-max water-filling: the level λ is found by bisection such that
  * {@code Σ_g clamp((N_g(λ) − n_g)/B, lo_g, hi_g)} uses the budget, {@code N_g(λ)} the examples g's
  * curve needs to come down to λ (infinite at or below its floor). A group whose curve predicts no
- * gain over the horizon (flat, or already at its floor) cannot lower the maximum and is held at its
- * pool share within its bounds, so data is not poured into what it cannot learn. Mean-unfairness is
- * solved by greedy water-filling in steps of 1/200 of the free share, each step to the group whose
- * step lowers the objective most per unit cost ({@code equitable.costs}); the objective is convex
- * in the shares for convex curves, so the greedy split is optimal up to a step.
+ * gain over the horizon (flat, already at its floor, or known by a single point) gives no reason to
+ * move and keeps its last share within its bounds: data is neither poured into what it cannot learn
+ * nor taken from what it has learnt (a trainer that follows its batches would forget it).
+ * Mean-unfairness is solved by greedy water-filling in steps of 1/200 of the free share, each step
+ * to the group whose step lowers the objective most per unit cost ({@code equitable.costs}); the
+ * objective is convex in the shares for convex curves, so the greedy split is optimal up to a step.
  *
  * <p><b>Batches</b> draw each group's count in proportion to {@code p_g·s_g/p_g(round)} over the
  * current pool (so a shifting pool mix carries the chosen lift along), capped at each group's
@@ -69,7 +70,8 @@ import java.util.TreeSet;
  * equitable.horizon} H in rounds (4), {@code equitable.max.share.change} ρ per round (0.05), {@code
  * equitable.max.deviation} δ (0.5), {@code equitable.min.fraction} μ (0.5), {@code equitable.costs}
  * ({@code attr=value:cost,...}, 1 each; mean-unfairness only), {@code equitable.prior.exponent} a₀
- * for a group with one point (0.5), {@code equitable.points} (8).
+ * for a group with fewer than three points (0: a group moves only once its losses show its curve
+ * falling), {@code equitable.points} (16).
  *
  * <p>State per value v: {@code n.v} (trained so far), {@code planned.v} and {@code mark.v} (planned
  * in all, and at the last round), {@code share.v} and {@code ratio.v} (the round's share and its
@@ -94,9 +96,9 @@ public final class EquitablePolicy implements SelectionPolicy {
   public static final double MIN_FRACTION_DEFAULT = 0.5;
   public static final String COSTS = "equitable.costs";
   public static final String PRIOR_EXPONENT = "equitable.prior.exponent";
-  public static final double PRIOR_EXPONENT_DEFAULT = 0.5;
+  public static final double PRIOR_EXPONENT_DEFAULT = 0.0;
   public static final String POINTS = "equitable.points";
-  public static final int POINTS_DEFAULT = 8;
+  public static final int POINTS_DEFAULT = 16;
 
   /** Salt of the random stream that rounds a batch's group counts. */
   private static final long SALT = 0x6571756974L;
@@ -331,9 +333,20 @@ public final class EquitablePolicy implements SelectionPolicy {
       }
     }
     double budget = s.horizon() * ps.get("perRound", 0);
+    for (int j = 0; j < g; j++) {
+      // a curve that predicts no gain over the horizon (flat, at its floor, or a single point)
+      // gives no reason to move: the group keeps its share, so data is neither poured into what
+      // it cannot learn nor taken from what it has learnt (which a trainer would forget)
+      double most = curves[j].at(n[j] + lo[j] * budget);
+      double least = curves[j].at(n[j] + hi[j] * budget);
+      if (!curves[j].falls() || most - least <= FLAT * most) {
+        lo[j] = Math.min(hi[j], Math.max(lo[j], prev[j]));
+        hi[j] = lo[j];
+      }
+    }
     double[] share =
         s.worstGroup()
-            ? minMax(curves, n, budget, lo, hi, p, mass)
+            ? minMax(curves, n, budget, lo, hi, mass)
             : greedy(s, curves, n, cost, budget, lo, hi, mass);
     project(share, lo, hi, mass);
     for (int j = 0; j < g; j++) {
@@ -345,17 +358,11 @@ public final class EquitablePolicy implements SelectionPolicy {
 
   /**
    * Min-max water-filling: the shares within [lo, hi], summing to {@code mass}, that bring the
-   * highest predicted loss after {@code budget} more examples down the furthest. Groups whose curve
-   * predicts no gain over the horizon are held at their pool share.
+   * highest predicted loss after {@code budget} more examples down the furthest. A group with
+   * {@code lo = hi} (or a curve that does not fall) is held at {@code lo}.
    */
   static double[] minMax(
-      LearningCurve[] curves,
-      double[] n,
-      double budget,
-      double[] lo,
-      double[] hi,
-      double[] p,
-      double mass) {
+      LearningCurve[] curves, double[] n, double budget, double[] lo, double[] hi, double mass) {
     int g = curves.length;
     double[] share = new double[g];
     boolean[] free = new boolean[g];
@@ -363,14 +370,12 @@ public final class EquitablePolicy implements SelectionPolicy {
     double freeLo = 0;
     double freeHi = 0;
     for (int j = 0; j < g; j++) {
-      double most = curves[j].at(n[j] + lo[j] * budget);
-      double least = curves[j].at(n[j] + hi[j] * budget);
-      free[j] = curves[j].falls() && most - least > FLAT * most;
+      free[j] = curves[j].falls() && hi[j] > lo[j];
       if (free[j]) {
         freeLo += lo[j];
         freeHi += hi[j];
       } else {
-        share[j] = Math.min(hi[j], Math.max(lo[j], p[j]));
+        share[j] = lo[j];
         left -= share[j];
       }
     }

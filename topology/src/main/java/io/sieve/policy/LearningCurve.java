@@ -12,13 +12,33 @@ package io.sieve.policy;
  *   slope = (Σw·Σwxy − Σwx·Σwy) / (Σw·Σwx² − (Σwx)²),   a = −slope,   ln b = (Σwy − slope·Σwx) / Σw
  * </pre>
  *
- * and the floor kept is the one whose curve has the least weighted squared error in loss space. The
- * floor needs at least three points (two points fit a pure power law exactly, {@code c = 0}). When
- * every candidate rises ({@code slope ≥ 0}) the curve is flat at the weighted mean loss ({@code a =
- * b = 0}): more data is not predicted to help. With a single point the exponent is the prior {@code
- * a₀}, the floor 0, and the curve goes through the point; with none it is flat at 0.
+ * and the floor kept is the one whose curve has the least weighted squared error in loss space. A
+ * curve falls only when the losses fall with n by more than their scatter explains ({@link
+ * #fallsBeyondNoise}: at least three points, the log-log slope {@link #tCritical one-sided 1 % t}
+ * standard errors below 0); otherwise, or when every candidate rises, it is flat at the weighted
+ * mean loss ({@code a = b = 0}): more data is not predicted to help. With fewer than three points
+ * (or a single n) the exponent is the prior {@code a₀}, the floor 0, and the curve goes through the
+ * last point; with none it is flat at 0.
  */
 public record LearningCurve(double a, double b, double c) {
+
+  /**
+   * One-sided 1 % critical values of Student's t for 1..10 degrees of freedom: the log-log slope
+   * must lie this many standard errors below 0 for a curve to count as falling. Few points carry
+   * heavy tails; with a 5 % test a flat group was read as learning in about one round in ten.
+   */
+  private static final double[] T_CRITICAL = {
+    31.821, 6.965, 4.541, 3.747, 3.365, 3.143, 2.998, 2.896, 2.821, 2.764
+  };
+
+  /** The critical value for {@code df} degrees of freedom (≥ 1). */
+  static double tCritical(int df) {
+    if (df <= T_CRITICAL.length) {
+      return T_CRITICAL[df - 1];
+    }
+    // 2.528 at 20, 2.457 at 30, 2.326 in the limit
+    return df <= 20 ? 2.764 - (2.764 - 2.528) * (df - 10) / 10.0 : 2.326 + 2.6 / df;
+  }
 
   /** Grid steps of the floor's search. */
   private static final int FLOOR_STEPS = 50;
@@ -52,10 +72,13 @@ public record LearningCurve(double a, double b, double c) {
     if (m == 0) {
       return new LearningCurve(0, 0, 0);
     }
-    if (!twoN) {
+    if (!twoN || m < 3) {
       return new LearningCurve(priorA, lastLoss * Math.pow(lastN, priorA), 0);
     }
-    int steps = m >= 3 ? FLOOR_STEPS : 1;
+    if (!fallsBeyondNoise(n, loss)) {
+      return flat(n, loss);
+    }
+    int steps = FLOOR_STEPS;
     LearningCurve best = null;
     double bestError = Double.POSITIVE_INFINITY;
     for (int k = 0; k < steps; k++) {
@@ -76,9 +99,11 @@ public record LearningCurve(double a, double b, double c) {
         best = curve;
       }
     }
-    if (best != null) {
-      return best;
-    }
+    return best != null ? best : flat(n, loss);
+  }
+
+  /** The flat curve at the weighted mean loss. */
+  private static LearningCurve flat(double[] n, double[] loss) {
     double w = 0;
     double wl = 0;
     for (int i = 0; i < n.length; i++) {
@@ -88,6 +113,58 @@ public record LearningCurve(double a, double b, double c) {
       }
     }
     return new LearningCurve(0, 0, wl / w);
+  }
+
+  /**
+   * Whether the losses fall with n by more than their scatter explains: the weighted log-log slope
+   * of the points (weights normalised to sum to the number of points m) is at least {@link
+   * #tCritical} standard errors below 0, {@code se² = Σ w r² / ((m − 2)·Σ w (x − x̄)²)}. Validation
+   * losses are noisy; without this test a flat group's noise reads as a curve that still falls, and
+   * data is poured into what cannot be learnt.
+   */
+  static boolean fallsBeyondNoise(double[] n, double[] loss) {
+    int m = 0;
+    double sw = 0;
+    for (int i = 0; i < n.length; i++) {
+      if (usable(n[i], loss[i])) {
+        m++;
+        sw += n[i];
+      }
+    }
+    if (m < 3) {
+      return false;
+    }
+    double mx = 0;
+    double my = 0;
+    for (int i = 0; i < n.length; i++) {
+      if (usable(n[i], loss[i])) {
+        mx += n[i] / sw * Math.log(n[i]);
+        my += n[i] / sw * Math.log(loss[i]);
+      }
+    }
+    double sxx = 0;
+    double sxy = 0;
+    for (int i = 0; i < n.length; i++) {
+      if (usable(n[i], loss[i])) {
+        double w = n[i] * m / sw;
+        sxx += w * (Math.log(n[i]) - mx) * (Math.log(n[i]) - mx);
+        sxy += w * (Math.log(n[i]) - mx) * (Math.log(loss[i]) - my);
+      }
+    }
+    if (!(sxx > 0)) {
+      return false;
+    }
+    double slope = sxy / sxx;
+    double rss = 0;
+    for (int i = 0; i < n.length; i++) {
+      if (usable(n[i], loss[i])) {
+        double w = n[i] * m / sw;
+        double r = Math.log(loss[i]) - my - slope * (Math.log(n[i]) - mx);
+        rss += w * r * r;
+      }
+    }
+    double se = Math.sqrt(rss / ((m - 2) * sxx));
+    return slope < 0 && slope <= -tCritical(m - 2) * se;
   }
 
   /** The weighted log-log fit of {@code L − c}, or null when it does not fall with n. */
