@@ -447,8 +447,10 @@ public final class SieveCli implements Callable<Integer> {
                 + " budget >= batch size");
         return 2;
       }
+      ScenarioBenchmark bench;
       try {
-        new ScenarioBenchmark(
+        bench =
+            new ScenarioBenchmark(
                 new ScenarioBenchmark.Settings(
                     chosen,
                     policies,
@@ -469,11 +471,16 @@ public final class SieveCli implements Callable<Integer> {
                     report,
                     dataDir == null ? ScenarioBenchmark.DEFAULT_DATA_DIR : dataDir,
                     new TreeMap<>(params)),
-                System.out)
-            .run();
+                System.out);
+        bench.run();
       } catch (MissingDataException e) {
         System.err.println(e.getMessage());
         return 3;
+      }
+      if (!bench.unfinished().isEmpty()) {
+        // a smoke test must fail when trainers starve, not report their partial curves
+        System.err.println("trainers short of their budget: " + bench.unfinished());
+        return 1;
       }
       return 0;
     }

@@ -94,6 +94,7 @@ public final class ScenarioBenchmark {
 
   private final Settings settings;
   private final PrintStream out;
+  private final List<String> unfinished = new ArrayList<>();
 
   public ScenarioBenchmark(Settings settings, PrintStream out) {
     this.settings = settings;
@@ -149,6 +150,11 @@ public final class ScenarioBenchmark {
         + ALIASES;
   }
 
+  /** Trainers that stopped short of their budget because no batch came (empty when all ran). */
+  public List<String> unfinished() {
+    return unfinished;
+  }
+
   /** Runs every scenario (failing fast on missing data) and writes the report. */
   public Map<String, Object> run() throws Exception {
     List<ScenarioData> data = new ArrayList<>();
@@ -196,6 +202,7 @@ public final class ScenarioBenchmark {
         // written after every scenario, so that a long suite stopped midway keeps what it ran
         report.put("wallSeconds", Math.round((System.nanoTime() - started) / 1e8) / 10.0);
         report.put("scenarios", perScenario);
+        report.put("unfinishedTrainers", unfinished);
         write(report, data, perScenario, curves);
       }
     }
@@ -795,6 +802,7 @@ public final class ScenarioBenchmark {
           out.printf(
               "[%s] no batch for %s; stopping with unfinished trainers: %s%n",
               s.name(), settings.stallTimeout(), stuck);
+          unfinished.addAll(stuck);
           break;
         }
       }
