@@ -51,7 +51,7 @@ final class TopicsCommand implements Callable<Integer> {
         created = admin.ensureRequired(topics);
       }
       PrintWriter out = spec.commandLine().getOut();
-      for (Topics.Spec t : topics.required(config.partitions())) {
+      for (Topics.Spec t : topics.required(config.partitions(), config.maxRecordBytes())) {
         if (created.contains(t.name())) {
           out.printf(
               "created %s partitions=%d replication=%d%s%n",

@@ -45,7 +45,7 @@ public final class TopicAdmin implements AutoCloseable {
    */
   public List<String> ensureRequired(Topics topics) {
     List<NewTopic> wanted = new ArrayList<>();
-    for (Topics.Spec spec : topics.required(config.partitions())) {
+    for (Topics.Spec spec : topics.required(config.partitions(), config.maxRecordBytes())) {
       wanted.add(
           new NewTopic(spec.name(), spec.partitions(), config.replicationFactor())
               .configs(spec.configs()));

@@ -194,7 +194,16 @@ public final class SieveConfig extends AbstractConfig {
   public static final String CLUSTER_K_MAX_CONFIG = "cluster.k.max";
   public static final int CLUSTER_K_MAX_DEFAULT = 256;
   private static final String CLUSTER_K_MAX_DOC =
-      "Most live clusters: far points open no new cluster past it.";
+      "Most live clusters: far points open no new cluster past it. The model, one record, must"
+          + " fit cluster.model.max.bytes: about 4 x embedding.dimension + 24 bytes a cluster.";
+
+  public static final String CLUSTER_MODEL_MAX_BYTES_CONFIG = "cluster.model.max.bytes";
+  public static final int CLUSTER_MODEL_MAX_BYTES_DEFAULT = 8 * 1024 * 1024;
+  private static final String CLUSTER_MODEL_MAX_BYTES_DOC =
+      "Largest centroid model record: the centroid topic gets this max.message.bytes (plus 64"
+          + " KiB). A model takes about 4 x embedding.dimension + 24 bytes a cluster, so"
+          + " cluster.k.max and the dimension must fit it; a configuration that cannot is refused"
+          + " at start.";
 
   public static final String DEDUP_NEAR_EPSILON_CONFIG = "dedup.near.epsilon";
   public static final double DEDUP_NEAR_EPSILON_DEFAULT = 0.01;
@@ -319,6 +328,68 @@ public final class SieveConfig extends AbstractConfig {
               + EMBEDDER_MINILM
               + " (the model's output dimension)");
     }
+    checkModelFits();
+  }
+
+  /**
+   * The centroid model is one record (on its compacted topic, in the model owner's changelog), and
+   * so are the bootstrap samples the owner gathers: both must fit {@code cluster.model.max.bytes},
+   * and the model grows with {@code cluster.k.max} and the dimension. Refused here, at start,
+   * rather than by the broker once the model has grown.
+   */
+  private void checkModelFits() {
+    int kMax = getInt(CLUSTER_K_MAX_CONFIG);
+    int limit = getInt(CLUSTER_MODEL_MAX_BYTES_CONFIG);
+    long perCluster = 4L * dimension() + 24;
+    long model = io.sieve.cluster.CentroidModels.maxEncodedBytes(kMax, dimension());
+    if (model > limit) {
+      throw new ConfigException(
+          CLUSTER_K_MAX_CONFIG,
+          kMax,
+          String.format(
+              Locale.ROOT,
+              "a centroid model of %d clusters of %d floats takes up to %d bytes, more than"
+                  + " %s=%d allows (the model is one record on the centroid topic); lower %s to"
+                  + " at most %d or raise %s to at least %d",
+              kMax,
+              dimension(),
+              model,
+              CLUSTER_MODEL_MAX_BYTES_CONFIG,
+              limit,
+              CLUSTER_K_MAX_CONFIG,
+              (limit - 64) / perCluster,
+              CLUSTER_MODEL_MAX_BYTES_CONFIG,
+              model));
+    }
+    // the owner stores fewer than bootstrap.size samples; a task sends at most that many at once
+    long samples = (long) getInt(CLUSTER_BOOTSTRAP_SIZE_CONFIG) * (4L * dimension() + 5);
+    if (samples > limit) {
+      throw new ConfigException(
+          CLUSTER_BOOTSTRAP_SIZE_CONFIG,
+          getInt(CLUSTER_BOOTSTRAP_SIZE_CONFIG),
+          String.format(
+              Locale.ROOT,
+              "the model owner's bootstrap samples take up to %d bytes, more than %s=%d allows;"
+                  + " lower %s or raise %s",
+              samples,
+              CLUSTER_MODEL_MAX_BYTES_CONFIG,
+              limit,
+              CLUSTER_BOOTSTRAP_SIZE_CONFIG,
+              CLUSTER_MODEL_MAX_BYTES_CONFIG));
+    }
+  }
+
+  /** Room above a payload limit for a record's key, headers and framing. */
+  private static final int RECORD_OVERHEAD_BYTES = 65_536;
+
+  /**
+   * The largest record Sieve writes, a batch or the centroid model: the producer's {@code
+   * max.request.size} and the {@code max.message.bytes} of the internal topics and the centroid
+   * topic.
+   */
+  public int maxRecordBytes() {
+    return Math.max(getInt(BATCH_MAX_BYTES_CONFIG), getInt(CLUSTER_MODEL_MAX_BYTES_CONFIG))
+        + RECORD_OVERHEAD_BYTES;
   }
 
   public static ConfigDef configDef() {
@@ -583,6 +654,13 @@ public final class SieveConfig extends AbstractConfig {
             Importance.MEDIUM,
             POOL_EVICTION_DOC)
         .define(
+            CLUSTER_MODEL_MAX_BYTES_CONFIG,
+            Type.INT,
+            CLUSTER_MODEL_MAX_BYTES_DEFAULT,
+            Range.between(64 * 1024, 1024 * 1024 * 1024),
+            Importance.LOW,
+            CLUSTER_MODEL_MAX_BYTES_DOC)
+        .define(
             EMBEDDER_CONFIG,
             Type.STRING,
             EMBEDDER_DEFAULT,
@@ -738,7 +816,7 @@ public final class SieveConfig extends AbstractConfig {
     p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, getInt(STANDBY_REPLICAS_CONFIG));
     p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor());
-    int maxRecordBytes = getInt(BATCH_MAX_BYTES_CONFIG) + 65_536;
+    int maxRecordBytes = maxRecordBytes();
     p.put(StreamsConfig.producerPrefix("max.request.size"), maxRecordBytes);
     // a producer batch larger than the topics' max.message.bytes is refused, and the producer
     // splits it into batches of batch.size again, forever: keep it within the topics' limit

@@ -82,14 +82,31 @@ public record Topics(
    * since one owner writes it.
    */
   public List<Spec> required(int partitions) {
+    return required(partitions, -1);
+  }
+
+  /**
+   * As {@link #required(int)}, with the centroid topic's {@code max.message.bytes} set to {@code
+   * maxRecordBytes} (the model is one record that grows with {@code cluster.k.max}); a negative
+   * value leaves the broker's default.
+   */
+  public List<Spec> required(int partitions, int maxRecordBytes) {
     Map<String, String> compact =
         Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+    Map<String, String> model =
+        maxRecordBytes < 0
+            ? compact
+            : Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG,
+                TopicConfig.CLEANUP_POLICY_COMPACT,
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                Integer.toString(maxRecordBytes));
     return List.of(
         new Spec(examples.name(), partitions, Map.of()),
         new Spec(trainers.name(), partitions, compact),
         new Spec(feedback.name(), partitions, Map.of()),
         new Spec(deadLetters.name(), partitions, Map.of()),
-        new Spec(centroids.name(), 1, compact),
+        new Spec(centroids.name(), 1, model),
         new Spec(clusterStats.name(), partitions, compact));
   }
 }

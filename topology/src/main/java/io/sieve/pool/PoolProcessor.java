@@ -1,18 +1,22 @@
 package io.sieve.pool;
 
 import io.sieve.avro.BatchExample;
+import io.sieve.avro.CentroidModel;
 import io.sieve.avro.ClusterStats;
 import io.sieve.avro.NearWindowEntry;
 import io.sieve.cluster.Vectors;
+import io.sieve.config.Topics;
 import io.sieve.diversity.SecondMoment;
 import io.sieve.diversity.Sketches;
 import io.sieve.policy.GroupValues;
+import io.sieve.policy.ClusterLineage;
 import io.sieve.policy.Seeds;
 import io.sieve.stream.SieveMetrics;
 import io.sieve.stream.Stores;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,6 +56,16 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <p>The windows live in a changelogged store, one entry per (cluster, position); up to {@value
  * #CACHED_WINDOWS} are held in memory and rebuilt from the store on a miss.
+ *
+ * <p><b>Retired clusters.</b> When the replicated model shows that a cluster this task pools was
+ * retired (an id below {@code nextClusterId} no longer listed), the task reclaims it at its next
+ * publication: its pool slots, statistics and near-duplicate window are deleted, a tombstone
+ * removes its entry from the cluster-stats topic (and so from every instance's global store), and
+ * the examples let go are counted. A pool cannot be merged into the nearest live cluster, which may
+ * live on another partition; a retired cluster has had almost no new points for dozens of
+ * half-lives, and its examples stay reachable through nothing else. Examples that still arrive for
+ * it (assigned with an older model) are counted and not pooled. So a lifelong feed's pool state is
+ * bounded by the live clusters.
  */
 public final class PoolProcessor
     implements Processor<Integer, BatchExample, Integer, ClusterStats> {
@@ -78,6 +92,9 @@ public final class PoolProcessor
   private float[] sims = new float[0];
   private KeyValueStore<Bytes, BatchExample> pool;
   private KeyValueStore<Integer, ClusterStats> stats;
+  private KeyValueStore<String, CentroidModel> models;
+  private long modelVersion = -1;
+  private ClusterLineage lineage;
   private final TreeSet<Integer> dirty = new TreeSet<>();
   private final Map<Integer, SecondMoment> sketches = new HashMap<>();
 
@@ -103,6 +120,9 @@ public final class PoolProcessor
     this.context = context;
     this.pool = context.getStateStore(Stores.POOL);
     this.stats = context.getStateStore(Stores.POOL_STATS);
+    this.models = context.getStateStore(Stores.CENTROIDS);
+    modelVersion = -1;
+    lineage = null;
     if (redundancy.windowed()) {
       this.windowStore = context.getStateStore(Stores.NEAR_WINDOW);
     }
@@ -120,6 +140,11 @@ public final class PoolProcessor
   public void process(Record<Integer, BatchExample> record) {
     int cluster = record.key();
     BatchExample example = record.value();
+    if (lineage != null && lineage.retired(cluster)) {
+      // assigned with a model older than the one that retired the cluster
+      metrics.reclaimed(SieveMetrics.RECLAIMED_LATE, 1);
+      return;
+    }
     ClusterStats s = stats.get(cluster);
     if (s == null) {
       s =
@@ -319,8 +344,51 @@ public final class PoolProcessor
     return n;
   }
 
+  /** Reclaims the retired clusters this task pools, once per new model version. */
+  private void reclaimRetired(long now) {
+    CentroidModel model = models.get(Topics.MODEL_KEY);
+    if (model == null || model.getVersion() == modelVersion) {
+      return;
+    }
+    modelVersion = model.getVersion();
+    lineage = ClusterLineage.of(model);
+    List<Integer> retired = new ArrayList<>();
+    try (KeyValueIterator<Integer, ClusterStats> it = stats.all()) {
+      while (it.hasNext()) {
+        int cluster = it.next().key;
+        if (lineage.retired(cluster)) {
+          retired.add(cluster);
+        }
+      }
+    }
+    for (int cluster : retired) {
+      long examples = deleteRange(pool, cluster);
+      if (windowStore != null) {
+        deleteRange(windowStore, cluster);
+      }
+      stats.delete(cluster);
+      windows.remove(cluster);
+      sketches.remove(cluster);
+      dirty.remove(cluster);
+      metrics.reclaimed(SieveMetrics.RECLAIMED_RETIRED, examples);
+      context.forward(new Record<Integer, ClusterStats>(cluster, null, now));
+    }
+  }
+
+  /** Deletes every (cluster, position) key of {@code store}; returns how many there were. */
+  private static <V> long deleteRange(KeyValueStore<Bytes, V> store, int cluster) {
+    List<Bytes> keys = new ArrayList<>();
+    try (KeyValueIterator<Bytes, V> it =
+        store.range(PoolKeys.of(cluster, 0), PoolKeys.of(cluster, Long.MAX_VALUE))) {
+      it.forEachRemaining(kv -> keys.add(kv.key));
+    }
+    keys.forEach(store::delete);
+    return keys.size();
+  }
+
   private void publish() {
     long now = context.currentSystemTimeMs();
+    reclaimRetired(now);
     for (Integer cluster : dirty) {
       ClusterStats s = stats.get(cluster);
       if (s != null) {

@@ -65,6 +65,12 @@ public final class SieveMetrics {
   public static final String SCORES_UPDATED = "sieve.scores.updated";
   public static final String NEAR_DUPLICATES = "sieve.near.duplicates";
   public static final String BATCH_VENDI = "sieve.batch.vendi";
+  public static final String POOL_RECLAIMED = "sieve.pool.reclaimed";
+
+  /** Tag values of {@code reason} on {@link #POOL_RECLAIMED}. */
+  public static final String RECLAIMED_RETIRED = "retired-cluster";
+
+  public static final String RECLAIMED_LATE = "late-arrival";
 
   /** Tag values of {@code kind} on the share meters. */
   public static final String CLUSTER = "cluster";
@@ -251,6 +257,9 @@ public final class SieveMetrics {
   public synchronized void clusters(CentroidModel model, Collection<ClusterStats> stats) {
     gauges.set(CLUSTERS, Tags.empty(), model == null ? 0 : model.getClusters().size());
     gauges.set(MODEL_VERSION, Tags.empty(), model == null ? 0 : model.getVersion());
+    if (model != null) {
+      forgetRetiredClusters(model);
+    }
     Set<String> present = new HashSet<>();
     for (ClusterStats s : stats) {
       String id = Integer.toString(s.getClusterId());
@@ -263,6 +272,58 @@ public final class SieveMetrics {
     gauges.remove(POOL_SIZE, gone);
     gauges.remove(POOL_SEEN, gone);
     gauges.remove(POOL_VENDI, gone);
+  }
+
+  /**
+   * Removes the per-cluster series of trainers' batches ({@link #BATCH_SELECTED}, {@link
+   * #BATCH_SHARE}, {@link #BATCH_SHARE_TARGET} with {@code kind=cluster}) of every cluster the
+   * model retired (an id below its {@code nextClusterId} it no longer lists): ids are never reused,
+   * so such a series would never move again, and on a lifelong feed they would pile up.
+   */
+  private void forgetRetiredClusters(CentroidModel model) {
+    Set<String> live = new HashSet<>();
+    model.getClusters().forEach(c -> live.add(Integer.toString(c.getId())));
+    int next = model.getNextClusterId();
+    Predicate<Meter.Id> retired =
+        id -> {
+          if (!CLUSTER.equals(id.getTag("kind"))) {
+            return false;
+          }
+          String key = id.getTag("key");
+          if (key == null || live.contains(key)) {
+            return false;
+          }
+          try {
+            int cluster = Integer.parseInt(key);
+            return cluster >= 0 && cluster < next;
+          } catch (NumberFormatException e) {
+            return false;
+          }
+        };
+    gauges.remove(BATCH_SHARE, retired);
+    gauges.remove(BATCH_SHARE_TARGET, retired);
+    for (Counter c : registry.find(BATCH_SELECTED).counters()) {
+      if (retired.test(c.getId())) {
+        registry.remove(c);
+      }
+    }
+    for (Set<Tags> known : sharesByTrainer.values()) {
+      known.removeIf(
+          tags -> retired.test(new Meter.Id(BATCH_SHARE, tags, null, null, Meter.Type.GAUGE)));
+    }
+  }
+
+  /** Examples let go from pools of retired clusters ({@code reason}, see the constants). */
+  public void reclaimed(String reason, long examples) {
+    Counter.builder(POOL_RECLAIMED)
+        .description("Examples let go because their cluster was retired, by reason")
+        .tag("reason", reason)
+        .register(registry)
+        .increment(examples);
+  }
+
+  public long reclaimed() {
+    return sum(POOL_RECLAIMED, c -> true);
   }
 
   /**

@@ -68,6 +68,7 @@ class SieveConfigTest {
     expected.put("trainer.recent.batches", 20);
     expected.put("cluster.spawn.distance", 0.9);
     expected.put("cluster.k.max", 256);
+    expected.put("cluster.model.max.bytes", 8 * 1024 * 1024);
     expected.put("dedup.near.epsilon", 0.01);
     expected.put("dedup.near.policy", "drop");
     expected.put("dedup.near.window", 256);
@@ -103,6 +104,40 @@ class SieveConfigTest {
             assertThat(config.values().get(name)).as(name).isEqualTo(value);
           }
         });
+  }
+
+  @Test
+  void refusesAKMaxWhoseModelWouldNotFitItsRecord() {
+    // Given 384-dimensional embeddings and centroid models of at most 1 MiB
+    Map<String, Object> props = required();
+    props.put("embedding.dimension", 384);
+    props.put("cluster.model.max.bytes", 1 << 20);
+
+    // Then 640 clusters (about 1 MB of centres) are accepted, and records may take 8 MiB + 64 KiB
+    props.put("cluster.k.max", 640);
+    assertThat(new SieveConfig(props).maxRecordBytes()).isEqualTo(8 * 1024 * 1024 + 65_536);
+
+    // and 1024 clusters (about 1.6 MB) are refused, saying why and what would do
+    props.put("cluster.k.max", 1024);
+    assertThatThrownBy(() -> new SieveConfig(props))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("centroid model of 1024 clusters of 384 floats")
+        .hasMessageContaining("lower cluster.k.max to at most 672")
+        .hasMessageContaining("raise cluster.model.max.bytes to at least 1597504");
+  }
+
+  @Test
+  void sizesRecordsForTheModelWhenBatchesAreSmall() {
+    // Given small batches but a model of 256 clusters of 1024 floats (about 1 MB)
+    Map<String, Object> props = required();
+    props.put("embedding.dimension", 1024);
+    props.put("batch.max.bytes", 32 * 1024);
+
+    // Then the producer and the topics take records as large as the model may be
+    SieveConfig config = new SieveConfig(props);
+    assertThat(config.maxRecordBytes()).isEqualTo(8 * 1024 * 1024 + 65_536);
+    assertThat(config.streamsProperties().get(StreamsConfig.producerPrefix("max.request.size")))
+        .isEqualTo(config.maxRecordBytes());
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.sieve.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sieve.avro.BatchExample;
+import io.sieve.avro.CentroidModel;
 import io.sieve.avro.ClusterStats;
 import io.sieve.registry.InMemorySchemaRegistry;
 import io.sieve.serde.AvroSerdes;
@@ -23,6 +24,9 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
@@ -65,6 +69,28 @@ class PoolRedundancyTest {
     topology.addStateStore(stores.pool(), "pool");
     topology.addStateStore(stores.poolStats(), "pool");
     topology.addStateStore(stores.nearWindow(), "pool");
+    // the pool reads the model to learn of retired clusters; none are retired here
+    topology.addGlobalStore(
+        stores.centroids(),
+        "centroids-source",
+        Serdes.String().deserializer(),
+        serdes.forClass(CentroidModel.class, false).deserializer(),
+        "centroids",
+        "centroids-updater",
+        () ->
+            new Processor<String, CentroidModel, Void, Void>() {
+              private KeyValueStore<String, CentroidModel> models;
+
+              @Override
+              public void init(ProcessorContext<Void, Void> context) {
+                models = context.getStateStore(Stores.CENTROIDS);
+              }
+
+              @Override
+              public void process(Record<String, CentroidModel> record) {
+                models.put(record.key(), record.value());
+              }
+            });
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "pool-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

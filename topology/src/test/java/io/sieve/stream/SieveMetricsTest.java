@@ -165,6 +165,28 @@ class SieveMetricsTest {
   }
 
   @Test
+  void aRetiredClustersBatchSeriesAreRemovedAndOthersStay() {
+    // Given batches of trainer t1 drawn from clusters 1 and 2, and a target share for cluster 2
+    written(batch("t1", Map.of("1", 2, "2", 2), Map.of("lang=en", 4), 0, 20));
+    metrics.shareTarget("t1", SieveMetrics.CLUSTER, "2", 0.5);
+    assertThat(share("t1", SieveMetrics.CLUSTER, "2")).isEqualTo(0.5);
+
+    // When the model retires cluster 2 (next id 10, 2 no longer listed) and a scrape reads it
+    metrics.clusters(model(9, 1, 3), List.of(stats(1, 4, 4)));
+
+    // Then every series of cluster 2 is gone, and cluster 1's and the group's stay
+    assertThat(registry.find(SieveMetrics.BATCH_SELECTED).tag("key", "2").counters()).isEmpty();
+    assertThat(registry.find(SieveMetrics.BATCH_SHARE).tag("key", "2").gauges()).isEmpty();
+    assertThat(registry.find(SieveMetrics.BATCH_SHARE_TARGET).tag("key", "2").gauges()).isEmpty();
+    assertThat(share("t1", SieveMetrics.CLUSTER, "1")).isEqualTo(0.5);
+    assertThat(share("t1", SieveMetrics.GROUP, "lang=en")).isEqualTo(1.0);
+    // and the next batch does not bring a stale zero share of cluster 2 back
+    written(batch("t1", Map.of("1", 4), Map.of("lang=en", 4), 0, 20));
+    assertThat(registry.find(SieveMetrics.BATCH_SHARE).tag("key", "2").gauges()).isEmpty();
+    assertThat(share("t1", SieveMetrics.CLUSTER, "1")).isEqualTo(1.0);
+  }
+
+  @Test
   void policyStateBecomesGaugesPerTrainerAndLeavesWithTheTrainer() {
     // Given two trainers, one with policy weights
     TrainerState a =
