@@ -12,9 +12,10 @@ import java.util.TreeMap;
  * <p>The examples' scores are the trainer's own per-example losses, written back beside the pool by
  * feedback (another trainer's losses are never this trainer's scores; the score an example was
  * ingested with counts where the trainer has none). Within each cluster the hardest {@code ⌊β·S⌋}
- * of its S scored items are pruned, and an item without a score is never pruned; the rest are split
- * into {@code k} equal-width score strata (the unscored forming one more), and the cluster's budget
- * B is filled from the smallest non-empty stratum up:
+ * of its S scored items are pruned, and an item without a score is never pruned. Of the cluster's
+ * budget B, the unscored items get the share uniform sampling would give them (drawn uniformly:
+ * fresh data keeps flowing); the scored rest are split into {@code k} equal-width score strata and
+ * the remaining budget is filled from the smallest non-empty stratum up:
  *
  * <pre>
  *   m_i = min(|S_i|, ⌊B_remaining / strata left⌋)
