@@ -12,9 +12,10 @@ import java.util.TreeMap;
  * <p>The examples' scores are the trainer's own per-example losses, written back beside the pool by
  * feedback (another trainer's losses are never this trainer's scores; the score an example was
  * ingested with counts where the trainer has none). Within each cluster the hardest {@code ⌊β·S⌋}
- * of its S scored items are pruned, and an item without a score is never pruned; the rest are split
- * into {@code k} equal-width score strata (the unscored forming one more), and the cluster's budget
- * B is filled from the smallest non-empty stratum up:
+ * of its S scored items are pruned, and an item without a score is never pruned. Of the cluster's
+ * budget B, the unscored items get the share uniform sampling would give them (drawn uniformly:
+ * fresh data keeps flowing); the scored rest are split into {@code k} equal-width score strata and
+ * the remaining budget is filled from the smallest non-empty stratum up:
  *
  * <pre>
  *   m_i = min(|S_i|, ⌊B_remaining / strata left⌋)
@@ -23,12 +24,13 @@ import java.util.TreeMap;
  * drawn uniformly inside each stratum. The budget is a round's: every {@code policy.round.batches}
  * planned batches make a round, the cluster's budget is {@code B = R·n_k} for its share n_k of a
  * batch, and each batch of the round takes the next n_k items of the round's selection (see {@link
- * io.sieve.policy.PoolDraw}); with B a batch's few items per cluster, "smallest stratum first"
- * would degenerate into the largest strata only. The planner splits each batch over clusters by
- * water-filling over what survives pruning ({@code N − ⌊β·N⌋}, a lower bound that never shrinks as
- * a pool grows, so a stale size still under-promises). A pruned item is never emitted. The pool
- * chooses these items itself, so the guarantee is no repeat within a batch (their {@code cycle} is
- * −1).
+ * io.sieve.policy.PoolDraw}); with B a batch's few items per cluster, "smallest stratum first" would
+ * degenerate into the largest strata only. The planner splits each batch over clusters in
+ * proportion to what survives pruning ({@code N − ⌊β·N⌋}, a lower bound that never shrinks as a
+ * pool grows, so a stale size still under-promises), capped there and water-filled: CCS selects
+ * over the whole data set, and an equal split per cluster would be cluster-balanced sampling. A
+ * pruned item is never emitted. The pool chooses these items itself, so the guarantee is no repeat
+ * within a batch (their {@code cycle} is −1).
  *
  * <p>Parameters: {@code coverage.beta} β (default 0.3), {@code coverage.strata} k (default 50),
  * {@code policy.round.batches} R (default 10).
@@ -111,7 +113,13 @@ public final class CoveragePolicy implements SelectionPolicy {
     for (int i = 0; i < ids.length; i++) {
       capacity[i] = kept(sizes[i], beta);
     }
-    int[] counts = WaterFilling.allocate(batchSize, capacity, new Random(batchSeed));
+    // CCS selects over the whole data set, so each cluster's part follows its size (what survives
+    // pruning), not an equal split: an equal split is cluster-balanced sampling, a different policy
+    double[] weight = new double[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      weight[i] = capacity[i];
+    }
+    int[] counts = WaterFilling.proportional(batchSize, weight, capacity, new Random(batchSeed));
     int roundBatches =
         Rewards.roundBatches(state.getSpec() == null ? Map.of() : state.getSpec().getParams());
     PolicyState ps = new PolicyState(state);

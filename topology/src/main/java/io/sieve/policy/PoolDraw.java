@@ -32,9 +32,11 @@ import java.util.TreeMap;
  * <p>Coverage (CCS): of the cluster's S scored items, the hardest {@code ⌊β·S⌋} by score (ties go
  * to the higher slot) are pruned before anything else and can never be emitted; an item without a
  * score is never pruned (nothing is known to make it hard, and ties must not fall on the newest
- * items). A draw then splits its scored candidates into k equal-width score strata, the unscored
- * ones forming one more stratum, and fills its budget B from the smallest non-empty stratum up,
- * {@code m_i = min(|S_i|, ⌊B_rem / strata left⌋)}, uniformly inside each stratum.
+ * items). A draw of budget B over U unscored of N candidates first takes B·U/N of the unscored
+ * uniformly (rounded at random), the share uniform sampling would give them, so that fresh items
+ * keep flowing; the rest of B goes to k equal-width score strata of the scored candidates, filled
+ * from the smallest non-empty stratum up, {@code m_i = min(|S_i|, ⌊B_rem / strata left⌋)},
+ * uniformly inside each stratum (what they cannot hold goes to more unscored items).
  *
  * <p>The budget is a round's, not a batch's: a fragment of a round of R batches carries the
  * cluster's round budget {@code B = R·n} and its offset (items the trainer already took from the
@@ -317,7 +319,8 @@ public final class PoolDraw {
   }
 
   /**
-   * CCS: equal-width score strata over the scored items, the unscored as one more, smallest first.
+   * CCS: the unscored their uniform share, then equal-width score strata over the scored items,
+   * smallest first.
    */
   static List<Item> stratified(List<Item> items, int budget, int strata, Random rng) {
     if (items.isEmpty()) {
@@ -342,19 +345,26 @@ public final class PoolDraw {
         byStratum.computeIfAbsent(s, k -> new ArrayList<>()).add(it);
       }
     }
+    // the unscored get their part of the budget as uniform sampling would give it (rounded at
+    // random, right in expectation): fresh items keep flowing at the pool's own rate
+    double ideal = (double) budget * unscored.size() / items.size();
+    int fresh = (int) Math.floor(ideal) + (rng.nextDouble() < ideal - Math.floor(ideal) ? 1 : 0);
+    List<Item> out = new ArrayList<>(uniform(unscored, fresh, rng));
     List<List<Item>> order = new ArrayList<>(byStratum.values());
-    if (!unscored.isEmpty()) {
-      order.add(unscored);
-    }
     // stable sort: equal sizes keep score order
     order.sort(Comparator.comparingInt(List::size));
-    List<Item> out = new ArrayList<>();
-    int remaining = budget;
+    int remaining = budget - out.size();
     for (int i = 0; i < order.size() && remaining > 0; i++) {
       int left = order.size() - i;
       int m = Math.min(order.get(i).size(), remaining / left);
       out.addAll(uniform(order.get(i), m, rng));
       remaining -= m;
+    }
+    if (remaining > 0) {
+      // too few scored items: the rest from the unscored
+      List<Item> rest = new ArrayList<>(unscored);
+      rest.removeAll(out);
+      out.addAll(uniform(rest, remaining, rng));
     }
     return out;
   }

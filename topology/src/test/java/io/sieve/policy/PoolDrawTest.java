@@ -205,23 +205,34 @@ class PoolDrawTest {
   }
 
   @Test
-  void shouldPutTheUnscoredInAStratumOfTheirOwn() {
-    // Given 30 scored items in one stratum and 3 unscored, and a budget of 6 over 1 stratum
+  void shouldGiveTheUnscoredTheirUniformShareOfTheBudget() {
+    // Given 60 scored items (scores 0..59) and 40 unscored
     List<PoolDraw.Item> items = new ArrayList<>();
-    for (int i = 0; i < 33; i++) {
+    for (int i = 0; i < 100; i++) {
       items.add(
           new PoolDraw.Item(
               i,
               BatchExample.newBuilder()
                   .setId("e" + i)
                   .setClusterId(1)
-                  .setScore(i < 30 ? (Double) (double) i : null)
+                  .setScore(i < 60 ? (Double) (double) i : null)
                   .build()));
     }
-    List<PoolDraw.Item> chosen = PoolDraw.stratified(items, 6, 1, new Random(3));
-    // Then the smaller stratum, the unscored, gives its share first: ⌊6/2⌋ = 3, all it has
-    assertThat(chosen).hasSize(6);
-    assertThat(chosen.stream().filter(it -> it.slot() >= 30)).hasSize(3);
+    // When a budget of 20 is drawn over 5 strata
+    List<PoolDraw.Item> chosen = PoolDraw.stratified(items, 20, 5, new Random(3));
+    // Then the unscored get 20·40/100 = 8, uniform sampling's share, and the strata the other 12
+    assertThat(chosen).hasSize(20).doesNotHaveDuplicates();
+    assertThat(chosen.stream().filter(it -> it.slot() >= 60)).hasSize(8);
+    // and a share with a fraction is right on average: 7·0.4 = 2.8
+    double mean = 0;
+    for (int seed = 0; seed < 4000; seed++) {
+      mean +=
+          PoolDraw.stratified(items, 7, 5, new Random(io.sieve.policy.Seeds.mix(11, seed))).stream()
+                  .filter(it -> it.slot() >= 60)
+                  .count()
+              / 4000.0;
+    }
+    assertThat(mean).isCloseTo(2.8, org.assertj.core.api.Assertions.within(0.03));
   }
 
   @Test
