@@ -61,7 +61,7 @@ public final class PlannerProcessor
   private static final Logger LOG = LoggerFactory.getLogger(PlannerProcessor.class);
 
   /** Most batches planned for one trainer per record or punctuation. */
-  static final int MAX_BATCHES_PER_CALL = 16;
+  public static final int MAX_BATCHES_PER_CALL = 16;
 
   /** Salt of the random stream that breaks ties in group quotas, apart from the policy's. */
   private static final long GROUP_SALT = 0x67726f7570L;
