@@ -7,6 +7,7 @@ import io.sieve.avro.TrainerSpec;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
 import io.sieve.policy.Policies;
+import io.sieve.plan.TrainerSpecs;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -150,6 +151,20 @@ final class TrainerCommand implements Callable<Integer> {
       PrintWriter out = spec.commandLine().getOut();
       out.println("put " + describe(trainer, topics.batchTopic(id)));
       out.flush();
+      TrainerSpecs.Problem problem =
+          TrainerSpecs.check(
+              id, trainer, config.dimension(), config.getInt(SieveConfig.BATCH_MAX_BYTES_CONFIG));
+      if (problem != null) {
+        // written all the same, as any producer could: Sieve dead-letters it with this reason
+        PrintWriter err = spec.commandLine().getErr();
+        err.println(
+            "warning: Sieve will reject this spec ("
+                + problem.reason()
+                + ": "
+                + problem.detail()
+                + "); no batch topic was created");
+        err.flush();
+      }
       return 0;
     }
   }

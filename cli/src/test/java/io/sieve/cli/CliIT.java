@@ -193,9 +193,9 @@ class CliIT {
                   "9",
                   "--ids-only",
                   "--param",
-                  "alpha=0.5",
+                  "group.targets=lang=en:0.5",
                   "--param",
-                  "beta=2"
+                  "group.targets.mode=expected"
                 },
                 conn));
     CliRunner.Result putB =
@@ -211,7 +211,7 @@ class CliIT {
     String batches = props.get(SieveConfig.TOPIC_BATCHES_PREFIX_CONFIG).toString();
     String a =
         "tr-a policy=cluster-balanced batch-size=32 window=3 seed=9 ids-only"
-            + " params={alpha=0.5, beta=2} topic="
+            + " params={group.targets=lang=en:0.5, group.targets.mode=expected} topic="
             + batches
             + "tr-a";
     assertThat(putA.out()).contains("put " + a);

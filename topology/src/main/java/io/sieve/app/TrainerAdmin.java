@@ -3,6 +3,7 @@ package io.sieve.app;
 import io.sieve.avro.TrainerSpec;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
+import io.sieve.plan.TrainerSpecs;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -24,12 +25,22 @@ public final class TrainerAdmin {
 
   /**
    * Creates the trainer's batch topic (and Sieve's own topics, in case Sieve has never run), then
-   * writes the spec and waits for the write.
+   * writes the spec and waits for the write. A spec Sieve will reject gets no topic: it is written
+   * all the same, and dead-lettered with its reason.
    */
   public void put(TrainerSpec spec) {
+    boolean valid =
+        TrainerSpecs.check(
+                spec.getTrainerId(),
+                spec,
+                config.dimension(),
+                config.getInt(SieveConfig.BATCH_MAX_BYTES_CONFIG))
+            == null;
     try (TopicAdmin admin = new TopicAdmin(config)) {
       admin.ensureRequired(topics);
-      admin.ensureBatchTopic(spec.getTrainerId());
+      if (valid) {
+        admin.ensureBatchTopic(spec.getTrainerId());
+      }
     }
     write(spec.getTrainerId(), spec);
   }

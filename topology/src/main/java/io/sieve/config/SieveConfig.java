@@ -291,7 +291,7 @@ public final class SieveConfig extends AbstractConfig {
           + " replaced in a loop makes no progress though Kafka Streams stays RUNNING.";
 
   public static final String HEALTH_WINDOW_CONFIG = "health.window.ms";
-  public static final long HEALTH_WINDOW_DEFAULT = 120_000L;
+  public static final long HEALTH_WINDOW_DEFAULT = 300_000L;
   private static final String HEALTH_WINDOW_DOC =
       "Window of health.thread.failures; /health is 200 again once a whole window passes without"
           + " a thread failure.";

@@ -68,6 +68,9 @@ public final class DeadLetterSender implements AutoCloseable {
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     // each send is awaited before the record is skipped: do not wait for company
     props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    // a stream thread waits on each send: a missing dead-letter topic must fail it soon (and show
+    // in /health), not hold it for the producer's default minute
+    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
     props.put(ProducerConfig.CLIENT_ID_CONFIG, config.applicationId() + "-dead-letters");
     return props;
   }

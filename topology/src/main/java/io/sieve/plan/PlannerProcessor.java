@@ -85,6 +85,9 @@ public final class PlannerProcessor
   public static final String STAGE = "plan";
   private static final Logger LOG = LoggerFactory.getLogger(PlannerProcessor.class);
 
+  /** Most batches planned for one trainer per record or punctuation. */
+  public static final int MAX_BATCHES_PER_CALL = 16;
+
   /** Salt of the random stream that breaks ties in group quotas, apart from the policy's. */
   private static final long GROUP_SALT = 0x67726f7570L;
 
@@ -331,8 +334,11 @@ public final class PlannerProcessor
   }
 
   /**
-   * Plans while the trainer has credit and the pool holds a batch; true if it planned any or the
-   * trainer's state followed the model's lineage.
+   * Plans while the trainer has credit and the pool holds a batch, at most {@link
+   * #MAX_BATCHES_PER_CALL} batches; true if it planned any or the trainer's state followed the
+   * model's lineage. The pool's statistics are read once per call, not once per batch: they do not
+   * change while a record or punctuation is processed, and a large window must not multiply their
+   * cost inside one transaction. What is left of the window is planned at the next punctuation.
    */
   private boolean plan(TrainerState state) {
     TrainerSpec spec = state.getSpec();
@@ -343,14 +349,21 @@ public final class PlannerProcessor
     if (spec != null && state.getOutstanding().size() < spec.getWindow()) {
       planned = followLineage(state);
     }
-    while (spec != null && state.getOutstanding().size() < spec.getWindow()) {
-      PlanContext planContext = context();
+    PlanContext planContext = null;
+    int count = 0;
+    while (spec != null
+        && state.getOutstanding().size() < spec.getWindow()
+        && count < MAX_BATCHES_PER_CALL) {
+      if (planContext == null) {
+        planContext = context();
+      }
       long total = planContext.poolSizes().values().stream().mapToLong(Long::longValue).sum();
       if (total < spec.getBatchSize()) {
         break;
       }
       planOne(state, spec, planContext);
       planned = true;
+      count++;
     }
     return planned;
   }

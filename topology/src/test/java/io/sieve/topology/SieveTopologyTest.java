@@ -449,6 +449,7 @@ class SieveTopologyTest {
 
     // When a uniform trainer draws twenty batches of 4 (about three passes over the pool)
     spec(specOf("uniform", 4, 20).build());
+    settle(); // a window larger than one call's share is planned over the next punctuations
     List<TrainingBatch> written = batches.readValuesToList();
 
     // Then no cycle holds an example twice
