@@ -24,8 +24,8 @@ import java.util.TreeMap;
  * drawn uniformly inside each stratum. The budget is a round's: every {@code policy.round.batches}
  * planned batches make a round, the cluster's budget is {@code B = R·n_k} for its share n_k of a
  * batch, and each batch of the round takes the next n_k items of the round's selection (see {@link
- * io.sieve.policy.PoolDraw}); with B a batch's few items per cluster, "smallest stratum first" would
- * degenerate into the largest strata only. The planner splits each batch over clusters in
+ * io.sieve.policy.PoolDraw}); with B a batch's few items per cluster, "smallest stratum first"
+ * would degenerate into the largest strata only. The planner splits each batch over clusters in
  * proportion to what survives pruning ({@code N − ⌊β·N⌋}, a lower bound that never shrinks as a
  * pool grows, so a stale size still under-promises), capped there and water-filled: CCS selects
  * over the whole data set, and an equal split per cluster would be cluster-balanced sampling. A
