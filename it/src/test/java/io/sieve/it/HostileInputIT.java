@@ -247,6 +247,13 @@ class HostileInputIT {
     // a thread failing on one record is replaced about once a minute (the rebalance included)
     props.put(SieveConfig.HEALTH_WINDOW_CONFIG, 150_000L);
     props.put("streams.commit.interval.ms", 100);
+    // Dead letters are written by the task's own producer (inside its transaction): with the
+    // dead-letter topic deleted, that send waits for the topic's metadata, and Kafka Streams retries
+    // a task that times out for task.timeout.ms (5 minutes by default) before its thread fails. The
+    // stall below is meant to fail the thread in a loop, so both waits are short here; with the
+    // defaults the same stall shows on /health only after task.timeout.ms (README: Bad input).
+    props.put("streams.task.timeout.ms", 5_000);
+    props.put("streams.producer.max.block.ms", 5_000);
     SieveConfig config = new SieveConfig(props);
     HttpClient http = HttpClient.newHttpClient();
     Properties adminProps = new Properties();
