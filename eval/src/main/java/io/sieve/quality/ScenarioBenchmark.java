@@ -618,7 +618,6 @@ public final class ScenarioBenchmark {
   /** The trainer's spec: the policy (or its group-target form), the scenario's attribute. */
   TrainerSpec spec(ScenarioData d, String policy, String id, long seed) {
     Map<String, String> params = new LinkedHashMap<>(settings.policyParams());
-    // each policy reads only its own keys
     params.putIfAbsent("equitable.attribute", d.groupAttribute());
     params.putIfAbsent("stratified.attribute", d.groupAttribute());
     String name = policy;
@@ -627,6 +626,8 @@ public final class ScenarioBenchmark {
       params.put("group.targets", targets(d, policy));
       d.notes().put("alias " + policy, "uniform with group.targets=" + params.get("group.targets"));
     }
+    // a spec naming parameters its policy does not know is refused: keep this policy's own
+    params.keySet().removeAll(io.sieve.plan.TrainerSpecs.paramNames(name, params).unknown());
     return TrainerSpec.newBuilder()
         .setTrainerId(id)
         .setPolicy(name)
