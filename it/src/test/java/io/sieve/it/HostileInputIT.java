@@ -36,11 +36,14 @@ import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -386,7 +389,8 @@ class HostileInputIT {
         trainerAdmin.put(spec("victim", Map.of()));
         String victimTopic = topics.batchTopic("victim");
         await("the victim's topic", () -> topicNames(admin).contains(victimTopic));
-        Thread.sleep(3000); // the provisioner has seen it ready
+        // the provisioner has seen it ready once a batch of the victim's is in it
+        await("a batch in the victim's topic", () -> recordsIn(admin, victimTopic) > 0);
         admin.deleteTopics(List.of(victimTopic)).all().get(60, TimeUnit.SECONDS);
         deadLetters.await("batch-topic-missing", l -> "victim".equals(l.getRecordId()));
         await("the victim's topic again", () -> topicNames(admin).contains(victimTopic));
@@ -443,6 +447,24 @@ class HostileInputIT {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return -1;
+    }
+  }
+
+  /** Records in all partitions of {@code topic}, or 0 while it cannot be described. */
+  private static long recordsIn(Admin admin, String topic) {
+    try {
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      for (TopicPartitionInfo p :
+          admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()) {
+        latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
+      }
+      long total = 0;
+      for (var e : admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).values()) {
+        total += e.offset();
+      }
+      return total;
+    } catch (Exception e) {
+      return 0;
     }
   }
 
