@@ -145,6 +145,7 @@ public final class AssignProcessor implements Processor<String, TrainingExample,
             .setGroups(example.getGroups())
             .setLabel(example.getLabel())
             .setScore(example.getScore())
+            .setEmbeddedBy(example.getEmbeddedBy())
             .build();
     context.forward(
         new Record<String, Assigned>(

@@ -211,6 +211,13 @@ public final class SieveConfig extends AbstractConfig {
       "An example whose cosine similarity to a pooled example of its cluster is at least 1 -"
           + " epsilon is a near duplicate.";
 
+  public static final String DEDUP_NEAR_EPSILON_TEXT_CONFIG = "dedup.near.epsilon.text";
+  private static final String DEDUP_NEAR_EPSILON_TEXT_DOC =
+      "The near-duplicate epsilon for examples that Sieve embedded from their text. Default: the"
+          + " configured embedder's calibration (hashing 0.10, minilm 0.05: about half of the"
+          + " one-word re-crawl edits of a WordNet gloss fall within it). dedup.near.epsilon"
+          + " applies to embeddings the producer supplied.";
+
   public static final String DEDUP_NEAR_POLICY_CONFIG = "dedup.near.policy";
   public static final String DEDUP_NEAR_POLICY_DEFAULT = "drop";
   private static final String DEDUP_NEAR_POLICY_DOC =
@@ -220,8 +227,9 @@ public final class SieveConfig extends AbstractConfig {
   public static final String DEDUP_NEAR_WINDOW_CONFIG = "dedup.near.window";
   public static final int DEDUP_NEAR_WINDOW_DEFAULT = 256;
   private static final String DEDUP_NEAR_WINDOW_DOC =
-      "Pooled examples per cluster that a new example is compared with: the most recently pooled"
-          + " ones. Bounds the cost of near-duplicate checks and redundancy eviction.";
+      "Pooled examples per cluster that redundancy eviction (pool.eviction=redundancy) compares:"
+          + " the most recently pooled ones. Near duplicates are looked for among every pooled"
+          + " example of the cluster, whatever this window.";
 
   public static final String POOL_EVICTION_CONFIG = "pool.eviction";
   public static final String POOL_EVICTION_DEFAULT = "reservoir";
@@ -632,6 +640,17 @@ public final class SieveConfig extends AbstractConfig {
             Range.between(0.0, 2.0),
             Importance.MEDIUM,
             DEDUP_NEAR_EPSILON_DOC)
+        .define(
+            DEDUP_NEAR_EPSILON_TEXT_CONFIG,
+            Type.DOUBLE,
+            null,
+            (name, value) -> {
+              if (value != null && !(((Double) value) >= 0.0 && ((Double) value) <= 2.0)) {
+                throw new ConfigException(name, value, "must be between 0 and 2");
+              }
+            },
+            Importance.MEDIUM,
+            DEDUP_NEAR_EPSILON_TEXT_DOC)
         .define(
             DEDUP_NEAR_POLICY_CONFIG,
             Type.STRING,

@@ -13,6 +13,9 @@ public interface Embedder {
   /** The length of every vector this embedder returns. */
   int dimension();
 
+  /** The embedder's name as configured ({@code embedder}), recorded on what it embedded. */
+  String name();
+
   /**
    * Embeds {@code text} as an L2-normalised vector of length {@link #dimension()}.
    *

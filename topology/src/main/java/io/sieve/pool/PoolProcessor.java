@@ -4,6 +4,7 @@ import io.sieve.avro.BatchExample;
 import io.sieve.avro.CentroidModel;
 import io.sieve.avro.ClusterStats;
 import io.sieve.avro.NearWindowEntry;
+import io.sieve.cluster.SimHash;
 import io.sieve.cluster.Vectors;
 import io.sieve.config.Topics;
 import io.sieve.diversity.SecondMoment;
@@ -38,10 +39,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * keeps the same examples. Changed statistics are published to the cluster-stats topic every
  * interval.
  *
- * <p><b>Near duplicates.</b> Unless {@code dedup.near.policy=keep}, an example is compared with its
- * cluster's {@link NearWindow} (the most recently pooled examples, at most {@code
- * dedup.near.window}); one with cosine similarity ≥ 1 − ε to any of them is counted in {@code
- * ClusterStats.nearDuplicates} and, under {@code drop}, not pooled (nor counted as seen).
+ * <p><b>Near duplicates.</b> Unless {@code dedup.near.policy=keep}, an example is compared with
+ * every example its cluster pools, through the cluster's {@link NearIndex} (signatures first, then
+ * at most a few exact checks); one with cosine similarity ≥ 1 − ε to any of them is counted in
+ * {@code ClusterStats.nearDuplicates} and, under {@code drop}, not pooled (nor counted as seen). ε
+ * is {@code dedup.near.epsilon.text} (the embedder's calibration) for an example Sieve embedded
+ * from its text, {@code dedup.near.epsilon} for one whose producer supplied the embedding.
  *
  * <p><b>Redundancy-first eviction</b> ({@code pool.eviction=redundancy}). When the pool is full,
  * the newcomer {@code x} replaces the window entry with the highest nearest-neighbour similarity
@@ -89,6 +92,14 @@ public final class PoolProcessor
           return size() > CACHED_WINDOWS;
         }
       };
+
+  /**
+   * Near-duplicate indexes of every cluster this task pools: 32 bytes per pooled example, bounded
+   * by the pool itself; rebuilt from the pool store after a start.
+   */
+  private final Map<Integer, NearIndex> indexes = new HashMap<>();
+
+  private SimHash simHash;
   private float[] sims = new float[0];
   private KeyValueStore<Bytes, BatchExample> pool;
   private KeyValueStore<Integer, ClusterStats> stats;
@@ -128,6 +139,7 @@ public final class PoolProcessor
     }
     // a task revived after an aborted transaction must not trust windows built before it
     windows.clear();
+    indexes.clear();
     sketches.clear();
     // a task that moved here publishes its figures again: the last owner may not have
     try (KeyValueIterator<Integer, ClusterStats> it = stats.all()) {
@@ -156,18 +168,26 @@ public final class PoolProcessor
               .setUpdatedAt(Instant.EPOCH)
               .build();
     }
-    NearWindow window = null;
     float[] x = null;
-    float closest = Float.NEGATIVE_INFINITY;
-    if (redundancy.windowed() && example.getEmbedding() != null) {
+    long[] signature = null;
+    NearIndex index = null;
+    if (example.getEmbedding() != null && (redundancy.checksNear() || redundancy.windowed())) {
       x = unbox(example.getEmbedding());
-      window = window(cluster, x.length);
-      if (sims.length < window.capacity()) {
-        sims = new float[window.capacity()];
-      }
-      closest = window.similarities(x, sims);
-      if (redundancy.nearPolicy() != Redundancy.NearPolicy.KEEP
-          && closest >= 1.0 - redundancy.epsilon()) {
+    }
+    if (x != null && redundancy.checksNear()) {
+      index = index(cluster, x.length);
+      signature = new long[SimHash.WORDS];
+      simHash(x.length).signature(x, signature, 0);
+      double epsilon = redundancy.epsilonFor(example.getEmbeddedBy() != null);
+      float threshold = (float) (1.0 - epsilon);
+      float near =
+          index.closest(
+              x,
+              signature,
+              SimHash.candidateDistance(epsilon),
+              threshold,
+              slot -> embeddingAt(cluster, slot));
+      if (near >= threshold) {
         s.setNearDuplicates(s.getNearDuplicates() + 1);
         metrics.nearDuplicate();
         if (redundancy.nearPolicy() == Redundancy.NearPolicy.DROP) {
@@ -177,6 +197,15 @@ public final class PoolProcessor
           return;
         }
       }
+    }
+    NearWindow window = null;
+    float closest = Float.NEGATIVE_INFINITY;
+    if (x != null && redundancy.windowed()) {
+      window = window(cluster, x.length);
+      if (sims.length < window.capacity()) {
+        sims = new float[window.capacity()];
+      }
+      closest = window.similarities(x, sims);
     }
     long seen = s.getSeen() + 1;
     s.setSeen(seen);
@@ -215,6 +244,9 @@ public final class PoolProcessor
       pool.put(key, example);
       count(groups, example, 1);
       sketch(cluster, example, appended ? null : evicted);
+      if (index != null) {
+        index.put(slot, signature);
+      }
       if (window != null) {
         if (position < 0) {
           position = window.positionFor(slot);
@@ -270,6 +302,42 @@ public final class PoolProcessor
       }
     }
     return m;
+  }
+
+  /** The cluster's near-duplicate index, from memory or rebuilt from the pool store. */
+  private NearIndex index(int cluster, int dimension) {
+    NearIndex index = indexes.get(cluster);
+    if (index != null) {
+      return index;
+    }
+    SimHash hash = simHash(dimension);
+    index = new NearIndex(16);
+    long[] signature = new long[SimHash.WORDS];
+    try (KeyValueIterator<Bytes, BatchExample> it =
+        pool.range(PoolKeys.of(cluster, 0), PoolKeys.of(cluster, Long.MAX_VALUE))) {
+      while (it.hasNext()) {
+        KeyValue<Bytes, BatchExample> kv = it.next();
+        if (kv.value.getEmbedding() != null && kv.value.getEmbedding().size() == dimension) {
+          hash.signature(unbox(kv.value.getEmbedding()), signature, 0);
+          index.put(PoolKeys.slotOf(kv.key), signature);
+        }
+      }
+    }
+    indexes.put(cluster, index);
+    return index;
+  }
+
+  private SimHash simHash(int dimension) {
+    if (simHash == null || simHash.dimension() != dimension) {
+      simHash = new SimHash(dimension);
+    }
+    return simHash;
+  }
+
+  /** The unit embedding pooled at {@code (cluster, slot)}, or null. */
+  private float[] embeddingAt(int cluster, long slot) {
+    BatchExample pooled = pool.get(PoolKeys.of(cluster, slot));
+    return pooled == null || pooled.getEmbedding() == null ? null : unbox(pooled.getEmbedding());
   }
 
   /** The cluster's window, from memory or rebuilt from the window store. */
@@ -368,6 +436,7 @@ public final class PoolProcessor
       }
       stats.delete(cluster);
       windows.remove(cluster);
+      indexes.remove(cluster);
       sketches.remove(cluster);
       dirty.remove(cluster);
       metrics.reclaimed(SieveMetrics.RECLAIMED_RETIRED, examples);

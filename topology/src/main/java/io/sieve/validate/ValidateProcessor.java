@@ -110,6 +110,7 @@ public final class ValidateProcessor
       return;
     }
     float[] embedding;
+    String embeddedBy = null;
     List<Float> given = example.getEmbedding();
     if (given != null) {
       if (given.size() != dimension) {
@@ -141,13 +142,17 @@ public final class ValidateProcessor
       }
       try {
         embedding = embedder.embed(text);
+        embeddedBy = embedder.name();
       } catch (IllegalArgumentException e) {
         reject(record, example, "no-features", e.getMessage());
         return;
       }
     }
     TrainingExample clean =
-        TrainingExample.newBuilder(example).setEmbedding(boxed(embedding)).build();
+        TrainingExample.newBuilder(example)
+            .setEmbedding(boxed(embedding))
+            .setEmbeddedBy(embeddedBy)
+            .build();
     context.forward(record.withKey(id).withValue(Outcome.ok(clean)));
   }
 

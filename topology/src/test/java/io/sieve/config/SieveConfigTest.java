@@ -70,6 +70,7 @@ class SieveConfigTest {
     expected.put("cluster.k.max", 256);
     expected.put("cluster.model.max.bytes", 8 * 1024 * 1024);
     expected.put("dedup.near.epsilon", 0.01);
+    expected.put("dedup.near.epsilon.text", null);
     expected.put("dedup.near.policy", "drop");
     expected.put("dedup.near.window", 256);
     expected.put("pool.eviction", "reservoir");

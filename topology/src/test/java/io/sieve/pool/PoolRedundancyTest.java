@@ -112,6 +112,10 @@ class PoolRedundancyTest {
   }
 
   private void pool(String id, List<Float> embedding) {
+    pool(id, embedding, null);
+  }
+
+  private void pool(String id, List<Float> embedding, String embeddedBy) {
     input.pipeInput(
         CLUSTER,
         BatchExample.newBuilder()
@@ -120,7 +124,23 @@ class PoolRedundancyTest {
             .setText(id)
             .setEmbedding(embedding)
             .setGroups(Map.of("src", "test"))
+            .setEmbeddedBy(embeddedBy)
             .build());
+  }
+
+  /** A seeded random unit vector. */
+  private static List<Float> random(java.util.Random rng) {
+    double[] v = new double[DIM];
+    double norm = 0;
+    for (int i = 0; i < DIM; i++) {
+      v[i] = rng.nextGaussian();
+      norm += v[i] * v[i];
+    }
+    List<Float> out = new ArrayList<>(DIM);
+    for (double x : v) {
+      out.add((float) (x / Math.sqrt(norm)));
+    }
+    return out;
   }
 
   private Set<String> pooledIds() {
@@ -155,6 +175,42 @@ class PoolRedundancyTest {
     assertThat(stats().getSize()).isEqualTo(3L);
     assertThat(stats().getSeen()).isEqualTo(3L);
     assertThat(metrics.nearDuplicates()).isEqualTo(1L);
+  }
+
+  @Test
+  void shouldCatchACopyOfAnExamplePooledLongBeforeTheLastWindow() {
+    // Given a window of 8 and an original followed by 300 distinct examples
+    start(1000, new Redundancy(Redundancy.NearPolicy.DROP, 0.01, 8, Redundancy.Eviction.RESERVOIR));
+    pool("original", direction(0, 1, 0f));
+    java.util.Random rng = new java.util.Random(7);
+    for (int i = 0; i < 300; i++) {
+      pool("d" + i, random(rng));
+    }
+    long before = stats().getNearDuplicates();
+
+    // When a near copy of the original arrives (cosine 0.9999)
+    pool("late-copy", direction(0, 1, 0.014f));
+
+    // Then it is caught, though 300 admissions separate it from its original
+    assertThat(stats().getNearDuplicates()).isEqualTo(before + 1);
+    assertThat(pooledIds()).contains("original").doesNotContain("late-copy");
+  }
+
+  @Test
+  void shouldApplyTheEmbeddersEpsilonOnlyToExamplesSieveEmbedded() {
+    // Given ε = 0.01 for supplied embeddings and 0.10 for text Sieve embedded
+    start(
+        100,
+        new Redundancy(Redundancy.NearPolicy.DROP, 0.01, 0.10, 256, Redundancy.Eviction.RESERVOIR));
+    pool("original", direction(0, 1, 0f), "hashing");
+
+    // When two examples at cosine ≈ 0.95 arrive, one embedded by Sieve, one supplied
+    pool("re-crawl", direction(0, 1, 0.33f), "hashing");
+    pool("supplied", direction(0, 1, 0.33f), null);
+
+    // Then only the one Sieve embedded is a near duplicate
+    assertThat(pooledIds()).containsExactlyInAnyOrder("original", "supplied");
+    assertThat(stats().getNearDuplicates()).isEqualTo(1L);
   }
 
   @Test
