@@ -354,6 +354,13 @@ public final class SieveCli implements Callable<Integer> {
                 + " each policy reads only its own keys).")
     Map<String, String> params = new LinkedHashMap<>();
 
+    @Option(
+        names = "--config",
+        description =
+            "A Sieve configuration key for the scenario runs, e.g. --config"
+                + " dedup.near.epsilon.text=0.2 (repeatable; applied after the scenario's own).")
+    Map<String, String> config = new LinkedHashMap<>();
+
     @Override
     public Integer call() throws Exception {
       if (scenario != null) {
@@ -470,7 +477,8 @@ public final class SieveCli implements Callable<Integer> {
                     stallTimeout,
                     report,
                     dataDir == null ? ScenarioBenchmark.DEFAULT_DATA_DIR : dataDir,
-                    new TreeMap<>(params)),
+                    new TreeMap<>(params),
+                    new TreeMap<>(config)),
                 System.out);
         bench.run();
       } catch (MissingDataException e) {

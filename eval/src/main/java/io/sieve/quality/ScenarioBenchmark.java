@@ -73,7 +73,53 @@ public final class ScenarioBenchmark {
       Duration stallTimeout,
       Path reportDir,
       Path dataDir,
-      Map<String, String> policyParams) {}
+      Map<String, String> policyParams,
+      Map<String, String> sieveConfig) {
+
+    /** Without Sieve configuration of its own: Sieve's defaults (except what a scenario sets). */
+    public Settings(
+        List<String> scenarios,
+        List<String> policies,
+        List<String> trainers,
+        int seeds,
+        int budget,
+        int batchSize,
+        int streamSize,
+        int testSize,
+        int validationSize,
+        int evalPoints,
+        int evalBatches,
+        int passes,
+        double learningRate,
+        double targetFraction,
+        long dataSeed,
+        Duration stallTimeout,
+        Path reportDir,
+        Path dataDir,
+        Map<String, String> policyParams) {
+      this(
+          scenarios,
+          policies,
+          trainers,
+          seeds,
+          budget,
+          batchSize,
+          streamSize,
+          testSize,
+          validationSize,
+          evalPoints,
+          evalBatches,
+          passes,
+          learningRate,
+          targetFraction,
+          dataSeed,
+          stallTimeout,
+          reportDir,
+          dataDir,
+          policyParams,
+          Map.of());
+    }
+  }
 
   /** Where {@code scripts/fetch-quality-data.sh} puts the tabular data by default. */
   public static final Path DEFAULT_DATA_DIR =
@@ -541,6 +587,8 @@ public final class ScenarioBenchmark {
     }
     // the whole stream stays pooled: the benchmark compares selection, not eviction
     props.put(SieveConfig.POOL_CAPACITY_CONFIG, d.stream().size());
+    // a configuration documented for a kind of feed (e.g. crawls), given with --config
+    props.putAll(settings.sieveConfig());
     return new SieveConfig(props);
   }
 
@@ -830,6 +878,7 @@ public final class ScenarioBenchmark {
     m.put("dataSeed", settings.dataSeed());
     m.put("window", 2);
     m.put("policyParams", settings.policyParams());
+    m.put("sieveConfig", settings.sieveConfig());
     m.put(
         "trainer",
         "softmax regression, Adam; online: one step per batch; cumulative: every budget/10"
