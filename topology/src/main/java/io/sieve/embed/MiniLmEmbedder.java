@@ -52,7 +52,7 @@ public final class MiniLmEmbedder implements Embedder {
 
   /**
    * Near-duplicate ε calibrated for this embedder: a re-crawl copy of a WordNet gloss (one word
-   * dropped, on half of them a boilerplate phrase added) has a median cosine of 0.947 to its
+   * dropped, on half of them a boilerplate phrase added) has a median cosine of 0.95 to its
    * original here, so {@code 1 − ε} catches about half of such copies (measured by {@code
    * NearCalibration} in the eval module).
    */
