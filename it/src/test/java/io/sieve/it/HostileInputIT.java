@@ -3,6 +3,7 @@ package io.sieve.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sieve.app.SieveService;
+import io.sieve.app.TopicAdmin;
 import io.sieve.app.TrainerAdmin;
 import io.sieve.avro.DeadLetter;
 import io.sieve.avro.TrainerFeedback;
@@ -49,17 +50,22 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Hostile but fair input against one running instance with a control trainer that acknowledges
  * every batch: each input must land in dead letters with its reason while the control trainer keeps
- * receiving batches, and /health stays healthy throughout.
+ * receiving batches, and /health stays healthy throughout; then /health must turn unhealthy during
+ * a real stall (a task that waits on a missing topic and commits nothing) and healthy again after
+ * it.
  */
 class HostileInputIT {
 
   private static final int DIMENSION = 32;
   private static final String TOKEN = "hostile-" + UUID.randomUUID();
   private static final Duration SOON = Duration.ofSeconds(60);
+  private static final Logger LOG = LoggerFactory.getLogger(HostileInputIT.class);
 
   @RegisterExtension static final PerClassStack STACK = new PerClassStack();
   static AvroSerdes serdes;
@@ -248,6 +254,9 @@ class HostileInputIT {
     // a thread failing on one record is replaced about once a minute (the rebalance included)
     props.put(SieveConfig.HEALTH_WINDOW_CONFIG, 150_000L);
     props.put("streams.commit.interval.ms", 100);
+    // the real stall below shows once a task has committed nothing for this long (Kafka Streams'
+    // own task.timeout.ms and the producer's max.block.ms keep their defaults: no thread fails)
+    props.put(SieveConfig.HEALTH_STALL_CONFIG, 10_000L);
     SieveConfig config = new SieveConfig(props);
     HttpClient http = HttpClient.newHttpClient();
     Properties adminProps = new Properties();
@@ -424,12 +433,33 @@ class HostileInputIT {
             .as("no topic for a rejected spec")
             .doesNotContain(topics.batchTopic("typo"), topics.batchTopic("forged"));
 
-        // The real-stall step (the dead-letter topic deleted under a bad record, /health 503 while
-        // the thread fails in a loop, 200 after) is not run: since dead letters go through the
-        // task's own producer, a deleted dead-letter topic leaves the task waiting and retrying
-        // instead of failing its thread, and /health does not yet detect a stuck task. Liveness's
-        // own rule (thread failures within a window) is covered by LivenessTest.
+        // 8. a real stall: with the dead-letter topic gone, the task's producer waits for it on a
+        // bad record's dead letter and Kafka Streams retries the task (task.timeout.ms) instead
+        // of failing its thread; the task commits nothing while its input waits
         assertThat(health(http, service.probeUrl()).statusCode()).isEqualTo(200);
+        admin.deleteTopics(List.of(topics.deadLetters().name())).all().get(60, TimeUnit.SECONDS);
+        await(
+            "the dead-letter topic deleted",
+            () -> !topicNames(admin).contains(topics.deadLetters().name()));
+        producer.send(new ProducerRecord<>(examples, "stall", new byte[] {9, 9, 9}));
+        producer.flush();
+        await("/health 503 while a task is stuck", () -> status(http, service) == 503);
+        HttpResponse<String> stuck = health(http, service.probeUrl());
+        assertThat(stuck.statusCode()).isEqualTo(503);
+        assertThat(stuck.body()).contains("committed nothing since").doesNotContain("failures in");
+        LOG.info("/health during the stall: {}", stuck.body());
+
+        // and once the operator recreates the topic, the record is dead-lettered and health returns
+        try (TopicAdmin topicAdmin = new TopicAdmin(config)) {
+          topicAdmin.ensureRequired(topics);
+        }
+        await("/health 200 after the stall", () -> status(http, service) == 200);
+        try (DeadLetterWatch recreated =
+            new DeadLetterWatch(bootstrap, topics.deadLetters().name())) {
+          // the recreated topic holds only what was written since: the stalled record's letter
+          recreated.await("undeserializable", l -> examples.equals(l.getTopic()));
+        }
+        controlKeepsGoing(control, "the stall");
       }
     }
   }

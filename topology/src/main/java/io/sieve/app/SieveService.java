@@ -49,7 +49,8 @@ public final class SieveService implements AutoCloseable {
     this.liveness =
         new Liveness(
             config.getInt(SieveConfig.HEALTH_THREAD_FAILURES_CONFIG),
-            config.getLong(SieveConfig.HEALTH_WINDOW_CONFIG));
+            config.getLong(SieveConfig.HEALTH_WINDOW_CONFIG),
+            config.getLong(SieveConfig.HEALTH_STALL_CONFIG));
     this.serdes =
         new AvroSerdes(
             new RestSchemaRegistry(config.registryOptions()),

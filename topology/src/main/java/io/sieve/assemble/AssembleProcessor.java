@@ -12,6 +12,7 @@ import io.sieve.diversity.Sketches;
 import io.sieve.feedback.ScoreRouterProcessor;
 import io.sieve.policy.GroupQuotas;
 import io.sieve.serde.ExampleBytes;
+import io.sieve.stream.CommitGate;
 import io.sieve.stream.DeadLetters;
 import io.sieve.stream.Outcome;
 import io.sieve.stream.SieveMetrics;
@@ -25,9 +26,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.ToIntFunction;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.ProcessingContext;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -56,6 +59,10 @@ import org.slf4j.LoggerFactory;
  * <p>A batch whose group counts miss what the trainer's spec demands (the header's exact targets or
  * minimums) is flagged {@code complete=false}, logged and counted per group: a complete batch holds
  * every group count its spec demands, whatever the statistics the planner worked from.
+ *
+ * <p>A batch's figures (counts, latency, composition, diversity, trimmed examples, group
+ * shortfalls) are recorded once the stream thread has committed after writing it ({@link
+ * CommitGate}): a transaction that aborts writes its batches again, and they are counted once.
  */
 public final class AssembleProcessor
     implements Processor<String, Selection, String, Outcome<TrainingBatch>> {
@@ -69,8 +76,10 @@ public final class AssembleProcessor
   private final long maxBytes;
   private final ToIntFunction<TrainingBatch> sizer;
   private final SieveMetrics metrics;
+  private final Function<ProcessingContext, CommitGate> gates;
   private ProcessorContext<String, Outcome<TrainingBatch>> context;
   private KeyValueStore<String, PendingBatch> pending;
+  private CommitGate gate;
 
   /**
    * @param maxBytes the largest batch record to write ({@code batch.max.bytes})
@@ -78,10 +87,23 @@ public final class AssembleProcessor
    */
   public AssembleProcessor(
       Duration timeout, long maxBytes, ToIntFunction<TrainingBatch> sizer, SieveMetrics metrics) {
+    this(timeout, maxBytes, sizer, metrics, CommitGate::of);
+  }
+
+  /**
+   * @param gates the gate of a task's figures, from its context (tests give their own)
+   */
+  AssembleProcessor(
+      Duration timeout,
+      long maxBytes,
+      ToIntFunction<TrainingBatch> sizer,
+      SieveMetrics metrics,
+      Function<ProcessingContext, CommitGate> gates) {
     this.timeout = timeout;
     this.maxBytes = maxBytes;
     this.sizer = sizer;
     this.metrics = metrics;
+    this.gates = gates;
   }
 
   @Override
@@ -92,7 +114,23 @@ public final class AssembleProcessor
   }
 
   @Override
+  public void close() {
+    if (gate != null) {
+      gate.close();
+    }
+  }
+
+  /** Made on first use, on the stream thread that runs the task (its commits are the gate's). */
+  private CommitGate gate() {
+    if (gate == null) {
+      gate = gates.apply(context);
+    }
+    return gate;
+  }
+
+  @Override
   public void process(Record<String, Selection> record) {
+    gate().release();
     Selection selection = record.value();
     String batchId = record.key();
     PendingBatch batch = pending.get(batchId);
@@ -138,6 +176,7 @@ public final class AssembleProcessor
   }
 
   private void sweep(long now) {
+    gate().release();
     List<KeyValue<String, PendingBatch>> due = new ArrayList<>();
     try (KeyValueIterator<String, PendingBatch> it = pending.all()) {
       while (it.hasNext()) {
@@ -185,7 +224,8 @@ public final class AssembleProcessor
           before,
           size,
           left);
-      metrics.batchTrimmed(out.getTrainerId(), left);
+      String trainer = out.getTrainerId();
+      gate().record(() -> metrics.batchTrimmed(trainer, left));
     }
     List<GroupQuotas.Shortfall> misses = groupMisses(batch.getHeader(), out.getExamples());
     for (GroupQuotas.Shortfall m : misses) {
@@ -197,10 +237,17 @@ public final class AssembleProcessor
           m.got(),
           m.group(),
           m.wanted());
-      metrics.groupShortfall(m.group());
+      gate().record(() -> metrics.groupShortfall(m.group()));
     }
-    metrics.batchWritten(out, new BatchDiversity(out.getClusterEntropy(), out.getGroupEntropy()));
-    metrics.batchVendi(out.getTrainerId(), out.getVendiScore());
+    SieveMetrics.BatchFigures figures = SieveMetrics.BatchFigures.of(out);
+    BatchDiversity diversity = new BatchDiversity(out.getClusterEntropy(), out.getGroupEntropy());
+    double vendi = out.getVendiScore();
+    gate()
+        .record(
+            () -> {
+              metrics.batchWritten(figures, diversity);
+              metrics.batchVendi(figures.trainer(), vendi);
+            });
     context.forward(new Record<>(out.getTrainerId(), Outcome.ok(out), timestamp));
     pending.put(
         batchId,

@@ -304,6 +304,13 @@ public final class SieveConfig extends AbstractConfig {
       "Window of health.thread.failures; /health is 200 again once a whole window passes without"
           + " a thread failure.";
 
+  public static final String HEALTH_STALL_CONFIG = "health.stall.ms";
+  public static final long HEALTH_STALL_DEFAULT = 60_000L;
+  private static final String HEALTH_STALL_DOC =
+      "A task of this instance that has input waiting (end offset beyond its committed offset)"
+          + " yet commits nothing for this long makes /health answer 503, naming the task; keep it"
+          + " well above commit.interval.ms.";
+
   public static final String FEEDBACK_MAX_ABS_LOSS_CONFIG = "feedback.max.abs.loss";
   public static final double FEEDBACK_MAX_ABS_LOSS_DEFAULT = 1e6;
   private static final String FEEDBACK_MAX_ABS_LOSS_DOC =
@@ -756,6 +763,13 @@ public final class SieveConfig extends AbstractConfig {
             Range.between(1000, 86_400_000),
             Importance.LOW,
             HEALTH_WINDOW_DOC)
+        .define(
+            HEALTH_STALL_CONFIG,
+            Type.LONG,
+            HEALTH_STALL_DEFAULT,
+            Range.between(1000, 86_400_000),
+            Importance.LOW,
+            HEALTH_STALL_DOC)
         .define(
             FEEDBACK_MAX_ABS_LOSS_CONFIG,
             Type.DOUBLE,

@@ -339,7 +339,7 @@ public final class QueryServer implements AutoCloseable {
             || state == KafkaStreams.State.PENDING_ERROR
             || state == KafkaStreams.State.PENDING_SHUTDOWN
             || state == KafkaStreams.State.NOT_RUNNING;
-    String problem = failed ? null : liveness.problem();
+    String problem = failed ? null : liveness.problem(tasks());
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("status", failed || problem != null ? "DOWN" : "UP");
     body.put("state", state);
@@ -348,6 +348,17 @@ public final class QueryServer implements AutoCloseable {
       body.put("problem", problem);
     }
     return Response.json(failed || problem != null ? 503 : 200, body);
+  }
+
+  /** This instance's active tasks and their offsets; null while Kafka Streams cannot say. */
+  private List<TaskStalls.Offsets> tasks() {
+    try {
+      return TaskStalls.of(queries.streams());
+    } catch (RuntimeException e) {
+      // a thread's task set changes under the read during a rebalance: judge at the next probe
+      LOG.debug("task offsets not readable now", e);
+      return null;
+    }
   }
 
   private Response ready() {

@@ -176,21 +176,48 @@ public final class SieveMetrics {
    * ({@code assembledAt}), composition, shares and the diversity the assembler computed.
    */
   public void batchWritten(TrainingBatch batch, BatchDiversity diversity) {
-    String trainer = batch.getTrainerId();
-    batchCounters(trainer, batch.getExamples().size(), batch.getComplete());
+    batchWritten(BatchFigures.of(batch), diversity);
+  }
+
+  /**
+   * What the batch figures need of a batch, without its examples: small enough to hold until the
+   * batch's transaction commits ({@link CommitGate}).
+   */
+  public record BatchFigures(
+      String trainer,
+      int examples,
+      boolean complete,
+      long latencyMs,
+      Map<String, Integer> clusterCounts,
+      Map<String, Integer> groupCounts) {
+
+    public static BatchFigures of(TrainingBatch batch) {
+      return new BatchFigures(
+          batch.getTrainerId(),
+          batch.getExamples().size(),
+          batch.getComplete(),
+          Math.max(0, batch.getAssembledAt().toEpochMilli() - batch.getPlannedAt().toEpochMilli()),
+          Map.copyOf(batch.getClusterCounts()),
+          Map.copyOf(batch.getGroupCounts()));
+    }
+  }
+
+  /**
+   * A batch written, from its {@link BatchFigures}; see {@link #batchWritten(TrainingBatch,
+   * BatchDiversity)}.
+   */
+  public void batchWritten(BatchFigures batch, BatchDiversity diversity) {
+    String trainer = batch.trainer();
+    batchCounters(trainer, batch.examples(), batch.complete());
     Timer.builder(BATCH_LATENCY)
         .description("Time from planning a batch (credit available) to writing it")
         .tag("trainer", trainer)
         .serviceLevelObjectives(LATENCY_BUCKETS)
         .register(registry)
-        .record(
-            Duration.ofMillis(
-                Math.max(
-                    0,
-                    batch.getAssembledAt().toEpochMilli() - batch.getPlannedAt().toEpochMilli())));
+        .record(Duration.ofMillis(batch.latencyMs()));
     Map<Tags, Double> shares = new HashMap<>();
-    composition(trainer, CLUSTER, batch.getClusterCounts(), shares);
-    composition(trainer, GROUP, batch.getGroupCounts(), shares);
+    composition(trainer, CLUSTER, batch.clusterCounts(), shares);
+    composition(trainer, GROUP, batch.groupCounts(), shares);
     // every share this trainer had before and not now is 0, so a dashboard does not show a stale
     // one
     Set<Tags> known = sharesByTrainer.computeIfAbsent(trainer, t -> ConcurrentHashMap.newKeySet());

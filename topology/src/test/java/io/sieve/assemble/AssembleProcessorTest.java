@@ -11,6 +11,7 @@ import io.sieve.avro.TrainingBatch;
 import io.sieve.policy.GroupQuotas;
 import io.sieve.registry.InMemorySchemaRegistry;
 import io.sieve.serde.AvroSerdes;
+import io.sieve.stream.CommitGate;
 import io.sieve.stream.Outcome;
 import io.sieve.stream.SieveMetrics;
 import io.sieve.stream.Stores;
@@ -19,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
@@ -137,6 +139,47 @@ class AssembleProcessorTest {
     assertThat(batch.getGroupCounts()).containsExactlyInAnyOrderEntriesOf(Map.of("lang=en", 4));
     assertThat(metrics.batches()).isEqualTo(1);
     assertThat(metrics.incompleteBatches()).isZero();
+  }
+
+  @Test
+  void shouldCountABatchOnceItsTransactionCommittedAndNotTheAbortedWriteOfIt() {
+    // Given an assembler whose stream thread has committed 5 times so far
+    AtomicLong commits = new AtomicLong(5);
+    processor.close();
+    init();
+    processor =
+        new AssembleProcessor(
+            TIMEOUT, Long.MAX_VALUE, b -> 0, metrics, c -> new CommitGate(commits::get));
+    processor.init(context);
+
+    // When the batch is written but the transaction aborts: no commit, the task is closed
+    send(fragment(3, 2), 0);
+    send(fragment(5, 2), 1);
+    assertThat(outcomes()).hasSize(1);
+    assertThat(metrics.batches()).as("not counted before a commit").isZero();
+    processor.close();
+
+    // and the task, revived on its committed state, writes the batch again and commits
+    SieveMetrics sameMetrics = metrics;
+    init();
+    metrics = sameMetrics;
+    processor =
+        new AssembleProcessor(
+            TIMEOUT, Long.MAX_VALUE, b -> 0, metrics, c -> new CommitGate(commits::get));
+    processor.init(context);
+    send(fragment(3, 2), 0);
+    send(fragment(5, 2), 1);
+    assertThat(outcomes()).hasSize(1);
+    assertThat(metrics.batches()).isZero();
+    commits.incrementAndGet();
+    sweepAt(T0 + 1_000);
+
+    // Then it is counted once, its examples and composition with it
+    assertThat(metrics.batches()).isEqualTo(1);
+    assertThat(metrics.batchedExamples()).isEqualTo(4);
+    sweepAt(T0 + 2_000);
+    processor.close();
+    assertThat(metrics.batches()).isEqualTo(1);
   }
 
   @Test

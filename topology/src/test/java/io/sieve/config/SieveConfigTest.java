@@ -86,6 +86,7 @@ class SieveConfigTest {
     expected.put("rest.read.timeout.ms", 10_000L);
     expected.put("health.thread.failures", 3);
     expected.put("health.window.ms", 300_000L);
+    expected.put("health.stall.ms", 60_000L);
 
     // When the definition is read
     Map<String, Object> actual = new TreeMap<>();

@@ -2,7 +2,10 @@ package io.sieve.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 class LivenessTest {
@@ -11,7 +14,7 @@ class LivenessTest {
   void shouldTurnUnhealthyOnAThreadReplacedInALoopAndHealthyAfterAQuietWindow() {
     // Given 3 failures within 60 s make the instance unhealthy
     AtomicLong now = new AtomicLong(1_000_000);
-    Liveness liveness = new Liveness(3, 60_000, now::get);
+    Liveness liveness = new Liveness(3, 60_000, Long.MAX_VALUE, now::get);
     assertThat(liveness.problem()).isNull();
 
     // When two threads fail 10 s apart, it is still healthy
@@ -34,11 +37,32 @@ class LivenessTest {
   @Test
   void shouldNotCountFailuresFartherApartThanTheWindow() {
     AtomicLong now = new AtomicLong(0);
-    Liveness liveness = new Liveness(2, 1_000, now::get);
+    Liveness liveness = new Liveness(2, 1_000, Long.MAX_VALUE, now::get);
     for (int i = 0; i < 10; i++) {
       liveness.threadFailed();
       now.addAndGet(1_500);
       assertThat(liveness.problem()).isNull();
     }
+  }
+
+  @Test
+  void shouldTurnUnhealthyOnAStuckTaskThoughNoThreadFails() {
+    // Given a task with 4 records waiting and its committed offset stuck, and a 30 s stall time
+    AtomicLong now = new AtomicLong(0);
+    Liveness liveness = new Liveness(3, 60_000, 30_000, now::get);
+    TopicPartition p = new TopicPartition("examples", 2);
+    List<TaskStalls.Offsets> stuck =
+        List.of(new TaskStalls.Offsets("0_2", Map.of(p, 10L), Map.of(p, 14L)));
+    assertThat(liveness.problem(stuck)).isNull();
+
+    // When 30 s pass without a commit, it is unhealthy, with no thread failure
+    now.addAndGet(30_000);
+    assertThat(liveness.problem(stuck)).contains("task 0_2", "4 input records waiting");
+    assertThat(liveness.totalFailures()).isZero();
+
+    // When it commits past the waiting input, healthy again
+    List<TaskStalls.Offsets> moved =
+        List.of(new TaskStalls.Offsets("0_2", Map.of(p, 14L), Map.of(p, 14L)));
+    assertThat(liveness.problem(moved)).isNull();
   }
 }
