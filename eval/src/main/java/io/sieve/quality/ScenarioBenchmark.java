@@ -74,52 +74,7 @@ public final class ScenarioBenchmark {
       Path reportDir,
       Path dataDir,
       Map<String, String> policyParams,
-      Map<String, String> sieveConfig) {
-
-    /** Without Sieve configuration of its own: Sieve's defaults (except what a scenario sets). */
-    public Settings(
-        List<String> scenarios,
-        List<String> policies,
-        List<String> trainers,
-        int seeds,
-        int budget,
-        int batchSize,
-        int streamSize,
-        int testSize,
-        int validationSize,
-        int evalPoints,
-        int evalBatches,
-        int passes,
-        double learningRate,
-        double targetFraction,
-        long dataSeed,
-        Duration stallTimeout,
-        Path reportDir,
-        Path dataDir,
-        Map<String, String> policyParams) {
-      this(
-          scenarios,
-          policies,
-          trainers,
-          seeds,
-          budget,
-          batchSize,
-          streamSize,
-          testSize,
-          validationSize,
-          evalPoints,
-          evalBatches,
-          passes,
-          learningRate,
-          targetFraction,
-          dataSeed,
-          stallTimeout,
-          reportDir,
-          dataDir,
-          policyParams,
-          Map.of());
-    }
-  }
+      Map<String, String> sieveConfig) {}
 
   /** Where {@code scripts/fetch-quality-data.sh} puts the tabular data by default. */
   public static final Path DEFAULT_DATA_DIR =
