@@ -255,12 +255,8 @@ class PoolRedundancyTest {
     assertThat(stats().getNearDuplicates()).isEqualTo(before);
   }
 
-  @Test
-  void shouldKeepDistinctExamplesWhenEvictingTheMostRedundant() {
-    // Given a pool of 8 per cluster under redundancy-first eviction, near-duplicate checks off
-    start(8, new Redundancy(Redundancy.NearPolicy.KEEP, 0.01, 256, Redundancy.Eviction.REDUNDANCY));
-
-    // When a stream mixes 40 near-copies of one example with 6 distinct examples
+  /** Pools 40 near-copies of one example with 6 distinct examples among them; returns those 6. */
+  private List<String> poolCopiesAndDistinct() {
     List<String> distinct = new ArrayList<>();
     int d = 0;
     for (int i = 0; i < 40; i++) {
@@ -272,6 +268,16 @@ class PoolRedundancyTest {
         d++;
       }
     }
+    return distinct;
+  }
+
+  @Test
+  void shouldKeepDistinctExamplesWhenEvictingTheMostRedundant() {
+    // Given a pool of 8 per cluster under redundancy-first eviction, near-duplicate checks off
+    start(8, new Redundancy(Redundancy.NearPolicy.KEEP, 0.01, 256, Redundancy.Eviction.REDUNDANCY));
+
+    // When a stream mixes 40 near-copies of one example with 6 distinct examples
+    List<String> distinct = poolCopiesAndDistinct();
 
     // Then every distinct example stays, and the copies hold only the rest of the pool
     Set<String> pooled = pooledIds();
@@ -286,17 +292,7 @@ class PoolRedundancyTest {
     // Given the same stream under reservoir eviction (the contrast that makes the test above mean
     // something)
     start(8, new Redundancy(Redundancy.NearPolicy.KEEP, 0.01, 256, Redundancy.Eviction.RESERVOIR));
-    List<String> distinct = new ArrayList<>();
-    int d = 0;
-    for (int i = 0; i < 40; i++) {
-      pool("copy-" + i, direction(0, 1, 0.001f * i));
-      if (i % 6 == 5 && d < 6) {
-        String id = "distinct-" + d;
-        pool(id, direction(2 + 2 * d, 3 + 2 * d, 0f));
-        distinct.add(id);
-        d++;
-      }
-    }
+    List<String> distinct = poolCopiesAndDistinct();
 
     // Then not every distinct example is still pooled
     Set<String> pooled = pooledIds();
