@@ -72,6 +72,9 @@ public final class AssembleProcessor
 
   private static final Logger LOG = LoggerFactory.getLogger(AssembleProcessor.class);
 
+  /** Batches a sweep writes (timed out) or forgets (written long ago) at most. */
+  static final int MAX_DUE_PER_SWEEP = 16;
+
   private final Duration timeout;
   private final long maxBytes;
   private final ToIntFunction<TrainingBatch> sizer;
@@ -177,20 +180,21 @@ public final class AssembleProcessor
 
   private void sweep(long now) {
     gate().release();
+    // bounded work per punctuation: at most MAX_DUE_PER_SWEEP batches are written or forgotten,
+    // the rest wait for the next sweep (a second later), so a backlog never outlives a transaction
     List<KeyValue<String, PendingBatch>> due = new ArrayList<>();
     try (KeyValueIterator<String, PendingBatch> it = pending.all()) {
-      while (it.hasNext()) {
+      while (it.hasNext() && due.size() < MAX_DUE_PER_SWEEP) {
         KeyValue<String, PendingBatch> kv = it.next();
-        if (now - kv.value.getFirstArrival() >= timeout.toMillis()) {
+        long age = now - kv.value.getFirstArrival();
+        if (kv.value.getEmitted() ? age >= 10 * timeout.toMillis() : age >= timeout.toMillis()) {
           due.add(kv);
         }
       }
     }
     for (KeyValue<String, PendingBatch> kv : due) {
       if (kv.value.getEmitted()) {
-        if (now - kv.value.getFirstArrival() >= 10 * timeout.toMillis()) {
-          pending.delete(kv.key);
-        }
+        pending.delete(kv.key);
       } else {
         emit(kv.key, kv.value, now);
       }

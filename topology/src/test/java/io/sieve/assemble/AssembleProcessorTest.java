@@ -224,6 +224,28 @@ class AssembleProcessorTest {
   }
 
   @Test
+  void shouldWriteABacklogOfTimedOutBatchesABoundedNumberPerSweep() {
+    // Given 40 batches that each got one of their two fragments
+    int backlog = 40;
+    for (int i = 0; i < backlog; i++) {
+      context.setRecordMetadata("selections-by-batch-repartition", 0, i);
+      processor.process(new Record<>("t-" + i, fragment(3, 2), context.currentSystemTimeMs()));
+    }
+
+    // When sweeps pass once they have all timed out
+    List<Integer> written = new ArrayList<>();
+    for (int sweep = 0; sweep < 4; sweep++) {
+      sweepAt(T0 + TIMEOUT.toMillis() + sweep * 1000L);
+      written.add(outcomes().size());
+    }
+
+    // Then each sweep writes at most its bound, and the backlog drains over the following ones
+    int bound = AssembleProcessor.MAX_DUE_PER_SWEEP;
+    assertThat(written).containsExactly(bound, bound, backlog - 2 * bound, 0);
+    assertThat(metrics.incompleteBatches()).isEqualTo(0);
+  }
+
+  @Test
   void shouldFlagBatchIncompleteWhenAClusterSuppliedLessThanAsked() {
     // When both clusters answer but one has only 1 of its 2 examples
     send(fragment(3, 2), 0);
