@@ -54,7 +54,12 @@ class TrainerControlTopologyTest {
   }
 
   private void startDriver(Path dir) {
+    startDriver(dir, Map.of());
+  }
+
+  private void startDriver(Path dir, Map<String, Object> extra) {
     Map<String, Object> props = DriverHarness.props("sieve-controls", dir);
+    props.putAll(extra);
     props.put(SieveConfig.EMBEDDING_DIMENSION_CONFIG, DIMENSION);
     props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, 24);
     props.put(SieveConfig.CLUSTER_K_INIT_CONFIG, 3);
@@ -423,5 +428,31 @@ class TrainerControlTopologyTest {
 
     // Then it writes the same batches, example for example
     assertThat(second).isEqualTo(first);
+  }
+
+  @Test
+  void leasesOfAPausedTrainerStillExpireAndItsCreditWaitsForResume() {
+    // Given a trainer with a lease of 15 s (longer than one settle) and its window of two batches
+    // out
+    harness.close();
+    startDriver(stateDir.resolve("lease"), Map.of(SieveConfig.BATCH_LEASE_CONFIG, 15_000L));
+    poolAndDeclare(6, 2);
+    assertThat(batches.readValuesToList()).hasSize(2);
+
+    // When it is paused and never acknowledges them
+    control(action("pause"));
+    harness.settle();
+    harness.settle();
+
+    // Then both leases expire, the credit comes back, and still nothing is planned
+    assertThat(deadReasons()).containsExactly("lease-expired", "lease-expired");
+    assertThat(state().getOutstanding()).isEmpty();
+    assertThat(batches.isEmpty()).isTrue();
+
+    // When it is resumed, its whole window is planned
+    control(action("resume"));
+    assertThat(batches.readValuesToList())
+        .extracting(TrainingBatch::getSequence)
+        .containsExactly(2L, 3L);
   }
 }
