@@ -33,6 +33,7 @@ import picocli.CommandLine.Option;
       IngestCommand.class,
       TailCommand.class,
       TrainerCommand.class,
+      QuarantineCommand.class,
       TopicsCommand.class,
       SieveCli.QualityCommand.class
     })

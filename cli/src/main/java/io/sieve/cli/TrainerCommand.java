@@ -6,6 +6,7 @@ import io.sieve.app.TrainerReader;
 import io.sieve.avro.TrainerSpec;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
+import io.sieve.plan.TrainerControls;
 import io.sieve.plan.TrainerSpecs;
 import io.sieve.policy.Policies;
 import java.io.PrintWriter;
@@ -22,15 +23,24 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code sieve trainer put|list|delete}: trainer specs on the compacted trainers topic. */
+/**
+ * {@code sieve trainer put|list|delete}: trainer specs on the compacted trainers topic; {@code
+ * pause|resume|skip|rewind}: operators' controls on the trainer-controls topic.
+ */
 @Command(
     name = "trainer",
     mixinStandardHelpOptions = true,
-    description = "Declares, lists and removes trainers (specs on the compacted trainers topic).",
+    description =
+        "Declares, lists and removes trainers (specs on the compacted trainers topic), and pauses,"
+            + " resumes, skips or rewinds them (controls on the trainer-controls topic).",
     subcommands = {
       TrainerCommand.Put.class,
       TrainerCommand.ListTrainers.class,
-      TrainerCommand.Delete.class
+      TrainerCommand.Delete.class,
+      TrainerCommand.Pause.class,
+      TrainerCommand.Resume.class,
+      TrainerCommand.Skip.class,
+      TrainerCommand.Rewind.class
     })
 final class TrainerCommand implements Callable<Integer> {
 
@@ -215,6 +225,99 @@ final class TrainerCommand implements Callable<Integer> {
       out.println("deleted " + id);
       out.flush();
       return 0;
+    }
+  }
+
+  /** The options every control takes: the connection, the trainer and why. */
+  abstract static class ControlCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Mixin ConnectionOptions connection;
+
+    @Option(names = "--id", required = true, description = "Trainer id.")
+    String id;
+
+    @Option(names = "--reason", description = "Why; the planner logs it.")
+    String reason;
+
+    abstract String action();
+
+    Long sequence() {
+      return null;
+    }
+
+    @Override
+    public Integer call() {
+      return ControlWriter.write(
+          spec,
+          connection,
+          ControlWriter.control(id, action(), reason).setSequence(sequence()).build());
+    }
+  }
+
+  @Command(
+      name = "pause",
+      mixinStandardHelpOptions = true,
+      description =
+          "Pauses a trainer: Sieve plans nothing for it until resume. Its credit is kept, its"
+              + " feedback still counts and unacknowledged batches still expire.")
+  static final class Pause extends ControlCommand {
+    @Override
+    String action() {
+      return TrainerControls.PAUSE;
+    }
+  }
+
+  @Command(
+      name = "resume",
+      mixinStandardHelpOptions = true,
+      description = "Resumes a paused trainer: its credit is planned for at once.")
+  static final class Resume extends ControlCommand {
+    @Override
+    String action() {
+      return TrainerControls.RESUME;
+    }
+  }
+
+  @Command(
+      name = "skip",
+      mixinStandardHelpOptions = true,
+      description =
+          "Skips a trainer forward: its next batch has sequence --to (at least its next one).")
+  static final class Skip extends ControlCommand {
+    @Option(names = "--to", required = true, description = "Sequence of the next batch.")
+    long to;
+
+    @Override
+    String action() {
+      return TrainerControls.SKIP;
+    }
+
+    @Override
+    Long sequence() {
+      return to;
+    }
+  }
+
+  @Command(
+      name = "rewind",
+      mixinStandardHelpOptions = true,
+      description =
+          "Rewinds a trainer: its next batch has sequence --to (below its next one). The batches"
+              + " from there are planned again from the pool as it is now, not replayed; their"
+              + " ids end in -r<rewinds>.")
+  static final class Rewind extends ControlCommand {
+    @Option(names = "--to", required = true, description = "Sequence of the next batch.")
+    long to;
+
+    @Override
+    String action() {
+      return TrainerControls.REWIND;
+    }
+
+    @Override
+    Long sequence() {
+      return to;
     }
   }
 }

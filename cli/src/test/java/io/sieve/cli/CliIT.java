@@ -3,6 +3,7 @@ package io.sieve.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sieve.app.SieveService;
+import io.sieve.avro.TrainerControl;
 import io.sieve.avro.TrainingExample;
 import io.sieve.config.SieveConfig;
 import io.sieve.it.PerClassStack;
@@ -137,11 +138,11 @@ class CliIT {
     // When topics create runs twice
     CliRunner.Result first = CliRunner.run("topics", "create", "--config", config.toString());
     CliRunner.Result second = CliRunner.run("topics", "create", "--config", config.toString());
-    // Then the first creates all six and the second finds them
+    // Then the first creates all seven and the second finds them
     assertThat(first.code()).isZero();
     assertThat(second.code()).isZero();
-    assertThat(first.out()).contains("6 created, 0 existed");
-    assertThat(second.out()).contains("0 created, 6 existed");
+    assertThat(first.out()).contains("7 created, 0 existed");
+    assertThat(second.out()).contains("0 created, 7 existed");
     String trainers = props.get(SieveConfig.TOPIC_TRAINERS_CONFIG).toString();
     String centroids = props.get(SieveConfig.TOPIC_CENTROIDS_CONFIG).toString();
     assertThat(first.out())
@@ -222,6 +223,45 @@ class CliIT {
       Set<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS);
       assertThat(names).contains(batches + "tr-a", batches + "tr-b");
     }
+  }
+
+  @Test
+  void shouldWriteOperatorControlsOnTheControlsTopicKeyedByTrainer() throws Exception {
+    // Given a declared trainer
+    Map<String, Object> props = scenarios.properties("controls", temp.resolve("state"));
+    Path config = configFile(props, true);
+    String c = config.toString();
+    assertThat(CliRunner.run("trainer", "put", "--config", c, "--id", "tr-c").code()).isZero();
+
+    // When an operator pauses it, skips it to 9, quarantines lang=de and lifts cluster 2
+    List<CliRunner.Result> results =
+        List.of(
+            CliRunner.run("trainer", "pause", "--config", c, "--id", "tr-c", "--reason", "disk"),
+            CliRunner.run("trainer", "skip", "--config", c, "--id", "tr-c", "--to", "9"),
+            CliRunner.run(
+                "quarantine", "add", "--config", c, "--trainer", "tr-c", "--group", "lang=de"),
+            CliRunner.run(
+                "quarantine", "lift", "--config", c, "--trainer", "tr-c", "--cluster", "2"));
+
+    // Then each succeeds and says where its control went
+    String topic = props.get(SieveConfig.TOPIC_TRAINER_CONTROLS_CONFIG).toString();
+    assertThat(results).allSatisfy(r -> assertThat(r.code()).as(r.err()).isZero());
+    assertThat(results.get(1).out()).contains("tr-c: skip to 9").contains("written to " + topic);
+    // and the topic holds the four controls, in order, keyed by the trainer, with their fields
+    List<ConsumerRecord<String, byte[]>> records = readAll(topic);
+    assertThat(records).extracting(ConsumerRecord::key).containsOnly("tr-c").hasSize(4);
+    List<TrainerControl> controls =
+        records.stream()
+            .map(r -> scenarios.serdes().deserialize(topic, r.value(), TrainerControl.class))
+            .toList();
+    assertThat(controls)
+        .extracting(TrainerControl::getAction)
+        .containsExactly("pause", "skip", "quarantine", "lift");
+    assertThat(controls.get(0).getReason()).isEqualTo("disk");
+    assertThat(controls.get(0).getIssuedBy()).isEqualTo(System.getProperty("user.name"));
+    assertThat(controls.get(1).getSequence()).isEqualTo(9L);
+    assertThat(controls.get(2).getGroup()).isEqualTo("lang=de");
+    assertThat(controls.get(3).getClusterId()).isEqualTo(2);
   }
 
   @Test

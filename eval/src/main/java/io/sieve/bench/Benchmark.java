@@ -246,6 +246,7 @@ public final class Benchmark {
     props.put(SieveConfig.TOPIC_EXAMPLES_CONFIG, topic);
     props.put(SieveConfig.TOPIC_TRAINERS_CONFIG, "bench." + app + ".trainers");
     props.put(SieveConfig.TOPIC_FEEDBACK_CONFIG, "bench." + app + ".feedback");
+    props.put(SieveConfig.TOPIC_TRAINER_CONTROLS_CONFIG, "bench." + app + ".trainer-controls");
     props.put(SieveConfig.TOPIC_CENTROIDS_CONFIG, "bench." + app + ".centroids");
     props.put(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG, "bench." + app + ".cluster-stats");
     props.put(SieveConfig.TOPIC_DEAD_LETTERS_CONFIG, "bench." + app + ".dead-letters");

@@ -528,6 +528,7 @@ public final class ScenarioBenchmark {
     props.put(SieveConfig.TOPIC_EXAMPLES_CONFIG, app + ".examples");
     props.put(SieveConfig.TOPIC_TRAINERS_CONFIG, app + ".trainers");
     props.put(SieveConfig.TOPIC_FEEDBACK_CONFIG, app + ".feedback");
+    props.put(SieveConfig.TOPIC_TRAINER_CONTROLS_CONFIG, app + ".trainer-controls");
     props.put(SieveConfig.TOPIC_CENTROIDS_CONFIG, app + ".centroids");
     props.put(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG, app + ".cluster-stats");
     props.put(SieveConfig.TOPIC_DEAD_LETTERS_CONFIG, app + ".dead-letters");

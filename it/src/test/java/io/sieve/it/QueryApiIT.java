@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sieve.app.SieveService;
 import io.sieve.app.TrainerAdmin;
+import io.sieve.avro.BatchExample;
+import io.sieve.avro.TrainerControl;
 import io.sieve.avro.TrainerSpec;
 import io.sieve.avro.TrainerState;
 import io.sieve.avro.TrainingBatch;
@@ -42,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The REST API and the Prometheus scrape of a running service on a real broker and a real schema
  * registry: clusters and trainers after traffic, the token, 503 while stores are not queryable,
- * queries routed between two instances, and a dashboard that only asks for metrics that exist.
+ * queries routed between two instances, a dashboard that only asks for metrics that exist, and
+ * operators' controls posted to the API.
  */
 class QueryApiIT {
 
@@ -259,7 +262,116 @@ class QueryApiIT {
     }
   }
 
+  @Test
+  void shouldApplyControlsPostedToTheApiInOrderWithTheTrainersFeedback() throws Exception {
+    SieveConfig config = new SieveConfig(props("controls", temp.resolve("state")));
+    try (SieveService service = new SieveService(config).start()) {
+      URI base = service.restUrl();
+      assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
+      Topics topics = service.topics();
+
+      // Given 150 pooled examples (a third lang=de) and a trainer that acknowledges what it gets
+      produceExamples(topics, 150);
+      poll(base, "/clusters", body -> sum(body.get("clusters"), "size") == 150);
+      declare(config, topics, "t3", 10);
+      try (TestTrainer trainer =
+          new TestTrainer(
+              STACK.kafka().bootstrapServers(), serdes, config.applicationId(), topics, "t3")) {
+        assertThat(trainer.poll(2, Duration.ofSeconds(90))).hasSizeGreaterThanOrEqualTo(2);
+
+        // When it is paused over the API, and acknowledges what is still out
+        HttpResponse<String> paused = post(base, "/trainers/t3/pause?reason=it", TOKEN);
+        assertThat(paused.statusCode()).isEqualTo(202);
+        assertThat(json.readTree(paused.body()).get("topic").asText())
+            .isEqualTo(topics.controls().name());
+        poll(base, "/trainers/t3", body -> body.get("paused").asBoolean());
+        JsonNode drained =
+            pollWhileAcking(
+                trainer, base, "/trainers/t3", body -> body.get("outstanding").isEmpty());
+
+        // And a quarantine of lang=de and a skip to 100 follow
+        assertThat(post(base, "/trainers/t3/quarantine?group=lang%3Dde", TOKEN).statusCode())
+            .isEqualTo(202);
+        assertThat(post(base, "/trainers/t3/skip?to=100", TOKEN).statusCode()).isEqualTo(202);
+        JsonNode skipped = poll(base, "/trainers/t3", body -> body.get("sequence").asLong() == 100);
+
+        // Then, paused, it was planned nothing with its whole credit free, and shows its quarantine
+        assertThat(drained.get("sequence").asLong()).isGreaterThanOrEqualTo(2);
+        assertThat(skipped.get("outstanding")).isEmpty();
+        assertThat(skipped.get("paused").asBoolean()).isTrue();
+        assertThat(skipped.get("quarantine").get("groups").get(0).asText()).isEqualTo("lang=de");
+        String scrape = get(base, "/metrics", TOKEN).body();
+        assertThat(value(scrape, "sieve_trainer_paused", "trainer=\"t3\"")).isEqualTo(1.0);
+        assertThat(value(scrape, "sieve_quarantines", "kind=\"group\",trainer=\"t3\""))
+            .isEqualTo(1.0);
+
+        // When it is resumed
+        assertThat(post(base, "/trainers/t3/resume", TOKEN).statusCode()).isEqualTo(202);
+        List<TrainingBatch> resumed = trainer.poll(2, Duration.ofSeconds(90));
+
+        // Then its batches go on from 100, full, without a single lang=de example
+        assertThat(resumed).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(resumed.get(0).getSequence()).isEqualTo(100L);
+        assertThat(resumed.get(1).getSequence()).isEqualTo(101L);
+        for (TrainingBatch b : resumed) {
+          assertThat(b.getExamples()).hasSize(10);
+          assertThat(b.getExamples())
+              .extracting(BatchExample::getGroups)
+              .allSatisfy(g -> assertThat(g.get("lang")).isEqualTo("en"));
+        }
+      }
+
+      // And a control the planner cannot apply, written by any producer, is a dead letter
+      new TrainerAdmin(config, topics)
+          .control(TrainerControl.newBuilder().setTrainerId("t3").setAction("explode").build());
+      poll(
+          base,
+          "/trainers/t3",
+          body -> {
+            try {
+              String text = get(base, "/metrics", TOKEN).body();
+              return text.contains("reason=\"unknown-action\"");
+            } catch (Exception e) {
+              return false;
+            }
+          });
+    }
+  }
+
   // ---- helpers -------------------------------------------------------------------------------
+
+  private HttpResponse<String> post(URI base, String path, String token)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(base.resolve(path))
+            .timeout(Duration.ofSeconds(30))
+            .POST(HttpRequest.BodyPublishers.noBody());
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** As {@link #poll}, the trainer acknowledging whatever arrives meanwhile. */
+  private JsonNode pollWhileAcking(
+      TestTrainer trainer, URI base, String path, Predicate<JsonNode> done) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    HttpResponse<String> last = null;
+    while (System.nanoTime() < deadline) {
+      trainer.poll(Integer.MAX_VALUE, Duration.ofMillis(300));
+      last = get(base, path, TOKEN);
+      if (last.statusCode() == 200) {
+        JsonNode body = json.readTree(last.body());
+        if (done.test(body)) {
+          return body;
+        }
+      }
+    }
+    throw new AssertionError(
+        path
+            + " never satisfied the condition; last answer: "
+            + (last == null ? "none" : last.statusCode() + " " + last.body()));
+  }
 
   private HttpResponse<String> get(URI base, String path, String token)
       throws IOException, InterruptedException {

@@ -32,6 +32,7 @@ final class ItConfigs {
     props.put(SieveConfig.TOPIC_EXAMPLES_CONFIG, p + ".examples");
     props.put(SieveConfig.TOPIC_TRAINERS_CONFIG, p + ".trainers");
     props.put(SieveConfig.TOPIC_FEEDBACK_CONFIG, p + ".feedback");
+    props.put(SieveConfig.TOPIC_TRAINER_CONTROLS_CONFIG, p + ".trainer-controls");
     props.put(SieveConfig.TOPIC_DEAD_LETTERS_CONFIG, p + ".dead-letters");
     props.put(SieveConfig.TOPIC_CENTROIDS_CONFIG, p + ".centroids");
     props.put(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG, p + ".cluster-stats");

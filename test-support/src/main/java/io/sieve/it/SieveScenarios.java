@@ -136,6 +136,7 @@ public final class SieveScenarios {
                           topics.examples().name() + "-value",
                           topics.trainers().name() + "-value",
                           topics.feedback().name() + "-value",
+                          topics.controls().name() + "-value",
                           topics.deadLetters().name() + "-value",
                           topics.centroids().name() + "-value",
                           topics.clusterStats().name() + "-value",

@@ -67,6 +67,9 @@ public final class SieveService implements AutoCloseable {
     // bound before Kafka Streams is made, so that application.server names the real port
     this.queryServer =
         config.getBoolean(SieveConfig.REST_ENABLED_CONFIG) ? QueryServer.bind(config) : null;
+    if (queryServer != null) {
+      queryServer.controls(new TrainerAdmin(config, topics)::control);
+    }
     Properties props = streamsProperties();
     if (queryServer != null) {
       HostInfo self = queryServer.hostInfo();

@@ -1,5 +1,6 @@
 package io.sieve.app;
 
+import io.sieve.avro.TrainerControl;
 import io.sieve.avro.TrainerSpec;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
@@ -10,9 +11,13 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-/** Declares and removes trainers on the compacted trainers topic. */
+/**
+ * Declares and removes trainers on the compacted trainers topic, and writes operators' controls of
+ * them on the trainer-controls topic.
+ */
 public final class TrainerAdmin {
 
   private final SieveConfig config;
@@ -48,6 +53,30 @@ public final class TrainerAdmin {
   /** Writes a tombstone: the trainer gets no more batches. Its batch topic stays. */
   public void delete(String trainerId) {
     write(trainerId, null);
+  }
+
+  /**
+   * Writes an operator's control (keyed by its trainer id, so it lands on the trainer's partition)
+   * and waits for the write; the planner applies it, or dead-letters it with its reason. Returns
+   * where it was written.
+   */
+  public RecordMetadata control(TrainerControl control) {
+    try (KafkaProducer<String, TrainerControl> producer =
+        new KafkaProducer<>(
+            producerProperties(config),
+            new StringSerializer(),
+            topics.controls().valueSerde().serializer())) {
+      return producer
+          .send(new ProducerRecord<>(topics.controls().name(), control.getTrainerId(), control))
+          .get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted writing a control of " + control.getTrainerId());
+    } catch (Exception e) {
+      throw new IllegalStateException(
+          "cannot write control " + control.getAction() + " of trainer " + control.getTrainerId(),
+          e);
+    }
   }
 
   /** The spec producer's settings: the pass-through (security included) and the brokers. */

@@ -51,6 +51,8 @@ public final class SieveConfig extends AbstractConfig {
   public static final String TOPIC_TRAINERS_DEFAULT = "sieve.trainers";
   public static final String TOPIC_FEEDBACK_CONFIG = "topic.feedback";
   public static final String TOPIC_FEEDBACK_DEFAULT = "sieve.feedback";
+  public static final String TOPIC_TRAINER_CONTROLS_CONFIG = "topic.trainer.controls";
+  public static final String TOPIC_TRAINER_CONTROLS_DEFAULT = "sieve.trainer-controls";
   public static final String TOPIC_DEAD_LETTERS_CONFIG = "topic.dead.letters";
   public static final String TOPIC_DEAD_LETTERS_DEFAULT = "sieve.dead-letters";
   public static final String TOPIC_CENTROIDS_CONFIG = "topic.centroids";
@@ -447,6 +449,13 @@ public final class SieveConfig extends AbstractConfig {
             TOPIC_FEEDBACK_DEFAULT,
             Importance.MEDIUM,
             "Topic of trainer feedback.")
+        .define(
+            TOPIC_TRAINER_CONTROLS_CONFIG,
+            Type.STRING,
+            TOPIC_TRAINER_CONTROLS_DEFAULT,
+            Importance.MEDIUM,
+            "Topic of operators' trainer controls (pause, resume, skip, rewind, quarantine, lift),"
+                + " co-partitioned with the trainers topic.")
         .define(
             TOPIC_DEAD_LETTERS_CONFIG,
             Type.STRING,

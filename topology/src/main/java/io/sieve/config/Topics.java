@@ -3,6 +3,7 @@ package io.sieve.config;
 import io.sieve.avro.CentroidModel;
 import io.sieve.avro.ClusterStats;
 import io.sieve.avro.DeadLetter;
+import io.sieve.avro.TrainerControl;
 import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainerSpec;
 import io.sieve.avro.TrainingBatch;
@@ -20,6 +21,7 @@ public record Topics(
     Topic<String, TrainingExample> examples,
     Topic<String, TrainerSpec> trainers,
     Topic<String, TrainerFeedback> feedback,
+    Topic<String, TrainerControl> controls,
     Topic<Bytes, DeadLetter> deadLetters,
     Topic<String, CentroidModel> centroids,
     Topic<Integer, ClusterStats> clusterStats,
@@ -45,6 +47,10 @@ public record Topics(
             strings,
             serdes.forClass(TrainerFeedback.class, false)),
         new Topic<>(
+            config.getString(SieveConfig.TOPIC_TRAINER_CONTROLS_CONFIG),
+            strings,
+            serdes.forClass(TrainerControl.class, false)),
+        new Topic<>(
             config.getString(SieveConfig.TOPIC_DEAD_LETTERS_CONFIG),
             Serdes.Bytes(),
             serdes.forClass(DeadLetter.class, false)),
@@ -65,21 +71,21 @@ public record Topics(
   }
 
   /**
-   * Topics that must have one partition count: the planner reads a trainer's spec and its feedback
-   * in one task, chosen by the key's partition, so a trainer's records must land on the same
-   * partition number of each.
+   * Topics that must have one partition count: the planner reads a trainer's spec, its feedback and
+   * its operators' controls in one task, chosen by the key's partition, so a trainer's records must
+   * land on the same partition number of each.
    */
   public List<List<String>> coPartitioned() {
-    return List.of(List.of(trainers.name(), feedback.name()));
+    return List.of(List.of(trainers.name(), feedback.name(), controls.name()));
   }
 
   /** A topic the service creates at start-up, with its partitions and topic configs. */
   public record Spec(String name, int partitions, Map<String, String> configs) {}
 
   /**
-   * The topics Sieve needs before its topology starts. Trainers and feedback must be co-partitioned
-   * (the planner reads both), so they share one partition count; the model topic has one partition,
-   * since one owner writes it.
+   * The topics Sieve needs before its topology starts. Trainers, feedback and controls must be
+   * co-partitioned (the planner reads them together), so they share one partition count; the model
+   * topic has one partition, since one owner writes it.
    */
   public List<Spec> required(int partitions) {
     return required(partitions, -1);
@@ -105,6 +111,8 @@ public record Topics(
         new Spec(examples.name(), partitions, Map.of()),
         new Spec(trainers.name(), partitions, compact),
         new Spec(feedback.name(), partitions, Map.of()),
+        // kept for good: controls are few and small, and a replay must see every one
+        new Spec(controls.name(), partitions, Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1")),
         new Spec(deadLetters.name(), partitions, Map.of()),
         new Spec(centroids.name(), 1, model),
         new Spec(clusterStats.name(), partitions, compact));

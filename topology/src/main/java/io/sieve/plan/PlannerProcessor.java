@@ -6,6 +6,7 @@ import io.sieve.avro.ClusterStats;
 import io.sieve.avro.DeadLetter;
 import io.sieve.avro.OutstandingBatch;
 import io.sieve.avro.PlanFragment;
+import io.sieve.avro.TrainerControl;
 import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainerSpec;
 import io.sieve.avro.TrainerState;
@@ -34,9 +35,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.apache.kafka.streams.KeyValue;
@@ -78,6 +81,12 @@ import org.slf4j.LoggerFactory;
  * <p>Before a trainer plans or absorbs feedback, its per-cluster policy numbers and cursors follow
  * the model's lifecycle ({@link ClusterLineage}): a split or spawned cluster starts from its
  * parent's numbers, and a retired cluster's numbers and cursor are dropped.
+ *
+ * <p><b>Operator controls</b> ({@link TrainerControls}) arrive in order with the trainer's spec and
+ * feedback. A paused trainer is not planned for. A quarantined cluster is left out of the pool
+ * sizes the trainer's policy plans from (a cluster all of whose pooled items hold one quarantined
+ * group value too), and the trainer's fragments name its quarantined group values, which the pool
+ * never emits. A control that does not apply is dead-lettered with its reason.
  */
 public final class PlannerProcessor
     implements Processor<String, TrainerEvent, Integer, Outcome<PlanFragment>> {
@@ -165,7 +174,39 @@ public final class PlannerProcessor
       onSpec(record.key(), changed.spec());
     } else if (event instanceof TrainerEvent.Feedback feedback) {
       onFeedback(record.key(), feedback.feedback());
+    } else if (event instanceof TrainerEvent.Control control) {
+      onControl(record.key(), control.control());
     }
+  }
+
+  private void onControl(String trainerId, TrainerControl control) {
+    if (control == null) {
+      dead("tombstone", "a trainer control record must have a value", trainerId);
+      return;
+    }
+    TrainerControls.Problem problem = TrainerControls.check(trainerId, control);
+    if (problem != null) {
+      dead(problem.reason(), problem.detail(), trainerId);
+      return;
+    }
+    TrainerState state = trainers.get(trainerId);
+    if (state == null) {
+      // most likely a mistyped id: a control for a trainer never declared would otherwise wait,
+      // unseen, for a trainer of that name
+      dead(
+          "unknown-trainer",
+          "control " + TrainerControls.describe(control) + " for a trainer never declared",
+          trainerId);
+      return;
+    }
+    problem = TrainerControls.apply(state, control);
+    if (problem != null) {
+      dead(problem.reason(), problem.detail(), trainerId);
+      return;
+    }
+    LOG.info("trainer {}: {}", trainerId, TrainerControls.describe(control));
+    plan(state);
+    trainers.put(trainerId, state);
   }
 
   private void onSpec(String trainerId, TrainerSpec spec) {
@@ -237,16 +278,22 @@ public final class PlannerProcessor
 
   /** Dead-letters feedback for a batch that is not outstanding, saying why it may not be. */
   private void notOutstanding(TrainerState state, String batchId) {
-    String prefix = state.getTrainerId() + "-";
-    long sequence = -1;
-    if (batchId.startsWith(prefix)) {
-      try {
-        sequence = Long.parseLong(batchId.substring(prefix.length()));
-      } catch (NumberFormatException e) {
-        sequence = -1;
-      }
-    }
-    if (sequence >= 0 && sequence < state.getSpecSequence()) {
+    TrainerControls.BatchRef ref = TrainerControls.parse(state.getTrainerId(), batchId);
+    long sequence = ref == null ? -1 : ref.sequence();
+    if (ref != null && ref.rewinds() < state.getRewinds()) {
+      dead(
+          "late-feedback",
+          "feedback names batch "
+              + batchId
+              + ", planned before the trainer was rewound, which is no longer outstanding:"
+              + " acknowledged already, or its lease expired, or its spec was replaced",
+          batchId);
+    } else if (ref != null && ref.rewinds() > state.getRewinds()) {
+      dead(
+          "unknown-batch",
+          "feedback names batch " + batchId + ", which is not outstanding",
+          batchId);
+    } else if (sequence >= 0 && sequence < state.getSpecSequence()) {
       dead(
           "former-spec",
           "feedback names batch " + batchId + ", planned under a spec since replaced",
@@ -346,6 +393,9 @@ public final class PlannerProcessor
     if (spec != null && !batchTopics.ready(state.getTrainerId())) {
       return false; // paused until its batch topic is there: planAll tries again
     }
+    if (state.getPaused()) {
+      return false; // paused by an operator until a resume control
+    }
     if (spec != null && state.getOutstanding().size() < spec.getWindow()) {
       planned = followLineage(state);
     }
@@ -355,7 +405,7 @@ public final class PlannerProcessor
         && state.getOutstanding().size() < spec.getWindow()
         && count < MAX_BATCHES_PER_CALL) {
       if (planContext == null) {
-        planContext = context();
+        planContext = withoutQuarantined(context(), state);
       }
       long total = planContext.poolSizes().values().stream().mapToLong(Long::longValue).sum();
       if (total < spec.getBatchSize()) {
@@ -401,13 +451,19 @@ public final class PlannerProcessor
         groupMinimums.keySet().removeIf(k -> !k.contains("="));
       }
     }
+    if (fragments.keySet().removeAll(state.getQuarantinedClusters())) {
+      // the policy saw no pool of them; a lineage or cursor that still named one must not leak it
+      LOG.warn(
+          "trainer {}: the policy named a quarantined cluster; its fragment is dropped",
+          state.getTrainerId());
+    }
     setWeights(policy, state, planContext, draw, fragments, grouped);
     int requested = 0;
     for (PlanFragment.Builder f : fragments.values()) {
       requested += fragmentTotal(f);
     }
     long now = context.currentSystemTimeMs();
-    String batchId = state.getTrainerId() + "-" + sequence;
+    String batchId = TrainerControls.batchId(state.getTrainerId(), sequence, state.getRewinds());
     CentroidModel model = models.get(Topics.MODEL_KEY);
     BatchHeader header =
         BatchHeader.newBuilder()
@@ -429,8 +485,9 @@ public final class PlannerProcessor
             .setGroupMinimums(groupMinimums)
             .setPlannedAt(Instant.ofEpochMilli(now))
             .build();
+    List<String> excluded = new ArrayList<>(state.getQuarantinedGroups());
     for (Map.Entry<Integer, PlanFragment.Builder> e : fragments.entrySet()) {
-      PlanFragment fragment = e.getValue().setHeader(header).build();
+      PlanFragment fragment = e.getValue().setHeader(header).setExcludedGroups(excluded).build();
       context.forward(new Record<>(e.getKey(), Outcome.ok(fragment), now));
     }
     List<OutstandingBatch> outstanding = new ArrayList<>(state.getOutstanding());
@@ -591,6 +648,39 @@ public final class PlannerProcessor
     }
     state.setStateVersion(state.getStateVersion() + 1);
     return true;
+  }
+
+  /**
+   * The context without what the trainer's operators quarantined: its quarantined clusters, and
+   * each cluster whose pooled items all hold a quarantined group value (by the statistics), leave
+   * the pool sizes; the quarantined values leave the group counts, so that group quotas see no
+   * supply of them. A cluster that only partly holds a quarantined value stays: the pool draws its
+   * other items in place of the quarantined ones.
+   */
+  static PlanContext withoutQuarantined(PlanContext context, TrainerState state) {
+    if (state.getQuarantinedClusters().isEmpty() && state.getQuarantinedGroups().isEmpty()) {
+      return context;
+    }
+    Set<Integer> out = new HashSet<>(state.getQuarantinedClusters());
+    Map<Integer, Map<String, Long>> groups = new TreeMap<>();
+    for (Map.Entry<Integer, Long> e : context.poolSizes().entrySet()) {
+      Map<String, Long> counts = context.groupCounts().get(e.getKey());
+      if (counts == null) {
+        continue;
+      }
+      Map<String, Long> kept = new TreeMap<>(counts);
+      for (String g : state.getQuarantinedGroups()) {
+        Long n = kept.remove(g);
+        if (n != null && n >= e.getValue()) {
+          out.add(e.getKey());
+        }
+      }
+      groups.put(e.getKey(), kept);
+    }
+    SortedMap<Integer, Long> sizes = new TreeMap<>(context.poolSizes());
+    sizes.keySet().removeAll(out);
+    groups.keySet().removeAll(out);
+    return new PlanContext(sizes, groups, context.centroids());
   }
 
   /** Pool sizes and group counts from the cluster statistics, and the current centres. */

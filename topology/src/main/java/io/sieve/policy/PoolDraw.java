@@ -45,6 +45,11 @@ import java.util.TreeMap;
  * seeded random order, and the batch takes the next n of it; what that cannot give (scores that
  * changed, a pool that grew) is drawn by CCS over the rest. With a per-batch budget of a few items
  * per cluster, strata filled "from the smallest up" would mean the largest strata only.
+ *
+ * <p>Quarantine ({@code excludedGroups}): an item holding a quarantined group value is no candidate
+ * at all, before pruning or quotas. A slot of the fragment that holds one is replaced by an item
+ * drawn as the fragment's other pool-chosen items are, so that the batch stays full while the
+ * cluster has enough other items.
  */
 public final class PoolDraw {
 
@@ -93,11 +98,38 @@ public final class PoolDraw {
 
   /** Whether the fragment needs the cluster's items rather than only its slots. */
   public static boolean needsScan(PlanFragment f) {
-    return f.getGroupAttribute() != null || f.getStrategy() != null || f.getCount() > 0;
+    return f.getGroupAttribute() != null
+        || f.getStrategy() != null
+        || f.getCount() > 0
+        || !f.getExcludedGroups().isEmpty();
+  }
+
+  /** Whether the example holds one of the quarantined group values {@code attr=value}. */
+  public static boolean excluded(BatchExample example, List<String> groups) {
+    for (String g : groups) {
+      int eq = g.indexOf('=');
+      if (eq > 0 && g.substring(eq + 1).equals(GroupValues.valueOf(example, g.substring(0, eq)))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Draws what {@code f} asks of {@code items} (the cluster's whole pool, in slot order). */
-  public static List<Drawn> draw(PlanFragment f, List<Item> items) {
+  public static List<Drawn> draw(PlanFragment f, List<Item> pooled) {
+    List<Item> items = pooled;
+    int replaced = 0;
+    if (!f.getExcludedGroups().isEmpty()) {
+      Set<Long> named = new HashSet<>(f.getSlots());
+      items = new ArrayList<>(pooled.size());
+      for (Item it : pooled) {
+        if (!excluded(it.example(), f.getExcludedGroups())) {
+          items.add(it);
+        } else if (named.remove(it.slot())) {
+          replaced++;
+        }
+      }
+    }
     Random rng = new Random(Seeds.mix(f.getHeader().getSeed(), f.getClusterId(), SALT));
     boolean coverage = CoveragePolicy.STRATEGY.equals(f.getStrategy());
     double beta = f.getStrategyParams().getOrDefault(CoveragePolicy.BETA_KEY, 0.0);
@@ -119,7 +151,7 @@ public final class PoolDraw {
           out.add(new Drawn(it.slot(), it.example(), cycleOf(f, i)));
         }
       }
-      int count = f.getCount();
+      int count = f.getCount() + replaced;
       if (coverage && params.containsKey(CoveragePolicy.BUDGET_KEY)) {
         count -=
             roundSlice(

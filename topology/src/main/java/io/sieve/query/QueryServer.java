@@ -7,29 +7,35 @@ import com.sun.net.httpserver.HttpServer;
 import io.sieve.avro.CentroidModel;
 import io.sieve.avro.ClusterStats;
 import io.sieve.avro.RecentBatches;
+import io.sieve.avro.TrainerControl;
 import io.sieve.avro.TrainerState;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
+import io.sieve.plan.TrainerControls;
 import io.sieve.stream.SieveMetrics;
 import io.sieve.stream.Stores;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -53,9 +59,18 @@ import org.slf4j.LoggerFactory;
  * GET /trainers                 every trainer, gathered from all instances
  * GET /trainers/{id}            spec, policy state, sequence, outstanding batches
  * GET /trainers/{id}/batches    composition of its recent batches
+ * POST /trainers/{id}/pause|resume                    operator controls (rest.token required)
+ * POST /trainers/{id}/skip|rewind?to=N
+ * POST /trainers/{id}/quarantine|lift?cluster=C       or ?group=attr=value
  * </pre>
  *
- * The server is bound when it is made, before Kafka Streams, so that the address it advertises
+ * A control is written to the trainer-controls topic and answered 202 once the write is
+ * acknowledged: the planner applies it in order with the trainer's spec and feedback, and a control
+ * that does not apply to the trainer's state (a skip backwards, a lift of nothing) becomes a dead
+ * letter. Controls need {@code rest.token}: without one they answer 403, so that an API open to
+ * reading is not open to steering.
+ *
+ * <p>The server is bound when it is made, before Kafka Streams, so that the address it advertises
  * ({@code application.server}) is the real one even with port 0; it serves once {@link #start} is
  * called.
  *
@@ -83,7 +98,24 @@ public final class QueryServer implements AutoCloseable {
   private volatile StoreQueries queries;
   private volatile StoreGauges gauges;
   private volatile SieveMetrics metrics;
+  private volatile Controls controls;
   private boolean started;
+
+  /** Writes an operator's control to the trainer-controls topic and waits for the write. */
+  @FunctionalInterface
+  public interface Controls {
+    RecordMetadata send(TrainerControl control);
+  }
+
+  /** The query parameters each control takes besides {@code reason}. */
+  private static final Map<String, Set<String>> CONTROL_PARAMS =
+      Map.of(
+          TrainerControls.PAUSE, Set.of(),
+          TrainerControls.RESUME, Set.of(),
+          TrainerControls.SKIP, Set.of("to"),
+          TrainerControls.REWIND, Set.of("to"),
+          TrainerControls.QUARANTINE, Set.of("cluster", "group"),
+          TrainerControls.LIFT, Set.of("cluster", "group"));
 
   private QueryServer(
       HttpServer server,
@@ -183,6 +215,11 @@ public final class QueryServer implements AutoCloseable {
     return URI.create("http://" + self.host() + ":" + self.port());
   }
 
+  /** Where {@code POST} controls go; without it they answer 503. */
+  public void controls(Controls controls) {
+    this.controls = controls;
+  }
+
   /** Serves queries over this app's stores; idempotent. */
   public synchronized void start(KafkaStreams streams, SieveMetrics metrics) {
     start(streams, metrics, liveness);
@@ -260,7 +297,18 @@ public final class QueryServer implements AutoCloseable {
     if (path.length() > 1 && path.endsWith("/")) {
       path = path.substring(0, path.length() - 1);
     }
-    if (!"GET".equals(exchange.getRequestMethod())) {
+    String[] parts = path.substring(1).split("/", -1);
+    boolean controlPath =
+        parts.length == 3 && parts[0].equals("trainers") && CONTROL_PARAMS.containsKey(parts[2]);
+    if (controlPath && !"POST".equals(exchange.getRequestMethod())) {
+      return new Response(
+          405,
+          Map.of("status", 405, "error", "a control is a POST"),
+          null,
+          "application/json",
+          Map.of("Allow", "POST"));
+    }
+    if (!controlPath && !"GET".equals(exchange.getRequestMethod())) {
       return new Response(
           405,
           Map.of("status", 405, "error", "only GET"),
@@ -283,8 +331,10 @@ public final class QueryServer implements AutoCloseable {
           "application/json",
           Map.of("WWW-Authenticate", "Bearer realm=\"sieve\""));
     }
-    String[] parts = path.substring(1).split("/", -1);
     String query = exchange.getRequestURI().getRawQuery();
+    if (controlPath) {
+      return control(parts[1], parts[2], query);
+    }
     boolean forwarded = exchange.getRequestHeaders().containsKey(Forwarder.FORWARDED_HEADER);
     String authorization = exchange.getRequestHeaders().getFirst("Authorization");
     switch (parts[0]) {
@@ -314,6 +364,97 @@ public final class QueryServer implements AutoCloseable {
       default:
         return notFound(path);
     }
+  }
+
+  /** Writes one control of the trainer from the request's query parameters. */
+  private Response control(String trainerId, String action, String rawQuery) {
+    if (token == null) {
+      return Response.error(
+          403, "operator controls over REST need rest.token to be set on this instance");
+    }
+    Controls sink = controls;
+    if (sink == null) {
+      return Response.error(503, "operator controls are not available on this instance");
+    }
+    Map<String, String> params;
+    try {
+      params = queryParams(rawQuery);
+    } catch (IllegalArgumentException e) {
+      return Response.error(400, e.getMessage());
+    }
+    Set<String> allowed = CONTROL_PARAMS.get(action);
+    for (String name : params.keySet()) {
+      if (!allowed.contains(name) && !name.equals("reason")) {
+        return Response.error(
+            400,
+            action + " takes no parameter '" + name + "'; it takes " + allowed + " and reason");
+      }
+    }
+    TrainerControl.Builder control =
+        TrainerControl.newBuilder()
+            .setTrainerId(trainerId)
+            .setAction(action)
+            .setReason(params.get("reason"))
+            .setIssuedBy("rest")
+            .setIssuedAt(Instant.now());
+    try {
+      if (params.containsKey("to")) {
+        control.setSequence(Long.parseLong(params.get("to")));
+      }
+      if (params.containsKey("cluster")) {
+        control.setClusterId(Integer.parseInt(params.get("cluster")));
+      }
+    } catch (NumberFormatException e) {
+      return Response.error(400, "not a number: " + e.getMessage());
+    }
+    control.setGroup(params.get("group"));
+    TrainerControl built = control.build();
+    TrainerControls.Problem problem = TrainerControls.check(trainerId, built);
+    if (problem != null) {
+      return Response.error(400, problem.reason() + ": " + problem.detail());
+    }
+    RecordMetadata written;
+    try {
+      written = sink.send(built);
+    } catch (RuntimeException e) {
+      LOG.warn("control {} of trainer {} not written", action, trainerId, e);
+      return Response.notQueryable("the control could not be written: " + e.getMessage(), 1);
+    }
+    LOG.info("trainer {}: {} written over REST", trainerId, TrainerControls.describe(built));
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("trainerId", trainerId);
+    body.put("control", TrainerControls.describe(built));
+    body.put("topic", written.topic());
+    body.put("partition", written.partition());
+    body.put("offset", written.offset());
+    body.put(
+        "note",
+        "the planner applies it in order with the trainer's feedback: GET /trainers/"
+            + trainerId
+            + " shows the effect, and a control that does not apply is a dead letter");
+    return Response.json(202, body);
+  }
+
+  /** The decoded query parameters; a repeated one is an error. */
+  private static Map<String, String> queryParams(String raw) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (raw == null || raw.isEmpty()) {
+      return out;
+    }
+    for (String pair : raw.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String name =
+          URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value =
+          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      if (out.put(name, value) != null) {
+        throw new IllegalArgumentException("parameter '" + name + "' given twice");
+      }
+    }
+    return out;
   }
 
   private boolean authorized(HttpExchange exchange) {

@@ -82,6 +82,9 @@ final class Views {
     out.put("window", spec == null ? null : spec.getWindow());
     out.put("sequence", state.getSequence());
     out.put("outstanding", state.getOutstanding().size());
+    out.put("paused", state.getPaused());
+    out.put(
+        "quarantines", state.getQuarantinedClusters().size() + state.getQuarantinedGroups().size());
     return out;
   }
 
@@ -89,7 +92,13 @@ final class Views {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("trainerId", state.getTrainerId());
     out.put("spec", spec(state.getSpec()));
+    out.put("paused", state.getPaused());
+    Map<String, Object> quarantine = new LinkedHashMap<>();
+    quarantine.put("clusters", new ArrayList<>(state.getQuarantinedClusters()));
+    quarantine.put("groups", new ArrayList<>(state.getQuarantinedGroups()));
+    out.put("quarantine", quarantine);
     out.put("sequence", state.getSequence());
+    out.put("rewinds", state.getRewinds());
     out.put("round", state.getRound());
     out.put("stateVersion", state.getStateVersion());
     out.put("cycle", state.getCycle());

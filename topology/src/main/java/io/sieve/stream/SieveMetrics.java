@@ -59,6 +59,8 @@ public final class SieveMetrics {
   public static final String POOL_VENDI = "sieve.pool.vendi";
   public static final String POLICY_STATE = "sieve.policy.state";
   public static final String TRAINER_OUTSTANDING = "sieve.trainer.outstanding";
+  public static final String TRAINER_PAUSED = "sieve.trainer.paused";
+  public static final String QUARANTINES = "sieve.quarantines";
   public static final String GROUP_SHORTFALLS = "sieve.group.shortfalls";
   public static final String BATCH_TRIMMED = "sieve.batch.trimmed.examples";
   public static final String LEASES_EXPIRED = "sieve.batch.leases.expired";
@@ -354,8 +356,9 @@ public final class SieveMetrics {
   }
 
   /**
-   * The trainers whose state this instance owns: their policy-state values and outstanding batches.
-   * Trainers no longer listed (removed, or moved to another instance) are removed.
+   * The trainers whose state this instance owns: their policy-state values, outstanding batches,
+   * whether an operator paused them (1) or not (0), and their quarantines by kind. Trainers no
+   * longer listed (removed, or moved to another instance) are removed.
    */
   public synchronized void trainers(Collection<TrainerState> states) {
     Set<String> present = new HashSet<>();
@@ -364,6 +367,13 @@ public final class SieveMetrics {
       String trainer = s.getTrainerId();
       present.add(trainer);
       gauges.set(TRAINER_OUTSTANDING, Tags.of("trainer", trainer), s.getOutstanding().size());
+      gauges.set(TRAINER_PAUSED, Tags.of("trainer", trainer), s.getPaused() ? 1 : 0);
+      gauges.set(
+          QUARANTINES,
+          Tags.of("trainer", trainer, "kind", CLUSTER),
+          s.getQuarantinedClusters().size());
+      gauges.set(
+          QUARANTINES, Tags.of("trainer", trainer, "kind", GROUP), s.getQuarantinedGroups().size());
       new TreeMap<>(s.getPolicyState())
           .forEach(
               (key, value) -> {
@@ -372,6 +382,8 @@ public final class SieveMetrics {
               });
     }
     gauges.remove(TRAINER_OUTSTANDING, id -> !present.contains(id.getTag("trainer")));
+    gauges.remove(TRAINER_PAUSED, id -> !present.contains(id.getTag("trainer")));
+    gauges.remove(QUARANTINES, id -> !present.contains(id.getTag("trainer")));
     gauges.remove(
         POLICY_STATE,
         id -> !policyKeys.contains(id.getTag("trainer") + "\u0000" + id.getTag("key")));

@@ -59,9 +59,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * examples → validate ─┬→ dead letters
  *                      └→ key by content → [by-content] → dedup → assign ─┬→ [by-cluster] → pool → cluster stats
  *                                                                         └→ [model-updates] → model owner → centroids
- * trainers, feedback → planner ─┬→ dead letters
- *                               └→ [plan-by-cluster] → fulfil (reads pool) → [selections-by-batch] → assemble ─┬→ sieve.batches.&lt;trainer&gt;
- *                                                                                                              └→ [compositions-by-trainer] → recent batches
+ * trainers, feedback, controls → planner ─┬→ dead letters
+ *                                         └→ [plan-by-cluster] → fulfil (reads pool) → [selections-by-batch] → assemble ─┬→ sieve.batches.&lt;trainer&gt;
+ *                                                                                                                        └→ [compositions-by-trainer] → recent batches
  * feedback with example losses → [feedback-by-batch] → score router (reads assembly) → [score-updates] → score update (writes the trainer's scores beside the pool)
  * </pre>
  *
@@ -223,9 +223,15 @@ public final class SieveTopology {
     KStream<String, TrainerEvent> feedback =
         feedbackRecords.mapValues(
             v -> (TrainerEvent) new TrainerEvent.Feedback(v), Named.as("feedback-events"));
+    // operators' controls, co-partitioned with specs and feedback: one task sees them in order
+    KStream<String, TrainerEvent> controls =
+        builder.stream(
+                topics.controls().name(), topics.controls().consumed("trainer-controls-source"))
+            .mapValues(v -> (TrainerEvent) new TrainerEvent.Control(v), Named.as("control-events"));
     Map<String, KStream<Integer, Outcome<PlanFragment>>> planned =
         specs
             .merge(feedback, Named.as("trainer-events"))
+            .merge(controls, Named.as("trainer-and-control-events"))
             .process(
                 () ->
                     new PlannerProcessor(

@@ -38,6 +38,7 @@ class SieveConfigTest {
     expected.put("topic.examples", "sieve.examples");
     expected.put("topic.trainers", "sieve.trainers");
     expected.put("topic.feedback", "sieve.feedback");
+    expected.put("topic.trainer.controls", "sieve.trainer-controls");
     expected.put("topic.dead.letters", "sieve.dead-letters");
     expected.put("topic.centroids", "sieve.centroids");
     expected.put("topic.cluster.stats", "sieve.cluster-stats");

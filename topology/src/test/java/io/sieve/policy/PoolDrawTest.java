@@ -278,4 +278,57 @@ class PoolDrawTest {
     assertThat(CoveragePolicy.paramsFor(params, 11))
         .containsOnly(Map.entry("beta", 0.3), Map.entry("offset", 9.0));
   }
+
+  @Test
+  void shouldReplaceASlotThatHoldsAQuarantinedValueAndNeverEmitOne() {
+    // Given a fragment of slots 0..9 (0, 3, 6 and 9 are lang=fr) with lang=fr quarantined
+    List<Long> slots = new ArrayList<>();
+    for (long s = 0; s < 10; s++) {
+      slots.add(s);
+    }
+    PlanFragment f =
+        fragment(5).setSlots(slots).setExcludedGroups(List.of("lang=fr", "lang=de")).build();
+
+    // When the pool draws it
+    List<PoolDraw.Drawn> drawn = PoolDraw.draw(f, items());
+
+    // Then it scans, keeps the six lang=en slots, replaces the four others: ten, none fr
+    assertThat(PoolDraw.needsScan(f)).isTrue();
+    assertThat(drawn).hasSize(10);
+    assertThat(fr(drawn)).isZero();
+    Set<Long> taken = new HashSet<>();
+    drawn.forEach(d -> taken.add(d.slot()));
+    assertThat(taken).hasSize(10).contains(1L, 2L, 4L, 5L, 7L, 8L);
+  }
+
+  @Test
+  void shouldKeepQuarantinedValuesOutOfGroupQuotas() {
+    // Given quotas asking for 4 fr and 4 other, with lang=fr quarantined
+    PlanFragment f =
+        fragment(9)
+            .setGroupAttribute("lang")
+            .setGroupQuotas(new TreeMap<>(Map.of("fr", 4)))
+            .setOtherQuota(4)
+            .setExcludedGroups(List.of("lang=fr"))
+            .build();
+
+    // When the pool draws it
+    List<PoolDraw.Drawn> drawn = PoolDraw.draw(f, items());
+
+    // Then the fr quota goes unfilled rather than break the quarantine
+    assertThat(fr(drawn)).isZero();
+    assertThat(drawn).hasSize(4);
+  }
+
+  @Test
+  void shouldMatchAQuarantineOnTheWholeValueOnly() {
+    BatchExample en =
+        BatchExample.newBuilder()
+            .setId("x")
+            .setClusterId(1)
+            .setGroups(Map.of("lang", "en"))
+            .build();
+    assertThat(PoolDraw.excluded(en, List.of("lang=en"))).isTrue();
+    assertThat(PoolDraw.excluded(en, List.of("lang=e", "language=en", "en"))).isFalse();
+  }
 }
