@@ -214,11 +214,13 @@ public final class SieveConfig extends AbstractConfig {
           + " epsilon is a near duplicate.";
 
   public static final String DEDUP_NEAR_EPSILON_TEXT_CONFIG = "dedup.near.epsilon.text";
+  public static final String DEDUP_NEAR_EPSILON_CALIBRATED = "calibrated";
   private static final String DEDUP_NEAR_EPSILON_TEXT_DOC =
-      "The near-duplicate epsilon for examples that Sieve embedded from their text. Default: the"
-          + " configured embedder's calibration (hashing 0.10, minilm 0.05: about half of the"
-          + " one-word re-crawl edits of a WordNet gloss fall within it). dedup.near.epsilon"
-          + " applies to embeddings the producer supplied.";
+      "The near-duplicate epsilon for examples that Sieve embedded from their text: a number, or"
+          + " calibrated for the configured embedder's own (hashing 0.10, minilm 0.05: about half"
+          + " of the one-word re-crawl edits of a WordNet gloss fall within it; the configuration"
+          + " documented for crawls). Default: dedup.near.epsilon, as for embeddings the producer"
+          + " supplied.";
 
   public static final String DEDUP_NEAR_POLICY_CONFIG = "dedup.near.policy";
   public static final String DEDUP_NEAR_POLICY_DEFAULT = "drop";
@@ -658,10 +660,19 @@ public final class SieveConfig extends AbstractConfig {
             DEDUP_NEAR_EPSILON_DOC)
         .define(
             DEDUP_NEAR_EPSILON_TEXT_CONFIG,
-            Type.DOUBLE,
+            Type.STRING,
             null,
             (name, value) -> {
-              if (value != null && !(((Double) value) >= 0.0 && ((Double) value) <= 2.0)) {
+              if (value == null || DEDUP_NEAR_EPSILON_CALIBRATED.equals(value)) {
+                return;
+              }
+              double e;
+              try {
+                e = Double.parseDouble(((String) value).trim());
+              } catch (NumberFormatException ex) {
+                throw new ConfigException(name, value, "must be a number or calibrated");
+              }
+              if (!(e >= 0.0 && e <= 2.0)) {
                 throw new ConfigException(name, value, "must be between 0 and 2");
               }
             },

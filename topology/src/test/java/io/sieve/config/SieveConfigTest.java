@@ -232,6 +232,26 @@ class SieveConfigTest {
   }
 
   @Test
+  void textNearEpsilonIsTheSuppliedOneUnlessSetOrCalibrated() {
+    Map<String, Object> props = required();
+    assertThat(io.sieve.embed.Embedders.nearEpsilon(new SieveConfig(props))).isEqualTo(0.01);
+
+    props.put("dedup.near.epsilon.text", "calibrated");
+    assertThat(io.sieve.embed.Embedders.nearEpsilon(new SieveConfig(props)))
+        .isEqualTo(io.sieve.embed.HashingEmbedder.NEAR_EPSILON);
+
+    props.put("dedup.near.epsilon.text", "0.2");
+    assertThat(io.sieve.embed.Embedders.nearEpsilon(new SieveConfig(props))).isEqualTo(0.2);
+
+    props.put("dedup.near.epsilon.text", "loose");
+    assertThatThrownBy(() -> new SieveConfig(props))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("dedup.near.epsilon.text");
+    props.put("dedup.near.epsilon.text", "3");
+    assertThatThrownBy(() -> new SieveConfig(props)).isInstanceOf(ConfigException.class);
+  }
+
+  @Test
   void failsFastOnUnknownEmbedder() {
     // Given an embedder Sieve does not have
     Map<String, Object> props = required();
