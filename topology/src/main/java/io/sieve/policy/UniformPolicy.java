@@ -109,7 +109,8 @@ public final class UniformPolicy implements SelectionPolicy {
           cursors.startCycle(e.getKey(), cycle, e.getValue());
         }
         cursors.save();
-        if (pass == 0) {
+        if (pass == 0 && chosen.isEmpty()) {
+          // (a recency part already drawn belongs to the cycle that just ended)
           firstCycle = cycle;
         }
         continue;
