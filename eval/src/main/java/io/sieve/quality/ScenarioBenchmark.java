@@ -15,7 +15,9 @@ import io.sieve.embed.HashingEmbedder;
 import io.sieve.embedded.EmbeddedKafka;
 import io.sieve.embedded.RegistryServer;
 import io.sieve.embedded.WorkDir;
+import io.sieve.policy.IterativeRefinementPolicy;
 import io.sieve.policy.Policies;
+import io.sieve.policy.UniformPolicy;
 import io.sieve.stream.SieveMetrics;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -90,6 +92,22 @@ public final class ScenarioBenchmark {
    */
   static final List<String> ALIASES = List.of("stratified", "label-balanced", "sqrt-balanced");
 
+  /** A registered policy run with preset parameters under a name of its own. */
+  record Preset(String policy, Map<String, String> params) {}
+
+  /**
+   * Presets: {@code recency-uniform}, the recency-mixed uniform baseline of drift (half of each
+   * batch from the examples pooled since the trainer's cycle began, the rest RS2 uniform); {@code
+   * refinement-learnability}, iterative refinement scored by learnability alone (loss before minus
+   * after the trainer's step) instead of the default order that prefers validation gain.
+   */
+  static final Map<String, Preset> PRESETS =
+      Map.of(
+          "recency-uniform",
+          new Preset(UniformPolicy.NAME, Map.of(UniformPolicy.RECENCY_SHARE, "0.5")),
+          "refinement-learnability",
+          new Preset(IterativeRefinementPolicy.NAME, Map.of("policy.reward", "learnability")));
+
   static final List<String> FEEDBACK =
       List.of("cluster-balanced", "iterative-refinement", "ucb", "exp3", "coverage", "equitable");
 
@@ -132,13 +150,19 @@ public final class ScenarioBenchmark {
     if (s == Scenario.S4) {
       p.add("static-subset");
     }
+    if (s == Scenario.S6) {
+      p.add("recency-uniform");
+    }
     p.addAll(FEEDBACK);
     return p;
   }
 
   /** Null when the benchmark can run {@code policy}, else why not. */
   public static String unknown(String policy) {
-    if (Policies.byName(policy) != null || LOCAL.contains(policy) || ALIASES.contains(policy)) {
+    if (Policies.byName(policy) != null
+        || LOCAL.contains(policy)
+        || ALIASES.contains(policy)
+        || PRESETS.containsKey(policy)) {
       return null;
     }
     return "unknown policy '"
@@ -148,7 +172,9 @@ public final class ScenarioBenchmark {
         + ", baselines without Sieve "
         + LOCAL
         + ", group-target baselines "
-        + ALIASES;
+        + ALIASES
+        + ", presets "
+        + new TreeMap<>(PRESETS).keySet();
   }
 
   /** Trainers that stopped short of their budget because no batch came (empty when all ran). */
@@ -629,6 +655,12 @@ public final class ScenarioBenchmark {
       name = "uniform";
       params.put("group.targets", targets(d, policy));
       d.notes().put("alias " + policy, "uniform with group.targets=" + params.get("group.targets"));
+    }
+    Preset preset = Policies.byName(policy) == null ? PRESETS.get(policy) : null;
+    if (preset != null) {
+      name = preset.policy();
+      params.putAll(preset.params());
+      d.notes().put("preset " + policy, name + " with " + new TreeMap<>(preset.params()));
     }
     // a spec naming parameters its policy does not know is refused: keep this policy's own
     params.keySet().removeAll(io.sieve.plan.TrainerSpecs.paramNames(name, params).unknown());

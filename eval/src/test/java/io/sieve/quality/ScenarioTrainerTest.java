@@ -156,6 +156,51 @@ class ScenarioTrainerTest {
     assertThat(t.curve().get(t.curve().size() - 1).accuracy()).isGreaterThan(Math.max(first, 0.8));
   }
 
+  /** The batch of {@link #batch} with the label of every example k ≡ 0 (mod 4) swapped. */
+  private static TrainingBatch mislabelled(int seq, ScenarioTrainer.Labelled data) {
+    TrainingBatch b = batch(seq, data);
+    List<BatchExample> examples = new ArrayList<>();
+    for (int k = 0; k < b.getExamples().size(); k++) {
+      BatchExample e = b.getExamples().get(k);
+      if (k % 4 == 0) {
+        int wrong = 1 - Integer.parseInt(e.getLabel());
+        e = BatchExample.newBuilder(e).setLabel(Integer.toString(wrong)).build();
+      }
+      examples.add(e);
+    }
+    return TrainingBatch.newBuilder(b).setExamples(examples).build();
+  }
+
+  @Test
+  void dataLimitedTrainerReportsLowerLearnabilityOnMislabelledExamples() {
+    // Given a data-limited trainer fed batches where a quarter of the labels are swapped
+    ScenarioTrainer t =
+        new ScenarioTrainer("t", "uniform", ScenarioTrainer.Kind.CUMULATIVE, 1, setup(4, 64));
+    ScenarioTrainer.Labelled stream = points(2000, 3);
+    double clean = 0;
+    double noisy = 0;
+    int cleanN = 0;
+    int noisyN = 0;
+    // When it trains on 12 batches (three rounds)
+    for (int s = 0; s < 12; s++) {
+      TrainerFeedback f = t.train(mislabelled(s, stream));
+      for (Map.Entry<String, Double> e : f.getExampleLearnability().entrySet()) {
+        int k = Integer.parseInt(e.getKey().substring(e.getKey().indexOf('-') + 1));
+        if (k % 4 == 0) {
+          noisy += e.getValue();
+          noisyN++;
+        } else {
+          clean += e.getValue();
+          cleanN++;
+        }
+      }
+    }
+    // Then its passes lower the loss of the clean examples more than that of the mislabelled
+    // ones, which the clean majority keeps it from learning
+    assertThat(noisyN).isEqualTo(48);
+    assertThat(noisy / noisyN).isLessThan(clean / cleanN);
+  }
+
   @Test
   void testMetricsCoverBalancedNewClassAndGroups() {
     ScenarioTrainer t =

@@ -514,7 +514,8 @@ public final class PlannerProcessor
       Draw draw,
       TreeMap<Integer, PlanFragment.Builder> fragments,
       boolean grouped) {
-    if (policy instanceof UniformPolicy && !grouped) {
+    if (policy instanceof UniformPolicy && !grouped && draw.expectedShares() == null) {
+      // plain RS2: every weight is 1 (a recency mix knows its expected shares instead)
       return;
     }
     Map<Integer, Double> shares = grouped ? null : policy.batchShares(state, planContext, draw);

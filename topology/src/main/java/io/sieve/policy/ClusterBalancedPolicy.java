@@ -57,8 +57,8 @@ public final class ClusterBalancedPolicy implements SelectionPolicy {
       TrainerState state, SortedMap<Integer, Long> poolSizes, int batchSize, long batchSeed) {
     double p = state.getSpec() == null ? P_DEFAULT : exponent(state.getSpec().getParams());
     int[] ids = ClusterDraws.ids(poolSizes);
-    int[] quota =
-        allocation(batchSize, ClusterDraws.capacities(poolSizes), p, new Random(batchSeed));
-    return ClusterDraws.take(state, poolSizes, ids, quota);
+    Random rng = new Random(batchSeed);
+    int[] quota = allocation(batchSize, ClusterDraws.capacities(poolSizes), p, rng);
+    return ClusterDraws.take(state, poolSizes, ids, quota, rng);
   }
 }

@@ -81,9 +81,16 @@ public final class ClusterDraws {
     return out;
   }
 
-  /** Draws the given count per cluster through the trainer's cursors. */
+  /**
+   * Draws the given count per cluster through the trainer's cursors. Inside a cluster, the slots of
+   * its cycle's start and those pooled since (its arrivals) are one unserved set: a count is split
+   * between them by a hypergeometric draw over what each has left, as {@link UniformPolicy} does
+   * over the whole pool. Serving only the cycle's starting slots would hold an arrival back until
+   * its cluster's cycle ends, which at a budget of a fraction of the pool never comes: a class that
+   * appears mid-run would never be served.
+   */
   public static Draw take(
-      TrainerState state, SortedMap<Integer, Long> poolSizes, int[] ids, int[] counts) {
+      TrainerState state, SortedMap<Integer, Long> poolSizes, int[] ids, int[] counts, Random rng) {
     Cursors cursors = new Cursors(state);
     TreeMap<Integer, List<Draw.Pick>> chosen = new TreeMap<>();
     long lowestCycle = Long.MAX_VALUE;
@@ -92,14 +99,25 @@ public final class ClusterDraws {
         continue;
       }
       int cluster = ids[i];
+      long size = poolSizes.get(cluster);
       List<Draw.Pick> got = new ArrayList<>(counts[i]);
-      // at most two cycles: the tail of the current one, then a fresh one (count ≤ pool size)
-      for (int pass = 0; got.size() < counts[i] && pass < 3; pass++) {
-        if (cursors.remaining(cluster) == 0) {
+      // a new cursor, the tail of the current cycle, then a fresh one (count ≤ pool size)
+      for (int pass = 0; got.size() < counts[i] && pass < 4; pass++) {
+        long base = cursors.remaining(cluster);
+        long fresh = cursors.extensionRemaining(cluster, size);
+        if (base + fresh == 0) {
           ClusterCursor c = cursors.get(cluster);
-          cursors.startCycle(cluster, c == null ? 0 : c.getCycle() + 1, poolSizes.get(cluster));
+          cursors.startCycle(cluster, c == null ? 0 : c.getCycle() + 1, size);
+          continue;
         }
-        got.addAll(cursors.take(cluster, counts[i] - got.size()));
+        int want = (int) Math.min(counts[i] - got.size(), base + fresh);
+        int[] split = Hypergeometric.draw(want, new long[] {base, fresh}, rng);
+        if (split[0] > 0) {
+          got.addAll(cursors.take(cluster, split[0]));
+        }
+        if (split[1] > 0) {
+          got.addAll(cursors.takeExtension(cluster, split[1], size));
+        }
       }
       lowestCycle = Math.min(lowestCycle, cursors.get(cluster).getCycle());
       chosen.put(cluster, got);

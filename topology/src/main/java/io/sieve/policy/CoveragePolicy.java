@@ -77,7 +77,7 @@ public final class CoveragePolicy implements SelectionPolicy {
     Params p = new Params(params);
     p.number(BETA, BETA_DEFAULT, 0, 0.99);
     p.integer(STRATA, STRATA_DEFAULT, 1, 100_000);
-    Rewards.checkParams(params);
+    Rewards.roundBatches(params);
   }
 
   /** The parameters of the fragment of {@code cluster}: the shared ones and its own, bare. */

@@ -15,6 +15,8 @@ import java.util.TreeMap;
  * @param strategyParams its parameters
  * @param groupShares exact group shares the policy itself wants ({@code attr=value → share}), or
  *     null; realised as group quotas like the {@code group.targets} parameter
+ * @param expectedShares the expected share of a batch per cluster, known when the draw was made
+ *     (for the sampling weights), or null
  */
 public record Draw(
     TreeMap<Integer, List<Pick>> picks,
@@ -22,19 +24,36 @@ public record Draw(
     TreeMap<Integer, Integer> counts,
     String strategy,
     Map<String, Double> strategyParams,
-    Map<String, Double> groupShares) {
+    Map<String, Double> groupShares,
+    Map<Integer, Double> expectedShares) {
 
   /** One chosen slot and the cycle it was drawn in. */
   public record Pick(long slot, long cycle) {}
 
   /** A draw of explicit slots only. */
   public Draw(TreeMap<Integer, List<Pick>> picks, long cycle) {
-    this(picks, cycle, new TreeMap<>(), null, Map.of(), null);
+    this(picks, cycle, new TreeMap<>(), null, Map.of(), null, null);
+  }
+
+  /** A draw naming pool-side counts, without expected shares. */
+  public Draw(
+      TreeMap<Integer, List<Pick>> picks,
+      long cycle,
+      TreeMap<Integer, Integer> counts,
+      String strategy,
+      Map<String, Double> strategyParams,
+      Map<String, Double> groupShares) {
+    this(picks, cycle, counts, strategy, strategyParams, groupShares, null);
   }
 
   /** The same draw with exact group shares attached. */
   public Draw withGroupShares(Map<String, Double> shares) {
-    return new Draw(picks, cycle, counts, strategy, strategyParams, shares);
+    return new Draw(picks, cycle, counts, strategy, strategyParams, shares, expectedShares);
+  }
+
+  /** The same draw with its expected shares per cluster attached. */
+  public Draw withExpectedShares(Map<Integer, Double> shares) {
+    return new Draw(picks, cycle, counts, strategy, strategyParams, groupShares, shares);
   }
 
   /** Items per cluster, slots and pool-chosen counts together. */

@@ -181,6 +181,6 @@ public final class Exp3Policy implements SelectionPolicy {
     ps.save();
     int[] counts = ClusterDraws.multinomial(batchSize, pi, rng);
     counts = ClusterDraws.capped(counts, ClusterDraws.capacities(poolSizes), rng);
-    return ClusterDraws.take(state, new TreeMap<>(poolSizes), ids, counts);
+    return ClusterDraws.take(state, new TreeMap<>(poolSizes), ids, counts, rng);
   }
 }

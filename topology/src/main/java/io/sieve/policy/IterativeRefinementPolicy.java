@@ -163,6 +163,6 @@ public final class IterativeRefinementPolicy implements SelectionPolicy {
     int[] ids = ClusterDraws.ids(poolSizes);
     int[] counts = ClusterDraws.multinomial(batchSize, weights(state, ids), rng);
     counts = ClusterDraws.capped(counts, ClusterDraws.capacities(poolSizes), rng);
-    return ClusterDraws.take(state, new TreeMap<>(poolSizes), ids, counts);
+    return ClusterDraws.take(state, new TreeMap<>(poolSizes), ids, counts, rng);
   }
 }

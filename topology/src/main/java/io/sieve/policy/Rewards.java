@@ -32,6 +32,12 @@ import java.util.TreeMap;
  *   <li><b>Raw loss</b>: the mean over the round of {@code clusterLosses} per cluster.
  * </ol>
  *
+ * <p>{@code policy.reward} pins one kind instead of that order: {@code validation-gain}, {@code
+ * learnability} or {@code loss} ({@code auto}, the default, is the order above). A round without
+ * the pinned signal then carries no reward and the policy stays where it is, rather than falling
+ * back to another kind (a trainer that pins learnability does not want a loss-seeking update
+ * whenever one report lacks it).
+ *
  * <p><b>Scale.</b> Whichever kind, the round's values {@code x_k} become rewards in [0, 1] by a
  * robust scale, so that no single report dominates and the units of the loss do not matter:
  *
@@ -58,6 +64,11 @@ final class Rewards {
   static final String ROUND_BATCHES = "policy.round.batches";
 
   static final int ROUND_BATCHES_DEFAULT = 10;
+
+  /** Which signal the rewards come from: {@code auto} (the order of preference) or one kind. */
+  static final String REWARD = "policy.reward";
+
+  static final String REWARD_DEFAULT = "auto";
 
   /** A trainer that stopped evaluating closes a round after this many times the batches. */
   static final int STALL_FACTOR = 4;
@@ -86,6 +97,21 @@ final class Rewards {
 
   static void checkParams(Map<String, String> params) {
     roundBatches(params);
+    pinned(params);
+  }
+
+  /** The kind {@code policy.reward} pins, or null for {@code auto}. */
+  static Kind pinned(Map<String, String> params) {
+    String v = new Params(params).string(REWARD, REWARD_DEFAULT);
+    return switch (v) {
+      case "auto" -> null;
+      case "validation-gain" -> Kind.VALIDATION_GAIN;
+      case "learnability" -> Kind.LEARNABILITY;
+      case "loss" -> Kind.LOSS;
+      default ->
+          throw new IllegalArgumentException(
+              REWARD + " must be auto, validation-gain, learnability or loss: '" + v + "'");
+    };
   }
 
   static int roundBatches(Map<String, String> params) {
@@ -115,7 +141,7 @@ final class Rewards {
         return null;
       }
     }
-    Round round = close(ps, gains, batches);
+    Round round = close(ps, gains, batches, pinned(params));
     ps.add("round.closed", 1);
     return round;
   }
@@ -154,17 +180,22 @@ final class Rewards {
     return out;
   }
 
-  private static Round close(PolicyState ps, TreeMap<Integer, Double> gains, int batches) {
+  /** The round's rewards from the first kind with values, among {@code pinned} alone if set. */
+  private static Round close(
+      PolicyState ps, TreeMap<Integer, Double> gains, int batches, Kind pinned) {
     Round out = null;
-    if (gains != null && !gains.isEmpty()) {
-      out = new Round(Kind.VALIDATION_GAIN, scaled(gains), batches);
-    } else {
-      TreeMap<Integer, Double> learn = means(ps, "round.learn", "round.learnN");
-      TreeMap<Integer, Double> loss = means(ps, "round.loss", "round.lossN");
-      if (!learn.isEmpty()) {
-        out = new Round(Kind.LEARNABILITY, scaled(learn), batches);
-      } else if (!loss.isEmpty()) {
-        out = new Round(Kind.LOSS, scaled(loss), batches);
+    TreeMap<Integer, Double> learn = means(ps, "round.learn", "round.learnN");
+    TreeMap<Integer, Double> loss = means(ps, "round.loss", "round.lossN");
+    for (Kind kind : Kind.values()) {
+      TreeMap<Integer, Double> values =
+          switch (kind) {
+            case VALIDATION_GAIN -> gains;
+            case LEARNABILITY -> learn;
+            case LOSS -> loss;
+          };
+      if ((pinned == null || pinned == kind) && values != null && !values.isEmpty()) {
+        out = new Round(kind, scaled(values), batches);
+        break;
       }
     }
     ps.removePrefix("round.learn");

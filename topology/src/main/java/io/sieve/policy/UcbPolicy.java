@@ -187,6 +187,6 @@ public final class UcbPolicy implements SelectionPolicy {
     for (int i = 0; i < ids.length; i++) {
       counts[i] += floor[i];
     }
-    return ClusterDraws.take(state, new TreeMap<>(poolSizes), ids, counts);
+    return ClusterDraws.take(state, new TreeMap<>(poolSizes), ids, counts, rng);
   }
 }

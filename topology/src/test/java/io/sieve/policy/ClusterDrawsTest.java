@@ -33,4 +33,33 @@ class ClusterDrawsTest {
     assertThat(out[1] + out[2]).isEqualTo(6);
     assertThat(out[1]).isBetween(3, 5);
   }
+
+  @Test
+  void shouldServeACyclesArrivalsBeforeItEndsAndNoSlotTwice() {
+    // Given a trainer that has begun cluster 0's cycle over its 100 slots
+    io.sieve.avro.TrainerState state =
+        PolicyTestData.state(IterativeRefinementPolicy.NAME, java.util.Map.of());
+    java.util.SortedMap<Integer, Long> sizes = PolicyTestData.sizes(100);
+    java.util.Set<Long> served = new java.util.HashSet<>();
+    Random rng = new Random(5);
+    for (Draw.Pick p :
+        ClusterDraws.take(state, sizes, new int[] {0}, new int[] {20}, rng).picks().get(0)) {
+      assertThat(served.add(p.slot())).isTrue();
+    }
+    // When 100 more examples arrive in it and 100 more are drawn, 10 at a time
+    sizes.put(0, 200L);
+    int fresh = 0;
+    for (int b = 0; b < 10; b++) {
+      for (Draw.Pick p :
+          ClusterDraws.take(state, sizes, new int[] {0}, new int[] {10}, rng).picks().get(0)) {
+        // Then no slot is served twice in the cycle
+        assertThat(served.add(p.slot())).as("slot %d", p.slot()).isTrue();
+        assertThat(p.cycle()).isZero();
+        fresh += p.slot() >= 100 ? 1 : 0;
+      }
+    }
+    // and the arrivals are served in the current cycle, in proportion to what is left unserved
+    // (100 of the 180 unserved when they arrived: about 55 of the 100 drawn)
+    assertThat(fresh).isBetween(35, 75);
+  }
 }

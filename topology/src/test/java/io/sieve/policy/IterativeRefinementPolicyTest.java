@@ -220,4 +220,38 @@ class IterativeRefinementPolicyTest {
     assertThat(w[2]).isLessThan(0.15);
     assertThat(w[0]).isGreaterThan(w[1]).isGreaterThan(w[2]);
   }
+
+  @Test
+  void shouldMoveAwayFromAnUnlearnableClusterWhenScoredByLearnabilityButTowardsItByLoss() {
+    // Given cluster 2 behaves like mislabelled data: its loss is the highest, but a step on it
+    // barely lowers it (learnability near 0), while clusters 0 and 1 are still being learnt
+    Map<String, String> byLearnability =
+        PolicyTestData.perBatch(Map.of(Rewards.REWARD, "learnability"));
+    TrainerState learn = PolicyTestData.state(IterativeRefinementPolicy.NAME, byLearnability);
+    TrainerState loss =
+        PolicyTestData.state(IterativeRefinementPolicy.NAME, PolicyTestData.perBatch(Map.of()));
+    PlanContext context = PlanContext.ofSizes(PolicyTestData.sizes(100, 100, 100));
+    for (int r = 0; r < 6; r++) {
+      io.sieve.avro.TrainerFeedback feedback =
+          io.sieve.avro.TrainerFeedback.newBuilder(
+                  PolicyTestData.clusterLosses(Map.of(0, 0.8, 1, 0.9, 2, 2.5)))
+              .build();
+      // When both absorb the same rounds, one pinned to learnability
+      policy.onFeedback(
+          io.sieve.avro.TrainerFeedback.newBuilder(feedback)
+              .setClusterLearnability(PolicyTestData.keyed(Map.of(0, 0.20, 1, 0.15, 2, 0.01)))
+              .build(),
+          learn,
+          context);
+      policy.onFeedback(feedback, loss, context);
+    }
+    // Then the learnability-scored trainer gives cluster 2 less than a third, bounded below by
+    // the floor ε·π = 0.5·1/3
+    int[] ids = {0, 1, 2};
+    double[] wl = IterativeRefinementPolicy.weights(learn, ids);
+    assertThat(wl[2]).isLessThan(1.0 / 3).isGreaterThanOrEqualTo(0.5 / 3 - 1e-12);
+    // and the loss-scored one gives it more than a third
+    double[] wr = IterativeRefinementPolicy.weights(loss, ids);
+    assertThat(wr[2]).isGreaterThan(1.0 / 3);
+  }
 }

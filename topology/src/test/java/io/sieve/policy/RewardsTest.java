@@ -155,4 +155,49 @@ class RewardsTest {
     // Then the round closes after 4 × 2 batches, not 2
     assertThat(closedAt).isEqualTo(Rewards.STALL_FACTOR * 2);
   }
+
+  @Test
+  void shouldTakeLearnabilityOverValidationGainWhenPinned() {
+    TrainerState state = PolicyTestData.state(IterativeRefinementPolicy.NAME, Map.of());
+    Map<String, String> params = Map.of(Rewards.REWARD, "learnability");
+    // Given a baseline evaluation, then one whose validation gain favours cluster 0 and whose
+    // learnability favours cluster 1
+    absorb(PolicyTestData.evaluation(0, Map.of(0, 2.0, 1, 2.0), Map.of()), state, params);
+    TrainerFeedback feedback =
+        TrainerFeedback.newBuilder(
+                PolicyTestData.evaluation(1, Map.of(0, 1.0, 1, 2.0), Map.of(0, 10L, 1, 10L)))
+            .setClusterLearnability(PolicyTestData.keyed(Map.of(0, 0.01, 1, 0.3)))
+            .build();
+    // When the pinned trainer absorbs it
+    Rewards.Round round = absorb(feedback, state, params);
+    // Then the round's rewards come from learnability
+    assertThat(round.kind()).isEqualTo(Rewards.Kind.LEARNABILITY);
+    assertThat(round.rewards().get(1)).isGreaterThan(round.rewards().get(0));
+  }
+
+  @Test
+  void shouldNotFallBackToLossWhenThePinnedSignalIsMissing() {
+    TrainerState state = PolicyTestData.state(IterativeRefinementPolicy.NAME, Map.of());
+    Map<String, String> params = Map.of(Rewards.REWARD, "learnability", Rewards.ROUND_BATCHES, "2");
+    // Given two batches that report losses only
+    assertThat(absorb(PolicyTestData.clusterLosses(Map.of(0, 5.0, 1, 1.0)), state, params))
+        .isNull();
+    // When the second closes the round
+    Rewards.Round round =
+        absorb(PolicyTestData.clusterLosses(Map.of(0, 5.0, 1, 1.0)), state, params);
+    // Then it carries no reward, and the next round starts empty
+    assertThat(round).isNull();
+    assertThat(state.getPolicyState()).doesNotContainKey("round.loss.0");
+    assertThat(state.getPolicyState().get("round.closed")).isEqualTo(1.0);
+  }
+
+  @Test
+  void shouldRefuseAnUnknownRewardKind() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> Rewards.checkParams(Map.of(Rewards.REWARD, "accuracy")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(Rewards.REWARD);
+    assertThat(Rewards.pinned(Map.of())).isNull();
+    assertThat(Rewards.pinned(Map.of(Rewards.REWARD, "loss"))).isEqualTo(Rewards.Kind.LOSS);
+  }
 }

@@ -218,4 +218,135 @@ class UniformPolicyTest {
     assertThat(cyclesEnded).isGreaterThanOrEqualTo(3);
     assertThat(sizes.size()).isGreaterThan(2);
   }
+
+  private static TrainerState recencyTrainer(long seed, double share) {
+    return TrainerState.newBuilder()
+        .setTrainerId("t")
+        .setSpec(
+            TrainerSpec.newBuilder()
+                .setTrainerId("t")
+                .setSeed(seed)
+                .setParams(Map.of(UniformPolicy.RECENCY_SHARE, Double.toString(share)))
+                .build())
+        .build();
+  }
+
+  /** Examples of cluster 0 at or beyond {@code from} (the arrivals) in {@code batches} batches. */
+  private int arrivalsServed(TrainerState state, SortedMap<Integer, Long> sizes, long from) {
+    int fresh = 0;
+    for (int b = 0; b < 4; b++) {
+      for (Slot s : slots(policy.draw(state, sizes, 10, Seeds.mix(11, b)))) {
+        if (s.cluster() == 0 && s.slot() >= from) {
+          fresh++;
+        }
+      }
+    }
+    return fresh;
+  }
+
+  @Test
+  void recencyShareDrawsThatShareOfEachBatchFromTheCyclesArrivals() {
+    // Given two trainers that started a cycle over 200 examples, one with recency.share 0.5
+    TrainerState mixed = recencyTrainer(5, 0.5);
+    TrainerState plain = trainer(5);
+    SortedMap<Integer, Long> sizes = sizes(100, 100);
+    policy.draw(mixed, sizes, 10, 1);
+    policy.draw(plain, sizes, 10, 1);
+
+    // When 50 examples arrive in cluster 0 and four batches of 10 are drawn
+    sizes.put(0, 150L);
+    int mixedFresh = arrivalsServed(mixed, sizes, 100);
+    int plainFresh = arrivalsServed(plain, sizes, 100);
+
+    // Then half of each batch (5 of 10) is arrivals, plus what the uniform half finds among them
+    assertThat(mixedFresh).isGreaterThanOrEqualTo(20);
+    // while plain RS2 serves them at their share of the unserved pool (about 50/240)
+    assertThat(plainFresh).isLessThan(20);
+  }
+
+  @Test
+  void recencyTakesEveryArrivalWhenTooFewAndFillsTheBatchUniformly() {
+    // Given a cycle begun over 40 examples, then 2 arrivals in cluster 1
+    TrainerState state = recencyTrainer(6, 0.5);
+    SortedMap<Integer, Long> sizes = sizes(20, 20);
+    policy.draw(state, sizes, 10, 1);
+    sizes.put(1, 22L);
+
+    // When a batch of 10 is drawn
+    List<Slot> batch = slots(policy.draw(state, sizes, 10, 2));
+
+    // Then both arrivals are in it, and it is full with no example twice
+    assertThat(batch).hasSize(10);
+    assertThat(batch.stream().map(Slot::position).toList()).doesNotHaveDuplicates();
+    assertThat(batch)
+        .filteredOn(s -> s.cluster() == 1 && s.slot() >= 20)
+        .extracting(Slot::slot)
+        .containsExactlyInAnyOrder(20L, 21L);
+  }
+
+  @Test
+  void recencyExpectedSharesGiveTheSamplingWeights() {
+    // Given a cycle begun over 250 examples, and 50 unserved arrivals, all in cluster 0
+    TrainerState state = recencyTrainer(8, 0.5);
+    SortedMap<Integer, Long> sizes = sizes(100, 100);
+    policy.draw(state, sizes, 10, 1);
+    sizes.put(0, 150L);
+
+    // When a batch of 10 is drawn
+    Draw draw = policy.draw(state, sizes, 10, 2);
+
+    // Then s_0 = 0.5·150/250 + 0.5·50/50 = 0.8 and s_1 = 0.5·100/250 = 0.2
+    Map<Integer, Double> shares = policy.batchShares(state, PlanContext.ofSizes(sizes), draw);
+    assertThat(shares.get(0)).isCloseTo(0.8, org.assertj.core.api.Assertions.within(1e-12));
+    assertThat(shares.get(1)).isCloseTo(0.2, org.assertj.core.api.Assertions.within(1e-12));
+    // and the weights (N_k/N)/s_k: 0.6/0.8 and 0.4/0.2
+    Map<Integer, Double> w = SamplingWeights.of(sizes, shares);
+    assertThat(w.get(0)).isCloseTo(0.75, org.assertj.core.api.Assertions.within(1e-12));
+    assertThat(w.get(1)).isCloseTo(2.0, org.assertj.core.api.Assertions.within(1e-12));
+  }
+
+  @Test
+  void withoutRecencyTheDrawCarriesNoExpectedShares() {
+    TrainerState state = trainer(9);
+    Draw draw = policy.draw(state, sizes(30, 30), 10, 1);
+
+    assertThat(policy.batchShares(state, PlanContext.ofSizes(sizes(30, 30)), draw)).isNull();
+  }
+
+  @Test
+  void recencyShareOutsideZeroToOneIsRefused() {
+    for (String bad : List.of("1.5", "-0.1", "half")) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> policy.checkParams(Map.of(UniformPolicy.RECENCY_SHARE, bad)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining(UniformPolicy.RECENCY_SHARE);
+    }
+  }
+
+  @Test
+  void recencyKeepsTheNoRepeatGuaranteeOnAGrowingPool() {
+    // Given a trainer with recency.share 0.4 on a pool that grows between batches
+    TrainerState state = recencyTrainer(12, 0.4);
+    SortedMap<Integer, Long> sizes = sizes(9, 6, 4);
+    Random arrivals = new Random(21);
+    java.util.Map<Long, Set<Slot>> byCycle = new TreeMap<>();
+    for (int b = 0; b < 120; b++) {
+      for (int a = arrivals.nextInt(4); a > 0; a--) {
+        int cluster = arrivals.nextInt(sizes.size() + (arrivals.nextInt(20) == 0 ? 1 : 0));
+        sizes.merge(cluster, 1L, Long::sum);
+      }
+      // When a batch of 6 is drawn
+      List<Slot> batch = slots(policy.draw(state, sizes, 6, Seeds.mix(4, b)));
+
+      // Then it is full, and no cycle serves an example twice
+      assertThat(batch).hasSize(6);
+      for (Slot p : batch) {
+        assertThat(p.slot()).isLessThan(sizes.get(p.cluster()));
+        assertThat(byCycle.computeIfAbsent(p.cycle(), c -> new HashSet<>()).add(p.position()))
+            .as("cycle %d serves %s once", p.cycle(), p.position())
+            .isTrue();
+      }
+    }
+    assertThat(byCycle.size()).isGreaterThanOrEqualTo(3);
+  }
 }

@@ -482,6 +482,46 @@ class PoliciesTopologyTest {
   }
 
   @Test
+  void shouldServeArrivalsFirstUnderARecencyShareWithMatchingWeights() {
+    try (Sieve sieve = new Sieve(temp)) {
+      // Given 20 examples of each topic pooled, and a uniform trainer with recency.share 0.5
+      for (int i = 0; i < 20; i++) {
+        for (int t = 0; t < TOPICS.length; t++) {
+          TrainingExample e = topical(t, i);
+          sieve.examples.pipeInput(e.getId(), e);
+        }
+      }
+      sieve.settle();
+      sieve.spec("uniform", 10, Map.of("recency.share", "0.5"));
+      sieve.run(2, b -> TrainerFeedback.newBuilder());
+      // When 20 more baking examples arrive mid-cycle
+      for (int i = 20; i < 40; i++) {
+        TrainingExample e = topical(2, i);
+        sieve.examples.pipeInput(e.getId(), e);
+      }
+      sieve.settle();
+      // (the first batch read was planned before they arrived)
+      List<TrainingBatch> after = sieve.run(3, b -> TrainerFeedback.newBuilder()).subList(1, 3);
+      TrainingBatch first = after.get(0);
+      // Then half of the next batch is arrivals, at least
+      long fresh =
+          first.getExamples().stream()
+              .filter(e -> e.getId().startsWith("baking-"))
+              .filter(e -> Integer.parseInt(e.getId().substring(7)) >= 20)
+              .count();
+      assertThat(fresh).isGreaterThanOrEqualTo(5);
+      assertThat(ids(first)).hasSize(10).doesNotHaveDuplicates();
+      // and each example's weight is its cluster's pool share over its expected batch share:
+      // baking (40 of 80, all 20 unserved arrivals) 0.5 / (0.5·0.5 + 0.5·1) = 2/3, the others
+      // 0.25 / (0.5·0.25) = 2
+      for (BatchExample e : first.getExamples()) {
+        double expected = e.getGroups().get("topic").equals("baking") ? 2 / 3.0 : 2.0;
+        assertThat(e.getWeight()).as(e.getId()).isCloseTo(expected, within(1e-9));
+      }
+    }
+  }
+
+  @Test
   void shouldBalanceTheLabelsOfALongTail() {
     try (Sieve sieve = new Sieve(temp)) {
       // Given a pool whose labels are a long tail: 135 "common", 15 "rare"
