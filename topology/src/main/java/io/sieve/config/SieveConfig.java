@@ -859,6 +859,7 @@ public final class SieveConfig extends AbstractConfig {
     // splits it into batches of batch.size again, forever: keep it within the topics' limit
     p.put(StreamsConfig.producerPrefix("batch.size"), Math.min(131_072, maxRecordBytes));
     p.put(StreamsConfig.producerPrefix("linger.ms"), 5);
+    p.put(StreamsConfig.mainConsumerPrefix("fetch.max.wait.ms"), 10);
     p.put(StreamsConfig.topicPrefix("max.message.bytes"), maxRecordBytes);
     p.putAll(clientPassThrough());
     p.putAll(originalsWithPrefix(STREAMS_PREFIX));

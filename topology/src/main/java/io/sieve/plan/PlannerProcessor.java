@@ -442,6 +442,10 @@ public final class PlannerProcessor
             .build());
     state.setOutstanding(outstanding);
     state.setSequence(sequence + 1);
+    // the fragments reach the pool only when this transaction commits: ask for the commit now
+    // rather than at the next commit.interval.ms, which would add up to that much to the trainer's
+    // wait at each of the batch's three hops (Kafka Streams folds requests into one commit)
+    context.commit();
   }
 
   /**
