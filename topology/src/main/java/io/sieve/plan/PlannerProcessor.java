@@ -171,6 +171,7 @@ public final class PlannerProcessor
   private void onSpec(String trainerId, TrainerSpec spec) {
     TrainerState state = trainers.get(trainerId);
     if (spec == null) {
+      metrics.trainerGone(trainerId);
       if (state != null) {
         state.setSpec(null);
         state.setOutstanding(new ArrayList<>());
@@ -222,6 +223,10 @@ public final class PlannerProcessor
       return;
     }
     state.setOutstanding(outstanding);
+    long ackedSequence = sequenceOf(trainerId, feedback.getBatchId());
+    if (ackedSequence >= 0) {
+      metrics.trainerReady(trainerId, ackedSequence + 1, context.currentSystemTimeMs());
+    }
     FeedbackRanges.Checked checked = FeedbackRanges.check(feedback, maxAbsLoss);
     if (!checked.refused().isEmpty()) {
       // the batch is acknowledged all the same; only the numbers that cannot be trusted go
@@ -235,17 +240,22 @@ public final class PlannerProcessor
     trainers.put(trainerId, state);
   }
 
-  /** Dead-letters feedback for a batch that is not outstanding, saying why it may not be. */
-  private void notOutstanding(TrainerState state, String batchId) {
-    String prefix = state.getTrainerId() + "-";
-    long sequence = -1;
+  /** The sequence number in a batch id of the trainer ({@code <trainer>-<sequence>}), else -1. */
+  private static long sequenceOf(String trainerId, String batchId) {
+    String prefix = trainerId + "-";
     if (batchId.startsWith(prefix)) {
       try {
-        sequence = Long.parseLong(batchId.substring(prefix.length()));
+        return Long.parseLong(batchId.substring(prefix.length()));
       } catch (NumberFormatException e) {
-        sequence = -1;
+        return -1;
       }
     }
+    return -1;
+  }
+
+  /** Dead-letters feedback for a batch that is not outstanding, saying why it may not be. */
+  private void notOutstanding(TrainerState state, String batchId) {
+    long sequence = sequenceOf(state.getTrainerId(), batchId);
     if (sequence >= 0 && sequence < state.getSpecSequence()) {
       dead(
           "former-spec",
