@@ -206,14 +206,15 @@ public final class AssembleProcessor
     return PendingBatch.newBuilder(batch).setSelections(selections).build();
   }
 
-  /** Deletes the batch's fragment entries (it has been written). */
-  private void dropFragments(String batchId) {
-    List<String> keys = new ArrayList<>();
-    try (KeyValueIterator<String, PendingBatch> it =
-        pending.range(batchId + FRAGMENT_SEPARATOR, batchId + FRAGMENT_END)) {
-      it.forEachRemaining(kv -> keys.add(kv.key));
+  /**
+   * Deletes the batch's fragment entries (it has been written): by their keys, known from the
+   * fragments gathered, rather than by reading the range again.
+   */
+  private void dropFragments(String batchId, PendingBatch gathered) {
+    for (Selection s : gathered.getSelections()) {
+      // a put of null deletes without reading and decoding the old value, as delete() would
+      pending.put(fragmentKey(batchId, s.getClusterId()), null);
     }
-    keys.forEach(pending::delete);
   }
 
   private void sweep(long now) {
@@ -293,7 +294,7 @@ public final class AssembleProcessor
             .setEmitted(true)
             .setIndex(index(batch))
             .build());
-    dropFragments(batchId);
+    dropFragments(batchId, batch);
     answered.remove(batchId);
   }
 
