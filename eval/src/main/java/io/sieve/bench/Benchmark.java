@@ -367,8 +367,10 @@ public final class Benchmark {
                   .setBatchSize(o.batchSize())
                   .setWindow(o.window())
                   .build());
+      long specWall = System.currentTimeMillis();
       for (long s = 0; s < o.window(); s++) {
         creditAt.put(s, specAt);
+        creditWall.put(s, specWall);
       }
       Properties p = new Properties();
       p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -400,6 +402,7 @@ public final class Benchmark {
             Thread.sleep(1);
           }
           creditAt.put(seq + o.window(), System.nanoTime());
+          creditWall.put(seq + o.window(), System.currentTimeMillis());
           TrainerFeedback fb =
               TrainerFeedback.newBuilder()
                   .setTrainerId("bench")
@@ -426,9 +429,34 @@ public final class Benchmark {
     l.put("creditToBatchP99Ms", millis(percentile(sorted, 0.99)));
     l.put("creditToBatchMaxMs", sorted.isEmpty() ? null : millis(sorted.get(sorted.size() - 1)));
     l.put("stallShareOfWallTime", round3((double) stallNanos / Math.max(1, wallNanos)));
+    // where credit → batch goes, from the batches' own stamps (wall clock, milliseconds)
+    List<Long> toPlanned = new ArrayList<>();
+    List<Long> toAssembled = new ArrayList<>();
+    List<Long> toReceived = new ArrayList<>();
+    for (long seq = o.window(); seq < done; seq++) {
+      long[] st = stamps.get(seq);
+      Long credit = creditWall.get(seq);
+      if (st != null && credit != null) {
+        toPlanned.add(Math.max(0, st[0] - credit));
+        toAssembled.add(Math.max(0, st[1] - st[0]));
+        toReceived.add(Math.max(0, st[2] - st[1]));
+      }
+    }
+    for (List<Long> part : List.of(toPlanned, toAssembled, toReceived)) {
+      part.sort(Comparator.naturalOrder());
+    }
+    l.put("creditToPlannedP50Ms", percentile(toPlanned, 0.5));
+    l.put("plannedToAssembledP50Ms", percentile(toAssembled, 0.5));
+    l.put("assembledToReceivedP50Ms", percentile(toReceived, 0.5));
     l.put("wallSeconds", round1(wallNanos / 1e9));
     return l;
   }
+
+  /** Credit times by sequence, wall clock, to compare with the batches' own stamps. */
+  private final Map<Long, Long> creditWall = new ConcurrentHashMap<>();
+
+  /** Per sequence: the batch's plannedAt, assembledAt and when it was read (epoch ms). */
+  private final Map<Long, long[]> stamps = new ConcurrentHashMap<>();
 
   /** Batch ids by sequence, as the reader thread saw them. */
   private final Map<Long, String> batchIds = new ConcurrentHashMap<>();
@@ -476,6 +504,13 @@ public final class Benchmark {
           long now = System.nanoTime();
           TrainingBatch b = serdes.deserialize(topic, r.value(), TrainingBatch.class);
           batchIds.put(b.getSequence(), b.getBatchId());
+          stamps.putIfAbsent(
+              b.getSequence(),
+              new long[] {
+                b.getPlannedAt().toEpochMilli(),
+                b.getAssembledAt().toEpochMilli(),
+                System.currentTimeMillis()
+              });
           receivedAt.putIfAbsent(b.getSequence(), now);
         }
       }
@@ -547,7 +582,8 @@ public final class Benchmark {
     if (l != null) {
       out.printf(
           "%nTrainer side (batch %s, window %s, %s steps/s, %s batches): credit -> batch p50 %s ms,"
-              + " p99 %s ms, max %s ms; stall %.1f%% of %s s%n",
+              + " p99 %s ms, max %s ms; stall %.1f%% of %s s; p50 credit -> planned %s ms,"
+              + " planned -> assembled %s ms, assembled -> received %s ms%n",
           l.get("batchSize"),
           l.get("window"),
           l.get("trainerStepsPerSecond"),
@@ -556,7 +592,10 @@ public final class Benchmark {
           l.get("creditToBatchP99Ms"),
           l.get("creditToBatchMaxMs"),
           ((Double) l.get("stallShareOfWallTime")) * 100,
-          l.get("wallSeconds"));
+          l.get("wallSeconds"),
+          l.get("creditToPlannedP50Ms"),
+          l.get("plannedToAssembledP50Ms"),
+          l.get("assembledToReceivedP50Ms"));
     }
     @SuppressWarnings("unchecked")
     Map<String, Object> f = (Map<String, Object>) result.get("footprint");

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +64,14 @@ import org.slf4j.LoggerFactory;
  * <p>A batch's figures (counts, latency, composition, diversity, trimmed examples, group
  * shortfalls) are recorded once the stream thread has committed after writing it ({@link
  * CommitGate}): a transaction that aborts writes its batches again, and they are counted once.
+ *
+ * <p><b>Storage, linear in fragments.</b> The store holds the batch's record under its id (header,
+ * first arrival; once written, the marker and index) and each fragment under its own key, the batch
+ * id, a NUL and the cluster id, so that a fragment costs one write of itself and the batch one
+ * range read when it is written, not a read and rewrite of every fragment so far at each arrival.
+ * How many fragments a batch has is kept in memory, recounted from the store after a restart. A
+ * batch record that still holds its fragments inline (state written before this layout) is read
+ * too.
  */
 public final class AssembleProcessor
     implements Processor<String, Selection, String, Outcome<TrainingBatch>> {
@@ -80,9 +89,18 @@ public final class AssembleProcessor
   private final ToIntFunction<TrainingBatch> sizer;
   private final SieveMetrics metrics;
   private final Function<ProcessingContext, CommitGate> gates;
+
+  /** Between a batch id and its cluster id in a fragment's key; sorts before any id character. */
+  static final char FRAGMENT_SEPARATOR = '\u0000';
+
+  private static final char FRAGMENT_END = '\u0001';
+
   private ProcessorContext<String, Outcome<TrainingBatch>> context;
   private KeyValueStore<String, PendingBatch> pending;
   private CommitGate gate;
+
+  /** Fragments received per batch not yet written; bounded by the batches in flight. */
+  private final Map<String, Integer> answered = new HashMap<>();
 
   /**
    * @param maxBytes the largest batch record to write ({@code batch.max.bytes})
@@ -113,6 +131,8 @@ public final class AssembleProcessor
   public void init(ProcessorContext<String, Outcome<TrainingBatch>> context) {
     this.context = context;
     this.pending = context.getStateStore(Stores.ASSEMBLY);
+    // a task revived after an aborted transaction recounts from its restored store
+    answered.clear();
     context.schedule(SWEEP, PunctuationType.WALL_CLOCK_TIME, this::sweep);
   }
 
@@ -163,18 +183,78 @@ public final class AssembleProcessor
               .setSelections(new ArrayList<>())
               .setFirstArrival(context.currentSystemTimeMs())
               .build();
-    }
-    List<Selection> selections = new ArrayList<>(batch.getSelections());
-    boolean repeat =
-        selections.stream().anyMatch(s -> s.getClusterId() == selection.getClusterId());
-    if (!repeat) {
-      selections.add(selection);
-    }
-    batch.setSelections(selections);
-    if (selections.size() >= batch.getHeader().getFragments()) {
-      emit(batchId, batch, record.timestamp());
-    } else {
       pending.put(batchId, batch);
+      answered.put(batchId, 0);
+    }
+    int count = answered(batchId, batch);
+    String key = fragmentKey(batchId, selection.getClusterId());
+    boolean repeat =
+        batch.getSelections().stream().anyMatch(s -> s.getClusterId() == selection.getClusterId())
+            || pending.get(key) != null;
+    if (repeat) {
+      return;
+    }
+    pending.put(
+        key,
+        PendingBatch.newBuilder()
+            .setHeader(batch.getHeader())
+            .setSelections(List.of(selection))
+            .setFirstArrival(batch.getFirstArrival())
+            .build());
+    count++;
+    if (count >= batch.getHeader().getFragments()) {
+      emit(batchId, gather(batchId, batch), record.timestamp());
+    } else {
+      answered.put(batchId, count);
+    }
+  }
+
+  /** The store key of one cluster's fragment of a batch: after the batch's own key, in order. */
+  static String fragmentKey(String batchId, int cluster) {
+    return batchId + FRAGMENT_SEPARATOR + String.format("%08x", cluster);
+  }
+
+  private static boolean isFragmentKey(String key) {
+    return key.indexOf(FRAGMENT_SEPARATOR) >= 0;
+  }
+
+  /** The fragments a batch holds so far: from memory, or counted in the store after a restart. */
+  private int answered(String batchId, PendingBatch batch) {
+    Integer known = answered.get(batchId);
+    if (known != null) {
+      return known;
+    }
+    int n = gather(batchId, batch).getSelections().size();
+    answered.put(batchId, n);
+    return n;
+  }
+
+  /** The batch with every fragment received so far: those inline and those under their keys. */
+  private PendingBatch gather(String batchId, PendingBatch batch) {
+    List<Selection> selections = new ArrayList<>(batch.getSelections());
+    Set<Integer> clusters = new HashSet<>();
+    selections.forEach(s -> clusters.add(s.getClusterId()));
+    try (KeyValueIterator<String, PendingBatch> it =
+        pending.range(batchId + FRAGMENT_SEPARATOR, batchId + FRAGMENT_END)) {
+      while (it.hasNext()) {
+        for (Selection s : it.next().value.getSelections()) {
+          if (clusters.add(s.getClusterId())) {
+            selections.add(s);
+          }
+        }
+      }
+    }
+    return PendingBatch.newBuilder(batch).setSelections(selections).build();
+  }
+
+  /**
+   * Deletes the batch's fragment entries (it has been written): by their keys, known from the
+   * fragments gathered, rather than by reading the range again.
+   */
+  private void dropFragments(String batchId, PendingBatch gathered) {
+    for (Selection s : gathered.getSelections()) {
+      // a put of null deletes without reading and decoding the old value, as delete() would
+      pending.put(fragmentKey(batchId, s.getClusterId()), null);
     }
   }
 
@@ -186,6 +266,9 @@ public final class AssembleProcessor
     try (KeyValueIterator<String, PendingBatch> it = pending.all()) {
       while (it.hasNext() && due.size() < MAX_DUE_PER_SWEEP) {
         KeyValue<String, PendingBatch> kv = it.next();
+        if (isFragmentKey(kv.key)) {
+          continue; // gathered with its batch
+        }
         long age = now - kv.value.getFirstArrival();
         if (kv.value.getEmitted() ? age >= 10 * timeout.toMillis() : age >= timeout.toMillis()) {
           due.add(kv);
@@ -196,7 +279,7 @@ public final class AssembleProcessor
       if (kv.value.getEmitted()) {
         pending.delete(kv.key);
       } else {
-        emit(kv.key, kv.value, now);
+        emit(kv.key, gather(kv.key, kv.value), now);
       }
     }
   }
@@ -253,6 +336,8 @@ public final class AssembleProcessor
               metrics.batchVendi(figures.trainer(), vendi);
             });
     context.forward(new Record<>(out.getTrainerId(), Outcome.ok(out), timestamp));
+    // the trainer sees the batch only once the transaction commits: commit now
+    context.commit();
     pending.put(
         batchId,
         PendingBatch.newBuilder(batch)
@@ -260,6 +345,8 @@ public final class AssembleProcessor
             .setEmitted(true)
             .setIndex(index(batch))
             .build());
+    dropFragments(batchId, batch);
+    answered.remove(batchId);
   }
 
   /**

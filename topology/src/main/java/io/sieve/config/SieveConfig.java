@@ -1,5 +1,6 @@
 package io.sieve.config;
 
+import io.sieve.stream.BoundedRocksDbConfig;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -151,6 +152,17 @@ public final class SieveConfig extends AbstractConfig {
   public static final String PROCESSING_GUARANTEE_DEFAULT = StreamsConfig.EXACTLY_ONCE_V2;
   private static final String PROCESSING_GUARANTEE_DOC =
       "Kafka Streams processing guarantee: exactly_once_v2 (default) or at_least_once.";
+
+  public static final String STREAM_THREADS_CONFIG = "num.stream.threads";
+  public static final int STREAM_THREADS_DEFAULT = 0;
+  private static final String STREAM_THREADS_DOC =
+      "Kafka Streams stream threads of this instance; 0 (default): one per available processor.";
+
+  public static final String ROCKSDB_MEMORY_CONFIG = BoundedRocksDbConfig.MEMORY_BYTES_CONFIG;
+  public static final long ROCKSDB_MEMORY_DEFAULT = BoundedRocksDbConfig.MEMORY_BYTES_DEFAULT;
+  private static final String ROCKSDB_MEMORY_DOC =
+      "Off-heap memory of all RocksDB stores of the instance together: one shared block cache of"
+          + " this size, which the stores' memtables are charged to (at most half of it).";
 
   public static final String STANDBY_REPLICAS_CONFIG = "num.standby.replicas";
   public static final int STANDBY_REPLICAS_DEFAULT = 0;
@@ -596,6 +608,20 @@ public final class SieveConfig extends AbstractConfig {
             Importance.MEDIUM,
             PROCESSING_GUARANTEE_DOC)
         .define(
+            STREAM_THREADS_CONFIG,
+            Type.INT,
+            STREAM_THREADS_DEFAULT,
+            Range.atLeast(0),
+            Importance.MEDIUM,
+            STREAM_THREADS_DOC)
+        .define(
+            ROCKSDB_MEMORY_CONFIG,
+            Type.LONG,
+            ROCKSDB_MEMORY_DEFAULT,
+            Range.atLeast(1024L * 1024),
+            Importance.MEDIUM,
+            ROCKSDB_MEMORY_DOC)
+        .define(
             STANDBY_REPLICAS_CONFIG,
             Type.INT,
             STANDBY_REPLICAS_DEFAULT,
@@ -860,6 +886,12 @@ public final class SieveConfig extends AbstractConfig {
   }
 
   /** The Kafka Streams properties of this service. */
+  /** {@value #STREAM_THREADS_CONFIG}, or one thread per available processor when it is 0. */
+  public int streamThreads() {
+    int configured = getInt(STREAM_THREADS_CONFIG);
+    return configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
+  }
+
   public Properties streamsProperties() {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId());
@@ -867,6 +899,11 @@ public final class SieveConfig extends AbstractConfig {
     p.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR_CONFIG));
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, getString(PROCESSING_GUARANTEE_CONFIG));
     p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, getInt(STANDBY_REPLICAS_CONFIG));
+    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads());
+    // one block cache and write-buffer budget for every store of the instance (Kafka Streams
+    // passes its whole configuration, this key included, to the setter)
+    p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbConfig.class);
+    p.put(ROCKSDB_MEMORY_CONFIG, getLong(ROCKSDB_MEMORY_CONFIG));
     p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor());
     int maxRecordBytes = maxRecordBytes();
@@ -875,6 +912,7 @@ public final class SieveConfig extends AbstractConfig {
     // splits it into batches of batch.size again, forever: keep it within the topics' limit
     p.put(StreamsConfig.producerPrefix("batch.size"), Math.min(131_072, maxRecordBytes));
     p.put(StreamsConfig.producerPrefix("linger.ms"), 5);
+    p.put(StreamsConfig.mainConsumerPrefix("fetch.max.wait.ms"), 10);
     p.put(StreamsConfig.topicPrefix("max.message.bytes"), maxRecordBytes);
     p.putAll(clientPassThrough());
     p.putAll(originalsWithPrefix(STREAMS_PREFIX));

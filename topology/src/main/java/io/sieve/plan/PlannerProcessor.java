@@ -212,6 +212,7 @@ public final class PlannerProcessor
   private void onSpec(String trainerId, TrainerSpec spec) {
     TrainerState state = trainers.get(trainerId);
     if (spec == null) {
+      metrics.trainerGone(trainerId);
       if (state != null) {
         state.setSpec(null);
         state.setOutstanding(new ArrayList<>());
@@ -263,6 +264,10 @@ public final class PlannerProcessor
       return;
     }
     state.setOutstanding(outstanding);
+    TrainerControls.BatchRef ref = TrainerControls.parse(trainerId, feedback.getBatchId());
+    if (ref != null) {
+      metrics.trainerReady(trainerId, ref.sequence() + 1, context.currentSystemTimeMs());
+    }
     FeedbackRanges.Checked checked = FeedbackRanges.check(feedback, maxAbsLoss);
     if (!checked.refused().isEmpty()) {
       // the batch is acknowledged all the same; only the numbers that cannot be trusted go
@@ -499,6 +504,10 @@ public final class PlannerProcessor
             .build());
     state.setOutstanding(outstanding);
     state.setSequence(sequence + 1);
+    // the fragments reach the pool only when this transaction commits: ask for the commit now
+    // rather than at the next commit.interval.ms, which would add up to that much to the trainer's
+    // wait at each of the batch's three hops (Kafka Streams folds requests into one commit)
+    context.commit();
   }
 
   /**

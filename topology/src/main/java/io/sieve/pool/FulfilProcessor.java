@@ -110,6 +110,8 @@ public final class FulfilProcessor implements Processor<Integer, PlanFragment, S
             .setSlots(slots)
             .build();
     context.forward(record.withKey(fragment.getHeader().getBatchId()).withValue(selection));
+    // a trainer waits on this batch: commit now, not at the next commit interval
+    context.commit();
   }
 
   /** The cluster's items, each with the trainer's own score where it has one. */

@@ -109,6 +109,16 @@ public final class PoolProcessor
   private final TreeSet<Integer> dirty = new TreeSet<>();
   private final Map<Integer, SecondMoment> sketches = new HashMap<>();
 
+  /**
+   * The last Vendi score published per cluster, with the sketch's count and the time it was
+   * computed: an eigen-decomposition per changed cluster at every publication was half the stream
+   * thread's time at k = 256, for a figure that moves slowly once a pool holds a few examples.
+   */
+  private final Map<Integer, double[]> vendi = new HashMap<>();
+
+  /** Publication intervals after which a changed cluster's Vendi score is recomputed anyway. */
+  static final int VENDI_REFRESH_INTERVALS = 10;
+
   public PoolProcessor(int capacity, long seed, Duration publishInterval, SieveMetrics metrics) {
     this(capacity, seed, publishInterval, metrics, Redundancy.off());
   }
@@ -141,6 +151,7 @@ public final class PoolProcessor
     windows.clear();
     indexes.clear();
     sketches.clear();
+    vendi.clear();
     // a task that moved here publishes its figures again: the last owner may not have
     try (KeyValueIterator<Integer, ClusterStats> it = stats.all()) {
       it.forEachRemaining(kv -> dirty.add(kv.key));
@@ -438,6 +449,7 @@ public final class PoolProcessor
       windows.remove(cluster);
       indexes.remove(cluster);
       sketches.remove(cluster);
+      vendi.remove(cluster);
       dirty.remove(cluster);
       metrics.reclaimed(SieveMetrics.RECLAIMED_RETIRED, examples);
       context.forward(new Record<Integer, ClusterStats>(cluster, null, now));
@@ -455,6 +467,26 @@ public final class PoolProcessor
     return keys.size();
   }
 
+  /**
+   * The cluster's Vendi score, recomputed when the pool's count moved by a quarter since the last
+   * computation (a young pool's score moves fast) or {@link #VENDI_REFRESH_INTERVALS} publication
+   * intervals have passed; else the last one.
+   */
+  private double vendiOf(int cluster, SecondMoment m, long now) {
+    double[] last = vendi.get(cluster);
+    long count = m.count();
+    if (last != null) {
+      long countAt = (long) last[1];
+      boolean fresh = now - (long) last[2] < VENDI_REFRESH_INTERVALS * publishInterval.toMillis();
+      if (fresh && Math.abs(count - countAt) * 4 < Math.max(countAt, 1)) {
+        return last[0];
+      }
+    }
+    double v = m.vendi();
+    vendi.put(cluster, new double[] {v, count, now});
+    return v;
+  }
+
   private void publish() {
     long now = context.currentSystemTimeMs();
     reclaimRetired(now);
@@ -462,7 +494,7 @@ public final class PoolProcessor
       ClusterStats s = stats.get(cluster);
       if (s != null) {
         SecondMoment m = sketches.computeIfAbsent(cluster, this::rebuildSketch);
-        s.setVendi(m.vendi());
+        s.setVendi(vendiOf(cluster, m, now));
         s.setSketch(Sketches.pack(m));
         context.forward(new Record<>(cluster, s, now));
       }

@@ -47,6 +47,7 @@ public final class SieveMetrics {
   public static final String BATCHES = "sieve.batches";
   public static final String BATCH_EXAMPLES = "sieve.batch.examples";
   public static final String BATCH_LATENCY = "sieve.batch.latency";
+  public static final String TRAINER_STALL = "sieve.trainer.stall";
   public static final String BATCH_SELECTED = "sieve.batch.selected";
   public static final String BATCH_SHARE = "sieve.batch.share";
   public static final String BATCH_SHARE_TARGET = "sieve.batch.share.target";
@@ -187,8 +188,10 @@ public final class SieveMetrics {
    */
   public record BatchFigures(
       String trainer,
+      long sequence,
       int examples,
       boolean complete,
+      long assembledAtMs,
       long latencyMs,
       Map<String, Integer> clusterCounts,
       Map<String, Integer> groupCounts) {
@@ -196,8 +199,10 @@ public final class SieveMetrics {
     public static BatchFigures of(TrainingBatch batch) {
       return new BatchFigures(
           batch.getTrainerId(),
+          batch.getSequence(),
           batch.getExamples().size(),
           batch.getComplete(),
+          batch.getAssembledAt().toEpochMilli(),
           Math.max(0, batch.getAssembledAt().toEpochMilli() - batch.getPlannedAt().toEpochMilli()),
           Map.copyOf(batch.getClusterCounts()),
           Map.copyOf(batch.getGroupCounts()));
@@ -211,6 +216,7 @@ public final class SieveMetrics {
   public void batchWritten(BatchFigures batch, BatchDiversity diversity) {
     String trainer = batch.trainer();
     batchCounters(trainer, batch.examples(), batch.complete());
+    written(trainer, batch.sequence(), batch.assembledAtMs());
     Timer.builder(BATCH_LATENCY)
         .description("Time from planning a batch (credit available) to writing it")
         .tag("trainer", trainer)
@@ -342,6 +348,64 @@ public final class SieveMetrics {
     }
   }
 
+  /**
+   * Per trainer: the last batch sequence written, and the batch it waits for since when (or -1).
+   * One entry per trainer this instance serves, dropped with the trainer.
+   */
+  private final Map<String, long[]> readiness = new HashMap<>();
+
+  /**
+   * The trainer acknowledged the batch before {@code next} at {@code atMs}: it is ready for batch
+   * {@code next}. If that batch is written already, it does not wait ({@link #TRAINER_STALL}
+   * records 0); else it waits from now until the batch is written.
+   */
+  public synchronized void trainerReady(String trainer, long next, long atMs) {
+    long[] r = readiness.computeIfAbsent(trainer, t -> new long[] {-1, -1, 0});
+    if (next <= r[0]) {
+      stall(trainer, 0);
+      r[1] = -1;
+    } else {
+      r[1] = next;
+      r[2] = atMs;
+    }
+  }
+
+  private synchronized void written(String trainer, long sequence, long atMs) {
+    long[] r = readiness.computeIfAbsent(trainer, t -> new long[] {-1, -1, 0});
+    r[0] = Math.max(r[0], sequence);
+    if (r[1] >= 0 && sequence >= r[1]) {
+      stall(trainer, Math.max(0, atMs - r[2]));
+      r[1] = -1;
+    }
+  }
+
+  private void stall(String trainer, long millis) {
+    Timer.builder(TRAINER_STALL)
+        .description(
+            "Per batch, how long the trainer, having acknowledged the one before, waited for it to"
+                + " be written (0 when it was written already)")
+        .tag("trainer", trainer)
+        .register(registry)
+        .record(Duration.ofMillis(millis));
+  }
+
+  /** The trainer's spec was removed: forget its readiness. */
+  public synchronized void trainerGone(String trainer) {
+    readiness.remove(trainer);
+  }
+
+  /** Total time the trainer waited, in ms (for tests and progress displays). */
+  public double trainerStallMillis(String trainer) {
+    Timer t = registry.find(TRAINER_STALL).tag("trainer", trainer).timer();
+    return t == null ? 0 : t.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /** Batches the trainer was ready for, whether it waited or not. */
+  public long trainerReadyCount(String trainer) {
+    Timer t = registry.find(TRAINER_STALL).tag("trainer", trainer).timer();
+    return t == null ? 0 : t.count();
+  }
+
   /** Examples let go from pools of retired clusters ({@code reason}, see the constants). */
   public void reclaimed(String reason, long examples) {
     Counter.builder(POOL_RECLAIMED)
@@ -384,6 +448,7 @@ public final class SieveMetrics {
     gauges.remove(TRAINER_OUTSTANDING, id -> !present.contains(id.getTag("trainer")));
     gauges.remove(TRAINER_PAUSED, id -> !present.contains(id.getTag("trainer")));
     gauges.remove(QUARANTINES, id -> !present.contains(id.getTag("trainer")));
+    readiness.keySet().retainAll(present);
     gauges.remove(
         POLICY_STATE,
         id -> !policyKeys.contains(id.getTag("trainer") + "\u0000" + id.getTag("key")));

@@ -291,6 +291,55 @@ class AssembleProcessorTest {
   }
 
   @Test
+  void shouldKeepEachFragmentUnderItsOwnKeyAndAskForACommitWhenItWritesTheBatch() {
+    // When the first of two fragments arrives
+    send(fragment(3, 2), 0);
+
+    // Then the batch's record holds no fragment inline; the fragment has its own entry
+    assertThat(store.get(BATCH).getSelections()).isEmpty();
+    PendingBatch stored = store.get(AssembleProcessor.fragmentKey(BATCH, 3));
+    assertThat(stored.getSelections()).hasSize(1);
+    assertThat(stored.getSelections().get(0).getExamples()).hasSize(2);
+    assertThat(context.committed()).as("no commit asked before the batch is written").isFalse();
+
+    // and when the second arrives, the batch is written, a commit asked for at once (the trainer
+    // sees the batch only when the transaction commits), and the fragment entries go
+    send(fragment(5, 2), 1);
+    assertThat(outcomes()).hasSize(1);
+    assertThat(context.committed()).isTrue();
+    assertThat(store.get(AssembleProcessor.fragmentKey(BATCH, 3))).isNull();
+    assertThat(store.get(AssembleProcessor.fragmentKey(BATCH, 5))).isNull();
+    assertThat(store.get(BATCH).getEmitted()).isTrue();
+    assertThat(store.get(BATCH).getIndex()).isEmpty(); // these fragments carry no slots
+  }
+
+  @Test
+  void shouldRecountFragmentsAfterARestartAndReadABatchRecordThatHoldsThemInline() {
+    // Given a batch record written in the former layout, cluster 3's fragment inline
+    store.put(
+        BATCH,
+        PendingBatch.newBuilder()
+            .setHeader(header())
+            .setSelections(new ArrayList<>(List.of(fragment(3, 2))))
+            .setFirstArrival(T0)
+            .build());
+    // and a fresh processor over the same store (a restart)
+    processor = new AssembleProcessor(TIMEOUT, Long.MAX_VALUE, b -> 0, metrics);
+    processor.init(context);
+
+    // When cluster 5 answers
+    send(fragment(5, 2), 0);
+
+    // Then the batch is complete, with the inline fragment's examples and the new one's
+    List<Outcome<TrainingBatch>> out = outcomes();
+    assertThat(out).hasSize(1);
+    assertThat(out.get(0).value().getComplete()).isTrue();
+    assertThat(out.get(0).value().getExamples())
+        .extracting(BatchExample::getId)
+        .containsExactly("c3-0", "c3-1", "c5-0", "c5-1");
+  }
+
+  @Test
   void shouldCountARepeatedFragmentOnce() {
     // When cluster 3 answers twice (a redelivery) and cluster 5 never does
     send(fragment(3, 2), 0);

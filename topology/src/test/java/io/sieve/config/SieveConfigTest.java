@@ -61,6 +61,8 @@ class SieveConfigTest {
     expected.put("stats.publish.interval.ms", 500L);
     expected.put("processing.guarantee", "exactly_once_v2");
     expected.put("num.standby.replicas", 0);
+    expected.put("num.stream.threads", 0);
+    expected.put("rocksdb.memory.bytes", 256L * 1024 * 1024);
     expected.put("rest.enabled", false);
     expected.put("rest.host", "127.0.0.1");
     expected.put("rest.port", 7070);
@@ -107,6 +109,37 @@ class SieveConfigTest {
             assertThat(config.values().get(name)).as(name).isEqualTo(value);
           }
         });
+  }
+
+  @Test
+  void sizesStreamThreadsToTheMachineAndBoundsRocksDb() {
+    // Given no thread count and no RocksDB budget
+    SieveConfig defaults = new SieveConfig(required());
+
+    // Then there is one stream thread per available processor, and every store shares the
+    // bounded RocksDB memory of the documented default
+    java.util.Properties p = defaults.streamsProperties();
+    assertThat(p.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG))
+        .isEqualTo(Runtime.getRuntime().availableProcessors());
+    assertThat(p.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG))
+        .isEqualTo(io.sieve.stream.BoundedRocksDbConfig.class);
+    assertThat(p.get("rocksdb.memory.bytes")).isEqualTo(256L * 1024 * 1024);
+    assertThat(new StreamsConfig(p).getInt(StreamsConfig.NUM_STREAM_THREADS_CONFIG))
+        .isEqualTo(Runtime.getRuntime().availableProcessors());
+
+    // and both can be set
+    Map<String, Object> props = required();
+    props.put("num.stream.threads", 3);
+    props.put("rocksdb.memory.bytes", 64L * 1024 * 1024);
+    java.util.Properties set = new SieveConfig(props).streamsProperties();
+    assertThat(set.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG)).isEqualTo(3);
+    assertThat(set.get("rocksdb.memory.bytes")).isEqualTo(64L * 1024 * 1024);
+
+    // and a budget below 1 MiB is refused
+    props.put("rocksdb.memory.bytes", 1000L);
+    assertThatThrownBy(() -> new SieveConfig(props))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("rocksdb.memory.bytes");
   }
 
   @Test

@@ -61,6 +61,38 @@ class SieveMetricsTest {
   }
 
   @Test
+  void countsHowLongATrainerWaitsForTheBatchAfterTheOneItAcknowledged() {
+    // Given batches 0 and 1 written at 1,000 and 1,050 ms (window 2)
+    written(sequenced(batch("t", Map.of("0", 4), Map.of(), 900, 1_000), 0));
+    written(sequenced(batch("t", Map.of("0", 4), Map.of(), 900, 1_050), 1));
+
+    // When the trainer acknowledges batch 0 at 1,100 (batch 1 is there: no wait), then batch 1 at
+    // 1,200, and batch 2 is written only at 1,450
+    metrics.trainerReady("t", 1, 1_100);
+    metrics.trainerReady("t", 2, 1_200);
+    written(sequenced(batch("t", Map.of("0", 4), Map.of(), 1_100, 1_450), 2));
+
+    // Then two batches were waited for, one of them for 250 ms
+    assertThat(metrics.trainerReadyCount("t")).isEqualTo(2);
+    assertThat(metrics.trainerStallMillis("t")).isEqualTo(250.0);
+    assertThat(metrics.trainerStallMillis("other")).isZero();
+
+    // and a trainer whose spec was removed starts afresh: its next readiness is not matched with
+    // a batch written before
+    metrics.trainerGone("t");
+    metrics.trainerReady("t", 3, 2_000);
+    written(sequenced(batch("t", Map.of("0", 4), Map.of(), 2_000, 2_040), 3));
+    assertThat(metrics.trainerStallMillis("t")).isEqualTo(290.0);
+  }
+
+  private static TrainingBatch sequenced(TrainingBatch b, long sequence) {
+    return TrainingBatch.newBuilder(b)
+        .setSequence(sequence)
+        .setBatchId(b.getTrainerId() + "-" + sequence)
+        .build();
+  }
+
+  @Test
   void existingProgressFiguresStillCount() {
     // Given examples, duplicates, pooled examples, dead letters and batches recorded
     metrics.exampleIn();
