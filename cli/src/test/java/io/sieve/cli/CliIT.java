@@ -137,11 +137,11 @@ class CliIT {
     // When topics create runs twice
     CliRunner.Result first = CliRunner.run("topics", "create", "--config", config.toString());
     CliRunner.Result second = CliRunner.run("topics", "create", "--config", config.toString());
-    // Then the first creates all six and the second finds them
+    // Then the first creates all seven and the second finds them
     assertThat(first.code()).isZero();
     assertThat(second.code()).isZero();
-    assertThat(first.out()).contains("6 created, 0 existed");
-    assertThat(second.out()).contains("0 created, 6 existed");
+    assertThat(first.out()).contains("7 created, 0 existed");
+    assertThat(second.out()).contains("0 created, 7 existed");
     String trainers = props.get(SieveConfig.TOPIC_TRAINERS_CONFIG).toString();
     String centroids = props.get(SieveConfig.TOPIC_CENTROIDS_CONFIG).toString();
     assertThat(first.out())
