@@ -12,6 +12,7 @@ class CliHelpTest {
       strings = {
         "ingest",
         "tail",
+        "manifest",
         "trainer put",
         "trainer list",
         "trainer delete",
@@ -32,7 +33,13 @@ class CliHelpTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"topics create", "trainer list", "tail --trainer t"})
+  @ValueSource(
+      strings = {
+        "topics create",
+        "trainer list",
+        "tail --trainer t",
+        "manifest --trainer t --batch 0"
+      })
   void shouldRefuseToRunWithoutKafkaOrRegistry(String command) {
     // Given neither --config nor the addresses
     // When the command runs
