@@ -22,6 +22,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.utils.Utils;
@@ -102,6 +103,7 @@ final class ManifestCommand implements Callable<Integer> {
       long end = consumer.endOffsets(List.of(partition)).get(partition);
       BatchManifest found = null;
       long scanned = 0;
+      long unreadable = 0;
       while (consumer.position(partition) < end) {
         if (System.nanoTime() > deadline) {
           err.printf(
@@ -115,12 +117,24 @@ final class ManifestCommand implements Callable<Integer> {
           if (!trainerId.equals(r.key()) || r.offset() >= end) {
             continue;
           }
-          BatchManifest m = serdes.deserialize(topic, r.value(), BatchManifest.class);
+          BatchManifest m;
+          try {
+            m = serdes.deserialize(topic, r.value(), BatchManifest.class);
+          } catch (SerializationException e) {
+            // not Sieve's record: it cannot be the manifest asked for; say so at the end
+            unreadable++;
+            continue;
+          }
           // a trainer deleted and declared again starts its sequence over: the newest wins
           if (m != null && m.getSequence() == sequence) {
             found = m;
           }
         }
+      }
+      if (unreadable > 0) {
+        err.printf(
+            "skipped %d record(s) keyed %s on %s that are not manifests%n",
+            unreadable, trainerId, partition);
       }
       if (found == null) {
         err.printf(

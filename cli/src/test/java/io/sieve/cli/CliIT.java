@@ -28,10 +28,15 @@ import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -335,6 +340,20 @@ class CliIT {
       TrainingBatch batch =
           batches.stream().filter(b -> b.getSequence() == 1L).findFirst().orElseThrow();
 
+      // and a record keyed by the trainer on the manifests topic that is not a manifest
+      String manifests = props.get(SieveConfig.TOPIC_MANIFESTS_CONFIG).toString();
+      try (KafkaProducer<String, byte[]> producer =
+          new KafkaProducer<>(
+              Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.kafka().bootstrapServers()),
+              new StringSerializer(),
+              new ByteArraySerializer())) {
+        producer
+            .send(
+                new ProducerRecord<>(
+                    manifests, "tr-man", "not avro".getBytes(StandardCharsets.UTF_8)))
+            .get(30, TimeUnit.SECONDS);
+      }
+
       // When the manifest of batch 1 is asked for
       CliRunner.Result result =
           CliRunner.run(
@@ -342,6 +361,7 @@ class CliIT {
 
       // Then it is printed as JSON and holds exactly that batch's header and examples
       assertThat(result.code()).as(result.err()).isZero();
+      assertThat(result.err()).contains("skipped 1 record(s) keyed tr-man on ");
       JsonNode m = new ObjectMapper().readTree(result.out());
       assertThat(m.path("trainerId").asText()).isEqualTo("tr-man");
       assertThat(m.path("sequence").asLong()).isEqualTo(1L);
