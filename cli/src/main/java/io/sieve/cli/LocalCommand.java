@@ -209,6 +209,7 @@ final class LocalCommand implements Callable<Integer> {
             SieveConfig.TOPIC_FEEDBACK_CONFIG,
             SieveConfig.TOPIC_TRAINER_CONTROLS_CONFIG,
             SieveConfig.TOPIC_DEAD_LETTERS_CONFIG,
+            SieveConfig.TOPIC_MANIFESTS_CONFIG,
             SieveConfig.TOPIC_BATCHES_PREFIX_CONFIG)) {
       text.append(key).append('=').append(config.getString(key)).append('\n');
     }

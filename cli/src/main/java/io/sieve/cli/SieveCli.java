@@ -32,6 +32,7 @@ import picocli.CommandLine.Option;
       SieveCli.BenchCommand.class,
       IngestCommand.class,
       TailCommand.class,
+      ManifestCommand.class,
       TrainerCommand.class,
       QuarantineCommand.class,
       TopicsCommand.class,

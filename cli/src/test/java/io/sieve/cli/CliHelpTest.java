@@ -12,6 +12,7 @@ class CliHelpTest {
       strings = {
         "ingest",
         "tail",
+        "manifest",
         "trainer put",
         "trainer list",
         "trainer delete",
@@ -44,7 +45,8 @@ class CliHelpTest {
         "trainer list",
         "tail --trainer t",
         "trainer pause --id t",
-        "quarantine add --trainer t --cluster 3"
+        "quarantine add --trainer t --cluster 3",
+        "manifest --trainer t --batch 0"
       })
   void shouldRefuseToRunWithoutKafkaOrRegistry(String command) {
     // Given neither --config nor the addresses

@@ -2,8 +2,12 @@ package io.sieve.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sieve.app.SieveService;
+import io.sieve.avro.BatchExample;
 import io.sieve.avro.TrainerControl;
+import io.sieve.avro.TrainingBatch;
 import io.sieve.avro.TrainingExample;
 import io.sieve.config.SieveConfig;
 import io.sieve.it.PerClassStack;
@@ -25,10 +29,15 @@ import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -322,6 +331,113 @@ class CliIT {
                       .containsPattern(" clusters \\d+:\\d+%")
                       .containsPattern(" groups lang=\\w+:\\d+%")
                       .contains(" id=tr-tail-"));
+    }
+  }
+
+  @Test
+  void shouldPrintTheManifestOfABatchAsJsonAndFailClearlyForOneNeverWritten() throws Exception {
+    // Given a running Sieve with examples ingested through the CLI
+    Map<String, Object> props = scenarios.properties("manifest", temp.resolve("state"));
+    props.put(SieveConfig.TOPIC_PARTITIONS_CONFIG, 2);
+    Path config = configFile(props, true);
+    SieveConfig sieveConfig = new SieveConfig(props);
+    try (SieveService service = new SieveService(sieveConfig).start()) {
+      assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
+      Path file = temp.resolve("examples.jsonl");
+      Files.write(file, exampleLines(150), StandardCharsets.UTF_8);
+      assertThat(
+              CliRunner.run("ingest", "--config", config.toString(), "--file", file.toString())
+                  .code())
+          .isZero();
+      // and a trainer whose window of 2 lets two batches of 10 come without feedback
+      assertThat(
+              CliRunner.run(
+                      "trainer",
+                      "put",
+                      "--config",
+                      config.toString(),
+                      "--id",
+                      "tr-man",
+                      "--policy",
+                      "cluster-balanced",
+                      "--batch-size",
+                      "10",
+                      "--window",
+                      "2")
+                  .code())
+          .isZero();
+      String batchTopic = sieveConfig.batchTopic("tr-man");
+      List<TrainingBatch> batches = new ArrayList<>();
+      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+      while (batches.size() < 2 && System.nanoTime() < deadline) {
+        batches.clear();
+        for (ConsumerRecord<String, byte[]> r : readAll(batchTopic)) {
+          batches.add(scenarios.serdes().deserialize(batchTopic, r.value(), TrainingBatch.class));
+        }
+        Thread.sleep(200);
+      }
+      assertThat(batches).hasSize(2);
+      TrainingBatch batch =
+          batches.stream().filter(b -> b.getSequence() == 1L).findFirst().orElseThrow();
+
+      // and a record keyed by the trainer on the manifests topic that is not a manifest
+      String manifests = props.get(SieveConfig.TOPIC_MANIFESTS_CONFIG).toString();
+      try (KafkaProducer<String, byte[]> producer =
+          new KafkaProducer<>(
+              Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.kafka().bootstrapServers()),
+              new StringSerializer(),
+              new ByteArraySerializer())) {
+        producer
+            .send(
+                new ProducerRecord<>(
+                    manifests, "tr-man", "not avro".getBytes(StandardCharsets.UTF_8)))
+            .get(30, TimeUnit.SECONDS);
+      }
+
+      // When the manifest of batch 1 is asked for
+      CliRunner.Result result =
+          CliRunner.run(
+              "manifest", "--config", config.toString(), "--trainer", "tr-man", "--batch", "1");
+
+      // Then it is printed as JSON and holds exactly that batch's header and examples
+      assertThat(result.code()).as(result.err()).isZero();
+      assertThat(result.err()).contains("skipped 1 record(s) keyed tr-man on ");
+      JsonNode m = new ObjectMapper().readTree(result.out());
+      assertThat(m.path("trainerId").asText()).isEqualTo("tr-man");
+      assertThat(m.path("sequence").asLong()).isEqualTo(1L);
+      assertThat(m.path("batchId").asText()).isEqualTo(batch.getBatchId());
+      assertThat(m.path("policy").asText()).isEqualTo("cluster-balanced");
+      assertThat(m.path("policyStateVersion").asLong()).isEqualTo(batch.getPolicyStateVersion());
+      assertThat(m.path("seed").asLong()).isEqualTo(batch.getSeed());
+      assertThat(m.path("complete").asBoolean()).isEqualTo(batch.getComplete());
+      assertThat(m.path("createdAt").asText()).isEqualTo(batch.getAssembledAt().toString());
+      JsonNode examples = m.path("examples");
+      assertThat(examples.size()).isEqualTo(batch.getExamples().size()).isEqualTo(10);
+      for (int i = 0; i < examples.size(); i++) {
+        BatchExample e = batch.getExamples().get(i);
+        JsonNode x = examples.get(i);
+        assertThat(x.path("id").asText()).isEqualTo(e.getId());
+        assertThat(x.path("clusterId").asInt()).isEqualTo(e.getClusterId());
+        assertThat(x.path("cycle").asLong()).isEqualTo(e.getCycle());
+        assertThat(x.path("groups").path("lang").asText()).isEqualTo(e.getGroups().get("lang"));
+        assertThat(x.path("weight").asDouble()).isEqualTo(e.getWeight());
+        assertThat(x.path("score").isNull()).isEqualTo(e.getScore() == null);
+      }
+
+      // When batch 7, never written (no feedback came), and a trainer never declared are asked
+      CliRunner.Result missing =
+          CliRunner.run(
+              "manifest", "--config", config.toString(), "--trainer", "tr-man", "--batch", "7");
+      CliRunner.Result nobody =
+          CliRunner.run(
+              "manifest", "--config", config.toString(), "--trainer", "nobody", "--batch", "0");
+
+      // Then each exits 1, saying what was not found
+      assertThat(missing.code()).isEqualTo(1);
+      assertThat(missing.out()).isEmpty();
+      assertThat(missing.err()).contains("no manifest of batch 7 of trainer tr-man on ");
+      assertThat(nobody.code()).isEqualTo(1);
+      assertThat(nobody.err()).contains("no manifest of batch 0 of trainer nobody on ");
     }
   }
 

@@ -249,6 +249,7 @@ public final class Benchmark {
     props.put(SieveConfig.TOPIC_TRAINER_CONTROLS_CONFIG, "bench." + app + ".trainer-controls");
     props.put(SieveConfig.TOPIC_CENTROIDS_CONFIG, "bench." + app + ".centroids");
     props.put(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG, "bench." + app + ".cluster-stats");
+    props.put(SieveConfig.TOPIC_MANIFESTS_CONFIG, "bench." + app + ".manifests");
     props.put(SieveConfig.TOPIC_DEAD_LETTERS_CONFIG, "bench." + app + ".dead-letters");
     props.put(SieveConfig.TOPIC_BATCHES_PREFIX_CONFIG, "bench." + app + ".batches.");
     props.put(SieveConfig.POOL_CAPACITY_CONFIG, c.capacityPerCluster());

@@ -160,6 +160,7 @@ public final class QualityBenchmark {
     props.put(SieveConfig.TOPIC_TRAINER_CONTROLS_CONFIG, app + ".trainer-controls");
     props.put(SieveConfig.TOPIC_CENTROIDS_CONFIG, app + ".centroids");
     props.put(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG, app + ".cluster-stats");
+    props.put(SieveConfig.TOPIC_MANIFESTS_CONFIG, app + ".manifests");
     props.put(SieveConfig.TOPIC_DEAD_LETTERS_CONFIG, app + ".dead-letters");
     props.put(SieveConfig.TOPIC_BATCHES_PREFIX_CONFIG, app + ".batches.");
     props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, 2000);

@@ -36,6 +36,7 @@ final class ItConfigs {
     props.put(SieveConfig.TOPIC_DEAD_LETTERS_CONFIG, p + ".dead-letters");
     props.put(SieveConfig.TOPIC_CENTROIDS_CONFIG, p + ".centroids");
     props.put(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG, p + ".cluster-stats");
+    props.put(SieveConfig.TOPIC_MANIFESTS_CONFIG, p + ".manifests");
     props.put(SieveConfig.TOPIC_BATCHES_PREFIX_CONFIG, p + ".batches.");
     return props;
   }

@@ -128,7 +128,10 @@ public final class SieveScenarios {
       // and changelogs, Sieve's private plumbing, registered nothing
       Topics topics = service.topics();
       assertThat(subjectsOf(config.applicationId()))
-          .contains(trainer.topic + "-value", topics.examples().name() + "-value")
+          .contains(
+              trainer.topic + "-value",
+              topics.examples().name() + "-value",
+              topics.manifests().name() + "-value")
           .allSatisfy(
               subject ->
                   assertThat(subject)
@@ -140,6 +143,7 @@ public final class SieveScenarios {
                           topics.deadLetters().name() + "-value",
                           topics.centroids().name() + "-value",
                           topics.clusterStats().name() + "-value",
+                          topics.manifests().name() + "-value",
                           trainer.topic + "-value"));
     }
   }

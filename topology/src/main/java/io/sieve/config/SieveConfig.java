@@ -60,6 +60,13 @@ public final class SieveConfig extends AbstractConfig {
   public static final String TOPIC_CENTROIDS_DEFAULT = "sieve.centroids";
   public static final String TOPIC_CLUSTER_STATS_CONFIG = "topic.cluster.stats";
   public static final String TOPIC_CLUSTER_STATS_DEFAULT = "sieve.cluster-stats";
+  public static final String TOPIC_MANIFESTS_CONFIG = "topic.manifests";
+  public static final String TOPIC_MANIFESTS_DEFAULT = "sieve.manifests";
+  public static final String MANIFESTS_RETENTION_CONFIG = "manifests.retention.ms";
+  public static final long MANIFESTS_RETENTION_DEFAULT = 30L * 24 * 3600 * 1000;
+  private static final String MANIFESTS_RETENTION_DOC =
+      "retention.ms of the manifests topic when Sieve creates it (-1: keep forever). Manifests"
+          + " hold ids and weights, not payloads, so they can be kept far longer than batches.";
   public static final String TOPIC_BATCHES_PREFIX_CONFIG = "topic.batches.prefix";
   public static final String TOPIC_BATCHES_PREFIX_DEFAULT = "sieve.batches.";
 
@@ -488,6 +495,20 @@ public final class SieveConfig extends AbstractConfig {
             TOPIC_CLUSTER_STATS_DEFAULT,
             Importance.MEDIUM,
             "Compacted topic of per-cluster pool statistics, read as a global store.")
+        .define(
+            TOPIC_MANIFESTS_CONFIG,
+            Type.STRING,
+            TOPIC_MANIFESTS_DEFAULT,
+            Importance.MEDIUM,
+            "Topic of batch manifests (ids, clusters, groups, weights of each batch), keyed by"
+                + " trainer id.")
+        .define(
+            MANIFESTS_RETENTION_CONFIG,
+            Type.LONG,
+            MANIFESTS_RETENTION_DEFAULT,
+            Range.atLeast(-1),
+            Importance.LOW,
+            MANIFESTS_RETENTION_DOC)
         .define(
             TOPIC_BATCHES_PREFIX_CONFIG,
             Type.STRING,

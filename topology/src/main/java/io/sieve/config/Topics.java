@@ -1,5 +1,6 @@
 package io.sieve.config;
 
+import io.sieve.avro.BatchManifest;
 import io.sieve.avro.CentroidModel;
 import io.sieve.avro.ClusterStats;
 import io.sieve.avro.DeadLetter;
@@ -11,6 +12,7 @@ import io.sieve.avro.TrainingExample;
 import io.sieve.serde.AvroSerdes;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -25,6 +27,8 @@ public record Topics(
     Topic<Bytes, DeadLetter> deadLetters,
     Topic<String, CentroidModel> centroids,
     Topic<Integer, ClusterStats> clusterStats,
+    Topic<String, BatchManifest> manifests,
+    long manifestsRetentionMs,
     String batchesPrefix,
     Serde<TrainingBatch> batchSerde) {
 
@@ -62,6 +66,11 @@ public record Topics(
             config.getString(SieveConfig.TOPIC_CLUSTER_STATS_CONFIG),
             Serdes.Integer(),
             serdes.forClass(ClusterStats.class, false)),
+        new Topic<>(
+            config.getString(SieveConfig.TOPIC_MANIFESTS_CONFIG),
+            strings,
+            serdes.forClass(BatchManifest.class, false)),
+        config.getLong(SieveConfig.MANIFESTS_RETENTION_CONFIG),
         config.getString(SieveConfig.TOPIC_BATCHES_PREFIX_CONFIG),
         serdes.forClass(TrainingBatch.class, false));
   }
@@ -94,7 +103,9 @@ public record Topics(
   /**
    * As {@link #required(int)}, with the centroid topic's {@code max.message.bytes} set to {@code
    * maxRecordBytes} (the model is one record that grows with {@code cluster.k.max}); a negative
-   * value leaves the broker's default.
+   * value leaves the broker's default. The manifests topic gets the same limit (a manifest is never
+   * larger than its batch) and deletes by {@code manifests.retention.ms}: keyed by trainer id, a
+   * compacted topic would keep only each trainer's last manifest.
    */
   public List<Spec> required(int partitions, int maxRecordBytes) {
     Map<String, String> compact =
@@ -115,6 +126,17 @@ public record Topics(
         new Spec(controls.name(), partitions, Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1")),
         new Spec(deadLetters.name(), partitions, Map.of()),
         new Spec(centroids.name(), 1, model),
-        new Spec(clusterStats.name(), partitions, compact));
+        new Spec(clusterStats.name(), partitions, compact),
+        new Spec(manifests.name(), partitions, manifestConfigs(maxRecordBytes)));
+  }
+
+  private Map<String, String> manifestConfigs(int maxRecordBytes) {
+    Map<String, String> out = new TreeMap<>();
+    out.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+    out.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(manifestsRetentionMs));
+    if (maxRecordBytes >= 0) {
+      out.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(maxRecordBytes));
+    }
+    return out;
   }
 }

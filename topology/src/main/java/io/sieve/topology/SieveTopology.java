@@ -1,6 +1,7 @@
 package io.sieve.topology;
 
 import io.sieve.assemble.AssembleProcessor;
+import io.sieve.assemble.Manifests;
 import io.sieve.assemble.RecentBatchesProcessor;
 import io.sieve.assign.AssignProcessor;
 import io.sieve.assign.ModelOwnerProcessor;
@@ -61,6 +62,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *                                                                         └→ [model-updates] → model owner → centroids
  * trainers, feedback, controls → planner ─┬→ dead letters
  *                                         └→ [plan-by-cluster] → fulfil (reads pool) → [selections-by-batch] → assemble ─┬→ sieve.batches.&lt;trainer&gt;
+ *                                                                                                                        ├→ sieve.manifests (keyed by trainer)
  *                                                                                                                        └→ [compositions-by-trainer] → recent batches
  * feedback with example losses → [feedback-by-batch] → score router (reads assembly) → [score-updates] → score update (writes the trainer's scores beside the pool)
  * </pre>
@@ -285,6 +287,10 @@ public final class SieveTopology {
         (key, batch, ctx) -> topics.batchTopic(batch.getTrainerId()),
         org.apache.kafka.streams.kstream.Produced.with(Serdes.String(), topics.batchSerde())
             .withName("batches-sink"));
+    // each batch's manifest, in the same transaction as the batch (the same task writes both)
+    written
+        .mapValues(Manifests::of, Named.as("batch-manifest"))
+        .to(topics.manifests().name(), topics.manifests().produced("manifests-sink"));
 
     // the last compositions per trainer, for the REST API (keyed by trainer, not batch, from here)
     written

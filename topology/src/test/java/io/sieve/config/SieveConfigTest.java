@@ -42,6 +42,8 @@ class SieveConfigTest {
     expected.put("topic.dead.letters", "sieve.dead-letters");
     expected.put("topic.centroids", "sieve.centroids");
     expected.put("topic.cluster.stats", "sieve.cluster-stats");
+    expected.put("topic.manifests", "sieve.manifests");
+    expected.put("manifests.retention.ms", 2_592_000_000L);
     expected.put("topic.batches.prefix", "sieve.batches.");
     expected.put("topic.partitions", 3);
     expected.put("topic.replication.factor", (short) 1);

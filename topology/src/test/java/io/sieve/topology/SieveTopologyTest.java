@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.sieve.avro.BatchExample;
+import io.sieve.avro.BatchManifest;
 import io.sieve.avro.CentroidModel;
 import io.sieve.avro.ClusterStats;
 import io.sieve.avro.DeadLetter;
+import io.sieve.avro.ManifestExample;
 import io.sieve.avro.ScoreEntry;
 import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainerSpec;
@@ -353,6 +355,73 @@ class SieveTopologyTest {
   }
 
   @Test
+  void shouldWriteAManifestMatchingEachBatchExactly() {
+    // Given 60 pooled examples on three topics, and a cluster-balanced trainer (whose sampling
+    // weights differ from 1) with a window of 2
+    pipeTopical(20);
+    settle();
+    spec(specOf("cluster-balanced", 10, 2).build());
+    settle();
+    // and feedback with per-example losses on the first batch, so that later batches carry scores
+    List<TrainingBatch> first = batches.readValuesToList();
+    assertThat(first).hasSize(2);
+    Map<String, Double> losses = new TreeMap<>();
+    ids(first.get(0)).forEach(id -> losses.put(id, 0.75));
+    feedback.pipeInput(
+        TRAINER,
+        TrainerFeedback.newBuilder()
+            .setTrainerId(TRAINER)
+            .setBatchId(first.get(0).getBatchId())
+            .setExampleLosses(losses)
+            .build());
+    settle();
+    List<TrainingBatch> written = new ArrayList<>(first);
+    written.addAll(batches.readValuesToList());
+    assertThat(written).hasSizeGreaterThan(2);
+
+    // When the manifests topic is read
+    List<KeyValue<String, BatchManifest>> manifests =
+        harness.output(harness.topics().manifests()).readKeyValuesToList();
+
+    // Then there is one manifest per batch, in the same order, keyed by the trainer, holding
+    // exactly the batch's header and, per example, its id, cluster, cycle, groups, weight, score
+    assertThat(manifests).hasSameSizeAs(written);
+    boolean weighted = false;
+    for (int i = 0; i < written.size(); i++) {
+      TrainingBatch b = written.get(i);
+      BatchManifest m = manifests.get(i).value;
+      assertThat(manifests.get(i).key).isEqualTo(TRAINER);
+      assertThat(m.getTrainerId()).isEqualTo(b.getTrainerId());
+      assertThat(m.getSequence()).isEqualTo(b.getSequence());
+      assertThat(m.getBatchId()).isEqualTo(b.getBatchId());
+      assertThat(m.getRound()).isEqualTo(b.getRound());
+      assertThat(m.getCycle()).isEqualTo(b.getCycle());
+      assertThat(m.getPolicy()).isEqualTo("cluster-balanced").isEqualTo(b.getPolicy());
+      assertThat(m.getPolicyStateVersion()).isEqualTo(b.getPolicyStateVersion());
+      assertThat(m.getSeed()).isEqualTo(b.getSeed());
+      assertThat(m.getModelVersion()).isEqualTo(b.getModelVersion());
+      assertThat(m.getRequested()).isEqualTo(b.getRequested());
+      assertThat(m.getComplete()).isEqualTo(b.getComplete());
+      assertThat(m.getPlannedAt()).isEqualTo(b.getPlannedAt());
+      assertThat(m.getCreatedAt()).isEqualTo(b.getAssembledAt());
+      assertThat(m.getExamples()).hasSize(b.getExamples().size());
+      for (int j = 0; j < b.getExamples().size(); j++) {
+        BatchExample e = b.getExamples().get(j);
+        ManifestExample x = m.getExamples().get(j);
+        assertThat(x.getId()).isEqualTo(e.getId());
+        assertThat(x.getClusterId()).isEqualTo(e.getClusterId());
+        assertThat(x.getCycle()).isEqualTo(e.getCycle());
+        assertThat(x.getGroups()).isEqualTo(e.getGroups());
+        assertThat(x.getWeight()).isEqualTo(e.getWeight());
+        assertThat(x.getScore()).isEqualTo(e.getScore());
+        weighted |= e.getWeight() != 1.0;
+      }
+    }
+    // and the fixture did exercise weights other than 1
+    assertThat(weighted).isTrue();
+  }
+
+  @Test
   void shouldRegisterTheSchemasOfPublicTopicsOnly() {
     // Given a whole round trip: examples pooled, batches served, feedback with per-example losses
     pipeTopical(20);
@@ -387,6 +456,7 @@ class SieveTopologyTest {
                         topics.deadLetters().name() + "-value",
                         topics.centroids().name() + "-value",
                         topics.clusterStats().name() + "-value",
+                        topics.manifests().name() + "-value",
                         topics.batchTopic(TRAINER) + "-value"));
     // and the trainer's scores store, whose changelog is private, holds the scores the feedback
     // gave
