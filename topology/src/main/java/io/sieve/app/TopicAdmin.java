@@ -16,6 +16,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Creates the topics Sieve needs; existing topics are left as they are, but topics that must be
@@ -63,15 +64,33 @@ public final class TopicAdmin implements AutoCloseable {
     Set<String> names = new TreeSet<>();
     topics.coPartitioned().forEach(names::addAll);
     Map<String, Integer> counts = new TreeMap<>();
-    try {
-      admin
-          .describeTopics(names)
-          .allTopicNames()
-          .get(30, TimeUnit.SECONDS)
-          .forEach((name, d) -> counts.put(name, d.partitions().size()));
-    } catch (Exception e) {
-      throw new IllegalStateException(
-          "cannot describe topics " + names + " at " + config.bootstrapServers(), e);
+    // topics created a moment ago may not have reached every broker's metadata yet: a describe
+    // then answers "unknown topic" for a while, so it is asked again for up to 30 s
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        admin
+            .describeTopics(names)
+            .allTopicNames()
+            .get(30, TimeUnit.SECONDS)
+            .forEach((name, d) -> counts.put(name, d.partitions().size()));
+        break;
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
+            || System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "cannot describe topics " + names + " at " + config.bootstrapServers(), e);
+        }
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while describing " + names, ie);
+        }
+      } catch (Exception e) {
+        throw new IllegalStateException(
+            "cannot describe topics " + names + " at " + config.bootstrapServers(), e);
+      }
     }
     String problem = coPartitionProblem(topics.coPartitioned(), counts);
     if (problem != null) {
