@@ -150,8 +150,8 @@ class CliIT {
     // Then the first creates all seven and the second finds them
     assertThat(first.code()).isZero();
     assertThat(second.code()).isZero();
-    assertThat(first.out()).contains("7 created, 0 existed");
-    assertThat(second.out()).contains("0 created, 7 existed");
+    assertThat(first.out()).contains("8 created, 0 existed");
+    assertThat(second.out()).contains("0 created, 8 existed");
     String trainers = props.get(SieveConfig.TOPIC_TRAINERS_CONFIG).toString();
     String centroids = props.get(SieveConfig.TOPIC_CENTROIDS_CONFIG).toString();
     assertThat(first.out())

@@ -509,14 +509,18 @@ public final class RestSchemaRegistry implements SchemaRegistry {
       millis *= 2;
     }
     millis = Math.min(millis, MAX_BACKOFF.toMillis());
-    LOG.warn(
-        "{} failed ({}) while {}; retrying in {} ms (attempt {}/{})",
-        target,
-        problem,
-        what,
-        millis,
-        attempt,
-        options.maxAttempts());
+    // a transient failure that a retry absorbs (a registry's storage briefly locked while several
+    // subjects register at once) is not an operator's problem: only the last retry warns
+    boolean last = attempt >= options.maxAttempts();
+    LOG.atLevel(last ? org.slf4j.event.Level.WARN : org.slf4j.event.Level.DEBUG)
+        .log(
+            "{} failed ({}) while {}; retrying in {} ms (attempt {}/{})",
+            target,
+            problem,
+            what,
+            millis,
+            attempt,
+            options.maxAttempts());
     if (millis <= 0) {
       return;
     }
