@@ -395,7 +395,10 @@ class ReliabilityIT {
       return ids;
     }
 
-    /** Members of the application's consumer group that hold at least one partition. */
+    /**
+     * Instances of the application with at least one stream thread holding a partition (each thread
+     * is a member of the consumer group on its own).
+     */
     long membersHoldingPartitions() {
       String group = String.valueOf(config.get(SieveConfig.APPLICATION_ID_CONFIG));
       try (var admin = kafka.newAdmin()) {
@@ -407,6 +410,9 @@ class ReliabilityIT {
             .members()
             .stream()
             .filter(m -> !m.assignment().topicPartitions().isEmpty())
+            // each stream thread is a member of its own: count the instances they belong to
+            .map(m -> m.clientId().replaceAll("-StreamThread-\\d+-consumer$", ""))
+            .distinct()
             .count();
       } catch (Exception e) {
         return -1;
