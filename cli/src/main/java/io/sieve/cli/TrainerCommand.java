@@ -279,23 +279,26 @@ final class TrainerCommand implements Callable<Integer> {
     }
   }
 
+  /** A control that moves the trainer to the batch sequence {@code --to}. */
+  abstract static class MoveControl extends ControlCommand {
+    @Option(names = "--to", required = true, description = "Sequence of the next batch.")
+    long to;
+
+    @Override
+    Long sequence() {
+      return to;
+    }
+  }
+
   @Command(
       name = "skip",
       mixinStandardHelpOptions = true,
       description =
           "Skips a trainer forward: its next batch has sequence --to (at least its next one).")
-  static final class Skip extends ControlCommand {
-    @Option(names = "--to", required = true, description = "Sequence of the next batch.")
-    long to;
-
+  static final class Skip extends MoveControl {
     @Override
     String action() {
       return TrainerControls.SKIP;
-    }
-
-    @Override
-    Long sequence() {
-      return to;
     }
   }
 
@@ -306,18 +309,10 @@ final class TrainerCommand implements Callable<Integer> {
           "Rewinds a trainer: its next batch has sequence --to (below its next one). The batches"
               + " from there are planned again from the pool as it is now, not replayed; their"
               + " ids end in -r<rewinds>.")
-  static final class Rewind extends ControlCommand {
-    @Option(names = "--to", required = true, description = "Sequence of the next batch.")
-    long to;
-
+  static final class Rewind extends MoveControl {
     @Override
     String action() {
       return TrainerControls.REWIND;
-    }
-
-    @Override
-    Long sequence() {
-      return to;
     }
   }
 }
