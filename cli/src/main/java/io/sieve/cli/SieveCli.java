@@ -4,7 +4,6 @@ import io.sieve.app.SieveMain;
 import io.sieve.demo.Demo;
 import io.sieve.policy.Policies;
 import io.sieve.quality.MissingDataException;
-import io.sieve.quality.QualityBenchmark;
 import io.sieve.quality.ScenarioBenchmark;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -237,17 +236,17 @@ public final class SieveCli implements Callable<Integer> {
       name = "quality",
       mixinStandardHelpOptions = true,
       description =
-          "Does selection beat uniform sampling? Streams real data (WordNet glosses,"
-              + " Fashion-MNIST) through Sieve on a local broker and registry, trains one softmax"
-              + " regression per policy and seed on its batches, and reports test accuracy against"
-              + " examples consumed. With --scenario, runs the scenario benchmark S0–S6 (see"
-              + " README) with paired seeds and both trainers.")
+          "Does selection beat uniform sampling? Runs the scenario benchmark S0–S6 (see README):"
+              + " real data streamed through Sieve on a local broker and registry, each scenario's"
+              + " transformation, paired seeds, an online and a data-limited trainer per policy,"
+              + " and paired deltas against the baselines.")
   static final class QualityCommand implements Callable<Integer> {
     @Option(
         names = "--scenario",
+        required = true,
         description =
             "S0..S6 (or its name: clean, redundancy, noisy-source, minority-group, rs2-rounds,"
-                + " long-tail, drift), a comma-separated list, or all. Replaces --dataset.")
+                + " long-tail, drift), a comma-separated list, or all.")
     String scenario;
 
     @Option(
@@ -285,18 +284,13 @@ public final class SieveCli implements Callable<Integer> {
     Path dataDir;
 
     @Option(
-        names = "--dataset",
-        defaultValue = "all",
-        description = "wordnet, fashion-mnist or all (default: ${DEFAULT-VALUE}).")
-    String dataset;
-
-    @Option(
         names = "--policies",
         split = ",",
-        description = "Policies to compare (default: all seven).")
+        description =
+            "Policies to compare (default: each scenario's own list, baselines included).")
     List<String> policies;
 
-    @Option(names = "--seeds", description = "Seeds per policy (default: 3, or 5 with --scenario).")
+    @Option(names = "--seeds", description = "Paired seeds per policy (default: 5).")
     Integer seeds;
 
     @Option(
@@ -311,7 +305,7 @@ public final class SieveCli implements Callable<Integer> {
     @Option(
         names = "--stream",
         defaultValue = "30000",
-        description = "Examples streamed into Sieve per data set.")
+        description = "Examples streamed into Sieve per scenario.")
     int stream;
 
     @Option(names = "--test", defaultValue = "5000", description = "Held-out test examples.")
@@ -346,7 +340,8 @@ public final class SieveCli implements Callable<Integer> {
 
     @Option(
         names = "--report",
-        description = "Directory for quality.md, quality.json and one PNG per data set.")
+        description =
+            "Directory for quality.md, quality.json and one PNG per scenario and trainer.")
     Path report;
 
     @Option(
@@ -365,57 +360,6 @@ public final class SieveCli implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      if (scenario != null) {
-        return scenarios();
-      }
-      int seeds = this.seeds == null ? 3 : this.seeds;
-      List<String> datasets =
-          "all".equals(dataset) ? List.of("wordnet", "fashion-mnist") : List.of(dataset);
-      for (String d : datasets) {
-        if (!List.of("wordnet", "fashion-mnist").contains(d)) {
-          System.err.printf("unknown dataset '%s'; known: wordnet, fashion-mnist, all%n", d);
-          return 2;
-        }
-      }
-      List<String> chosen = policies == null ? QualityBenchmark.POLICIES : policies;
-      for (String p : chosen) {
-        if (Policies.byName(p) == null) {
-          System.err.printf("unknown policy '%s'; known: %s%n", p, Policies.names());
-          return 2;
-        }
-      }
-      if (seeds < 1 || budget < batchSize || batchSize < 1 || evalPoints < 1) {
-        System.err.println(
-            "need seeds >= 1, batch size >= 1, budget >= batch size, eval points >= 1");
-        return 2;
-      }
-      try {
-        new QualityBenchmark(
-                new QualityBenchmark.Settings(
-                    datasets,
-                    chosen,
-                    seeds,
-                    budget,
-                    batchSize,
-                    stream,
-                    test,
-                    evalPoints,
-                    learningRate,
-                    target,
-                    dataSeed,
-                    stallTimeout,
-                    report,
-                    new TreeMap<>(params)),
-                System.out)
-            .run();
-      } catch (MissingDataException e) {
-        System.err.println(e.getMessage());
-        return 3;
-      }
-      return 0;
-    }
-
-    private Integer scenarios() throws Exception {
       List<String> chosen = new ArrayList<>();
       for (String name : scenario.split(",")) {
         if ("all".equalsIgnoreCase(name.trim())) {

@@ -1,5 +1,7 @@
 package io.sieve.quality;
 
+import java.util.Arrays;
+
 /**
  * Paired differences across seeds: seed s of a policy and seed s of the baseline share the split,
  * the stream order and the model's initialisation, so the difference d_s = a_s − b_s removes what
@@ -54,19 +56,38 @@ final class PairedStats {
     if (n == 0) {
       return new Delta(Double.NaN, Double.NaN, Double.NaN, 0);
     }
-    double mean = 0;
-    for (int i = 0; i < n; i++) {
-      mean += d[i];
-    }
-    mean /= n;
+    double[] pairs = Arrays.copyOf(d, n);
+    double mean = mean(pairs);
     if (n == 1) {
       return new Delta(mean, Double.NaN, Double.NaN, 1);
     }
-    double ss = 0;
-    for (int i = 0; i < n; i++) {
-      ss += (d[i] - mean) * (d[i] - mean);
-    }
-    double half = t975(n - 1) * Math.sqrt(ss / (n - 1)) / Math.sqrt(n);
+    double sd = std(pairs);
+    double half = t975(n - 1) * sd / Math.sqrt(n);
     return new Delta(mean, mean - half, mean + half, n);
+  }
+
+  /** The mean; NaN for no values. */
+  static double mean(double[] v) {
+    if (v.length == 0) {
+      return Double.NaN;
+    }
+    double s = 0;
+    for (double x : v) {
+      s += x;
+    }
+    return s / v.length;
+  }
+
+  /** Sample standard deviation (n − 1); 0 for a single value. */
+  static double std(double[] v) {
+    if (v.length < 2) {
+      return 0;
+    }
+    double m = mean(v);
+    double s = 0;
+    for (double x : v) {
+      s += (x - m) * (x - m);
+    }
+    return Math.sqrt(s / (v.length - 1));
   }
 }

@@ -107,7 +107,7 @@ final class ScenarioReport {
       // accuracy (a baseline that never learns it would otherwise set a target of 0)
       double target =
           settings.targetFraction()
-              * Summary.mean(finite(s == Scenario.S6 ? baseAccuracy : basePrimary));
+              * PairedStats.mean(finite(s == Scenario.S6 ? baseAccuracy : basePrimary));
       Map<String, Object> byPolicy = new LinkedHashMap<>();
       for (String policy : policies) {
         List<ScenarioTrainer> ts = ofKind.stream().filter(t -> t.policy().equals(policy)).toList();
@@ -126,28 +126,30 @@ final class ScenarioReport {
                 });
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("runs", ts.size());
-        p.put("primaryMean", Summary.mean(finite(prim)));
-        p.put("primaryStd", Summary.std(finite(prim)));
+        p.put("primaryMean", PairedStats.mean(finite(prim)));
+        p.put("primaryStd", PairedStats.std(finite(prim)));
         PairedStats.Delta dp = PairedStats.delta(prim, basePrimary);
         p.put("primaryDelta", delta(dp));
-        p.put("accuracyMean", Summary.mean(finite(acc)));
-        p.put("accuracyStd", Summary.std(finite(acc)));
+        p.put("accuracyMean", PairedStats.mean(finite(acc)));
+        p.put("accuracyStd", PairedStats.std(finite(acc)));
         p.put("accuracyDelta", delta(PairedStats.delta(acc, baseAccuracy)));
         double[] reached = finite(tta);
-        p.put("examplesToTargetMean", reached.length == 0 ? null : Summary.mean(reached));
+        p.put("examplesToTargetMean", reached.length == 0 ? null : PairedStats.mean(reached));
         p.put("runsReachingTarget", reached.length);
         p.put(
             "badShareConsumed",
-            Summary.mean(
+            PairedStats.mean(
                 finite(
                     bySeed(ts, seeds, t -> t.badConsumed() / (double) Math.max(1, t.consumed())))));
         p.put(
             "naturalMixAccuracy",
-            Summary.mean(finite(bySeed(ts, seeds, t -> naturalMix(last(t), prior)))));
-        p.put("consumedMean", Summary.mean(finite(bySeed(ts, seeds, t -> (double) t.consumed()))));
+            PairedStats.mean(finite(bySeed(ts, seeds, t -> naturalMix(last(t), prior)))));
+        p.put(
+            "consumedMean",
+            PairedStats.mean(finite(bySeed(ts, seeds, t -> (double) t.consumed()))));
         p.put(
             "evaluationRoundsMean",
-            Summary.mean(finite(bySeed(ts, seeds, t -> (double) t.evaluationRounds()))));
+            PairedStats.mean(finite(bySeed(ts, seeds, t -> (double) t.evaluationRounds()))));
         Map<String, Long> groups = new TreeMap<>();
         ts.forEach(t -> t.groupsConsumed().forEach((g, n) -> groups.merge(g, n, Long::sum)));
         long total = groups.values().stream().mapToLong(Long::longValue).sum();
@@ -177,7 +179,7 @@ final class ScenarioReport {
       }
       Map<String, Object> k = new LinkedHashMap<>();
       k.put("trainer", kind.label());
-      k.put("baselinePrimaryMean", Summary.mean(finite(basePrimary)));
+      k.put("baselinePrimaryMean", PairedStats.mean(finite(basePrimary)));
       k.put("target", target);
       k.put("policies", byPolicy);
       kinds.put(kindName, k);
@@ -220,8 +222,8 @@ final class ScenarioReport {
         final int i = k;
         x[k] = ts.stream().mapToDouble(t -> t.curve().get(i).examples()).average().orElse(0);
         double[] v = finite(ts.stream().mapToDouble(t -> primary(s, t.curve().get(i))).toArray());
-        mean[k] = v.length == 0 ? 0 : Summary.mean(v);
-        std[k] = Summary.std(v);
+        mean[k] = v.length == 0 ? 0 : PairedStats.mean(v);
+        std[k] = PairedStats.std(v);
       }
       out.put(policy, new Plots.Curve(x, mean, std));
     }
