@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sieve.app.TrainerAdmin;
 import io.sieve.avro.BatchExample;
+import io.sieve.avro.ClusterStats;
 import io.sieve.avro.DeadLetter;
 import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainerSpec;
@@ -419,15 +420,33 @@ class ReliabilityIT {
       }
     }
 
-    /** No repeat within a cycle; sequences 0..n−1 once each; every produced example pooled. */
+    /**
+     * No repeat within a cycle; sequences 0..n−1 once each; every produced example pooled (with
+     * each cluster's size, seen and near-duplicate counts in the message when not).
+     */
     void assertGuarantees(List<TrainingBatch> batches, Set<String> valid) {
       assertNoRepeats(batches);
       List<Long> sequences = batches.stream().map(TrainingBatch::getSequence).sorted().toList();
       assertThat(sequences)
           .as("batch sequence numbers")
           .containsExactlyElementsOf(LongStream.range(0, batches.size()).boxed().toList());
-      assertThat(awaitPooled(valid.size(), Duration.ofSeconds(120)))
-          .as("examples pooled")
+      Map<Integer, ClusterStats> stats =
+          ItClients.awaitClusterStats(
+              kafka.bootstrapServers(),
+              serdes,
+              topics.clusterStats().name(),
+              m -> m.values().stream().mapToLong(ClusterStats::getSize).sum() >= valid.size(),
+              // a loaded machine after a rebalance may take minutes to pool the last examples
+              Duration.ofSeconds(300));
+      StringBuilder perCluster = new StringBuilder();
+      stats.forEach(
+          (c, x) ->
+              perCluster.append(
+                  String.format(
+                      " %d: size %d, seen %d, near duplicates %d;",
+                      c, x.getSize(), x.getSeen(), x.getNearDuplicates())));
+      assertThat(stats.values().stream().mapToLong(ClusterStats::getSize).sum())
+          .as("examples pooled (per cluster:%s)", perCluster)
           .isEqualTo(valid.size());
     }
 
