@@ -19,6 +19,9 @@ import io.sieve.serde.AvroSerdes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,11 +47,14 @@ import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -134,8 +140,13 @@ class ReliabilityIT {
         valid.addAll(s.produce("s3", 100));
         trainer.awaitBatches(trainer.count() + 8, Duration.ofSeconds(300));
         assertThat(second.isAlive()).isTrue();
+        try {
+          s.assertGuarantees(trainer.batches(), valid);
+        } catch (AssertionError e) {
+          s.diagnose(first, second);
+          throw e;
+        }
       }
-      s.assertGuarantees(trainer.batches(), valid);
     }
   }
 
@@ -460,6 +471,56 @@ class ReliabilityIT {
       byCycle.forEach(
           (cycle, ids) ->
               assertThat(ids).as("examples of cycle %d", cycle).doesNotHaveDuplicates());
+    }
+
+    /**
+     * Prints what tells a lost example from a stuck one: the application's committed offsets
+     * against the end of every input and internal topic, each live instance's non-zero Sieve
+     * counters, and each instance's warnings and errors.
+     */
+    void diagnose(SieveProcess... instances) {
+      String group = String.valueOf(config.get(SieveConfig.APPLICATION_ID_CONFIG));
+      try (var admin = kafka.newAdmin()) {
+        Map<TopicPartition, OffsetAndMetadata> committed =
+            admin
+                .listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata()
+                .get(30, TimeUnit.SECONDS);
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        committed.keySet().forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+        var ends = admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
+        Map<String, String> lines = new TreeMap<>();
+        committed.forEach(
+            (tp, o) ->
+                lines.put(
+                    tp.toString(), (o == null ? -1 : o.offset()) + " of " + ends.get(tp).offset()));
+        lines.forEach((tp, v) -> System.out.printf("diagnose: committed %s: %s%n", tp, v));
+      } catch (Exception e) {
+        System.out.println("diagnose: offsets not readable: " + e);
+      }
+      for (SieveProcess p : instances) {
+        try {
+          if (p.isAlive()) {
+            HttpResponse<String> metrics =
+                HttpClient.newHttpClient()
+                    .send(
+                        HttpRequest.newBuilder(p.restUrl().resolve("/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+            metrics
+                .body()
+                .lines()
+                .filter(l -> l.startsWith("sieve_") && !l.endsWith(" 0.0"))
+                .forEach(l -> System.out.println("diagnose: " + l));
+          }
+          p.logText()
+              .lines()
+              .filter(l -> l.contains(" WARN ") || l.contains(" ERROR "))
+              .filter(l -> !l.contains("Sender") && !l.contains("NetworkClient"))
+              .forEach(l -> System.out.println("diagnose: log: " + l));
+        } catch (Exception e) {
+          System.out.println("diagnose: instance not readable: " + e);
+        }
+      }
     }
 
     /**

@@ -110,6 +110,16 @@ final class SieveProcess implements AutoCloseable {
     return -1;
   }
 
+  /** The REST API's base URL, as the instance logged it when it started listening. */
+  java.net.URI restUrl() throws IOException {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("REST API on (http://\\S+)").matcher(logText());
+    if (!m.find()) {
+      throw new IllegalStateException("no REST API line in " + log);
+    }
+    return java.net.URI.create(m.group(1));
+  }
+
   String logText() throws IOException {
     return Files.exists(log) ? Files.readString(log) : "";
   }
