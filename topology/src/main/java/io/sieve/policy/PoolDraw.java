@@ -29,6 +29,16 @@ import java.util.TreeMap;
  * replacement, or by CCS under the coverage strategy; either way no slot is taken twice, so nothing
  * repeats within a batch. Randomness comes from {@code Seeds.mix(batch seed, cluster)}.
  *
+ * <p>Cycles: the pool keeps, per trainer, cluster and group, a cycle of its own draws. The group is
+ * the item's value of the fragment's group attribute ({@code attribute=value}), or the whole
+ * cluster ({@code ""}) without one. An item already served in its group's current cycle is no
+ * candidate, not even as one of the fragment's slots; when a draw needs more than a group has
+ * unserved, that group starts its next cycle. So under a group constraint and under coverage no
+ * example repeats within its cycle, and a cycle ends only once every eligible item of its group was
+ * served (an example the reservoir pooled mid-cycle joins the current one). Each drawn item names
+ * its group and cycle, for the caller to record ({@link Mark}). Slots of a fragment without a group
+ * attribute keep the planner's cursor cycle.
+ *
  * <p>Coverage (CCS): of the cluster's S scored items, the hardest {@code ⌊β·S⌋} by score (ties go
  * to the higher slot) are pruned before anything else and can never be emitted; an item without a
  * score is never pruned (nothing is known to make it hard, and ties must not fall on the newest

@@ -30,9 +30,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A fragment of slots only (the cluster policies without group constraints) is a set of lookups:
  * the sampling was decided by the planner. A fragment with group quotas or a pool-side strategy
- * (coverage) needs the items' groups or scores, which only the pool has: it reads the cluster's
- * range of the store (one contiguous RocksDB range, at most the pool cap) and lets {@link PoolDraw}
- * choose. Every example is sent with its slot, so that feedback can find it.
+ * (coverage) needs the items' groups or scores, which only the pool has, and lets {@link PoolDraw}
+ * choose: a quota value's items are read through the group-value index ({@link Stores#POOL_INDEX})
+ * and point lookups, the cluster's whole range (one contiguous RocksDB range, at most the pool cap)
+ * only for "other" and free places and for coverage. Every example is sent with its slot, so that
+ * feedback can find it.
+ *
+ * <p>Cycles: what the draw served is recorded in {@link Stores#SERVED}, one mark per (cluster,
+ * trainer, slot) with the example id, group and cycle, after the batch-size limit below (an example
+ * left out was not served). The next draw for the trainer passes over the items served in their
+ * group's current cycle, so group-quota and coverage draws repeat nothing within a cycle. The marks
+ * are bounded by the pool cap times the trainers; a retired cluster's go with it.
  *
  * <p>Scores are the trainer's own: an example's score is the batch's trainer's latest loss on it
  * (the {@link Stores#SCORES} store, written by {@link ScoreUpdateProcessor}), else the score it was
