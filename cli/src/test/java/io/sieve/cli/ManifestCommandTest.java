@@ -50,7 +50,7 @@ class ManifestCommandTest {
                     ManifestExample.newBuilder()
                         .setId("a")
                         .setClusterId(3)
-                        .setCycle(-1)
+                        .setCycle(4)
                         .setGroups(Map.of("lang", "en"))
                         .setWeight(0.5)
                         .setScore(1.25)
@@ -73,7 +73,7 @@ class ManifestCommandTest {
     assertThat(json.path("createdAt").asText()).isEqualTo("2026-01-02T03:04:05.107Z");
     JsonNode a = json.path("examples").get(0);
     assertThat(a.path("groups").path("lang").asText()).isEqualTo("en");
-    assertThat(a.path("cycle").asLong()).isEqualTo(-1);
+    assertThat(a.path("cycle").asLong()).isEqualTo(4);
     assertThat(a.path("weight").asDouble()).isEqualTo(0.5);
     assertThat(a.path("score").asDouble()).isEqualTo(1.25);
     JsonNode b = json.path("examples").get(1);

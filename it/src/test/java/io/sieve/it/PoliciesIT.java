@@ -151,6 +151,20 @@ class PoliciesIT {
             .isEqualTo(20);
         assertThat(b.getGroupCounts()).containsEntry("lang=de", 10).containsEntry("lang=en", 10);
       }
+      // and no example repeats within its (cluster, value) cycle, which the pool keeps per trainer
+      Map<String, List<String>> byCycle = new TreeMap<>();
+      for (TrainingBatch b : batches) {
+        for (BatchExample e : b.getExamples()) {
+          byCycle
+              .computeIfAbsent(
+                  e.getClusterId() + "/" + e.getGroups().get("lang") + "#" + e.getCycle(),
+                  k -> new ArrayList<>())
+              .add(e.getId());
+        }
+      }
+      byCycle.forEach((cycle, ids) -> assertThat(ids).as(cycle).doesNotHaveDuplicates());
+      // (250 de draws over the 80 de: some value's cycle ended and a next one began)
+      assertThat(byCycle.keySet()).anySatisfy(k -> assertThat(k).endsWith("#1"));
       // and the feedback went round: rounds and policy-state versions advance, pool scores arrive
       TrainingBatch last = batches.get(batches.size() - 1);
       assertThat(last.getRound()).isGreaterThanOrEqualTo(20);

@@ -51,10 +51,10 @@ import java.util.TreeMap;
  * holds them; the cluster split is kept as far as supply allows.
  *
  * <p><b>No repeats.</b> The pool fills the quotas ({@code io.sieve.policy.PoolDraw}) from the
- * cluster policy's cursor picks first, which keep their cycle guarantee (no repeat within the
- * cluster's cycle), and tops the rest up from the cluster's items of the value; those carry {@code
- * cycle = −1} and are guaranteed only not to repeat within the batch. No batch ever holds an
- * example twice.
+ * cluster policy's cursor picks first and tops the rest up from the cluster's items of the value.
+ * Every item of a grouped batch is drawn in its (cluster, value) cycle for the trainer, which the
+ * pool keeps: no example repeats within that cycle, and the cycle ends only once each of the
+ * value's items in the cluster was served. No batch ever holds an example twice.
  */
 public final class GroupQuotas {
 

@@ -4,6 +4,8 @@ import io.sieve.avro.BatchExample;
 import io.sieve.avro.PlanFragment;
 import io.sieve.avro.ScoreEntry;
 import io.sieve.avro.Selection;
+import io.sieve.avro.ServedMark;
+import io.sieve.policy.GroupValues;
 import io.sieve.policy.PoolDraw;
 import io.sieve.serde.ExampleBytes;
 import io.sieve.stream.Stores;
@@ -28,9 +30,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A fragment of slots only (the cluster policies without group constraints) is a set of lookups:
  * the sampling was decided by the planner. A fragment with group quotas or a pool-side strategy
- * (coverage) needs the items' groups or scores, which only the pool has: it reads the cluster's
- * range of the store (one contiguous RocksDB range, at most the pool cap) and lets {@link PoolDraw}
- * choose. Every example is sent with its slot, so that feedback can find it.
+ * (coverage) needs the items' groups or scores, which only the pool has, and lets {@link PoolDraw}
+ * choose: a quota value's items are read through the group-value index ({@link Stores#POOL_INDEX})
+ * and point lookups, the cluster's whole range (one contiguous RocksDB range, at most the pool cap)
+ * only for "other" and free places and for coverage. Every example is sent with its slot, so that
+ * feedback can find it.
+ *
+ * <p>Cycles: what the draw served is recorded in {@link Stores#SERVED}, one mark per (cluster,
+ * trainer, slot) with the example id, group and cycle, after the batch-size limit below (an example
+ * left out was not served). The next draw for the trainer passes over the items served in their
+ * group's current cycle, so group-quota and coverage draws repeat nothing within a cycle. The marks
+ * are bounded by the pool cap times the trainers; a retired cluster's go with it.
  *
  * <p>Scores are the trainer's own: an example's score is the batch's trainer's latest loss on it
  * (the {@link Stores#SCORES} store, written by {@link ScoreUpdateProcessor}), else the score it was
@@ -51,6 +61,8 @@ public final class FulfilProcessor implements Processor<Integer, PlanFragment, S
   private ProcessorContext<String, Selection> context;
   private KeyValueStore<Bytes, BatchExample> pool;
   private KeyValueStore<Bytes, ScoreEntry> scores;
+  private KeyValueStore<Bytes, String> index;
+  private KeyValueStore<Bytes, ServedMark> served;
 
   /**
    * @param maxBatchBytes {@code batch.max.bytes}, shared by the batch's fragments
@@ -64,6 +76,8 @@ public final class FulfilProcessor implements Processor<Integer, PlanFragment, S
     this.context = context;
     this.pool = context.getStateStore(Stores.POOL);
     this.scores = context.getStateStore(Stores.SCORES);
+    this.index = context.getStateStore(Stores.POOL_INDEX);
+    this.served = context.getStateStore(Stores.SERVED);
   }
 
   @Override
@@ -73,7 +87,7 @@ public final class FulfilProcessor implements Processor<Integer, PlanFragment, S
     String trainer = fragment.getHeader().getTrainerId();
     List<PoolDraw.Drawn> drawn;
     if (PoolDraw.needsScan(fragment)) {
-      drawn = PoolDraw.draw(fragment, scan(cluster, trainer));
+      drawn = PoolDraw.draw(fragment, new ClusterSource(cluster, trainer));
     } else {
       drawn = new ArrayList<>(fragment.getSlots().size());
       List<Long> slots = fragment.getSlots();
@@ -89,6 +103,17 @@ public final class FulfilProcessor implements Processor<Integer, PlanFragment, S
       }
     }
     drawn = withinShare(drawn, fragment);
+    for (PoolDraw.Drawn d : drawn) {
+      if (d.group() != null) {
+        served.put(
+            PoolKeys.served(cluster, trainer, d.slot()),
+            ServedMark.newBuilder()
+                .setId(d.example().getId())
+                .setGroup(d.group())
+                .setCycle(d.cycle())
+                .build());
+      }
+    }
     boolean idsOnly = fragment.getHeader().getIdsOnly();
     List<BatchExample> examples = new ArrayList<>(drawn.size());
     List<Long> slots = new ArrayList<>(drawn.size());
@@ -114,25 +139,104 @@ public final class FulfilProcessor implements Processor<Integer, PlanFragment, S
     context.commit();
   }
 
-  /** The cluster's items, each with the trainer's own score where it has one. */
-  private List<PoolDraw.Item> scan(int cluster, String trainer) {
-    Map<Long, ScoreEntry> own = new HashMap<>();
-    try (KeyValueIterator<Bytes, ScoreEntry> it =
-        scores.range(
-            PoolKeys.score(cluster, trainer, 0),
-            PoolKeys.score(cluster, trainer, Long.MAX_VALUE))) {
-      it.forEachRemaining(kv -> own.put(kv.value.getSlot(), kv.value));
+  /**
+   * One cluster's items for one draw, each with the trainer's own score and served mark: the
+   * trainer's scores and marks of the cluster are read once (two small ranges), a value's items
+   * through the group index and point lookups, the whole cluster only when the draw asks for it.
+   */
+  private final class ClusterSource implements PoolDraw.Source {
+    private final int cluster;
+    private final String trainer;
+    private Map<Long, ScoreEntry> own;
+    private Map<Long, ServedMark> marks;
+    private List<PoolDraw.Item> all;
+    private final Map<String, List<PoolDraw.Item>> byValue = new HashMap<>();
+
+    ClusterSource(int cluster, String trainer) {
+      this.cluster = cluster;
+      this.trainer = trainer;
     }
-    List<PoolDraw.Item> items = new ArrayList<>();
-    try (KeyValueIterator<Bytes, BatchExample> it =
-        pool.range(PoolKeys.of(cluster, 0), PoolKeys.of(cluster, Long.MAX_VALUE))) {
-      while (it.hasNext()) {
-        KeyValue<Bytes, BatchExample> kv = it.next();
-        long slot = PoolKeys.slotOf(kv.key);
-        items.add(new PoolDraw.Item(slot, withScore(kv.value, own.get(slot))));
+
+    @Override
+    public List<PoolDraw.Item> all() {
+      if (all == null) {
+        all = new ArrayList<>();
+        try (KeyValueIterator<Bytes, BatchExample> it =
+            pool.range(PoolKeys.of(cluster, 0), PoolKeys.of(cluster, Long.MAX_VALUE))) {
+          while (it.hasNext()) {
+            KeyValue<Bytes, BatchExample> kv = it.next();
+            all.add(item(PoolKeys.slotOf(kv.key), kv.value));
+          }
+        }
       }
+      return all;
     }
-    return items;
+
+    @Override
+    public List<PoolDraw.Item> ofValue(String attribute, String value) {
+      String group = attribute + "=" + value;
+      List<PoolDraw.Item> cached = byValue.get(group);
+      if (cached != null) {
+        return cached;
+      }
+      List<PoolDraw.Item> out = new ArrayList<>();
+      try (KeyValueIterator<Bytes, String> it =
+          index.range(
+              PoolKeys.indexed(cluster, group, 0),
+              PoolKeys.indexed(cluster, group, Long.MAX_VALUE))) {
+        while (it.hasNext()) {
+          KeyValue<Bytes, String> kv = it.next();
+          long slot = PoolKeys.tailSlotOf(kv.key);
+          BatchExample example = pool.get(PoolKeys.of(cluster, slot));
+          // the pool writes both in one transaction: a mismatch would be a bug, not a race
+          if (example != null
+              && example.getId().equals(kv.value)
+              && value.equals(GroupValues.valueOf(example, attribute))) {
+            out.add(item(slot, example));
+          } else {
+            LOG.warn(
+                "cluster {}: the group index lists slot {} under {} for {}, which the pool does"
+                    + " not hold there; the entry is ignored",
+                cluster,
+                slot,
+                group,
+                kv.value);
+          }
+        }
+      }
+      byValue.put(group, out);
+      return out;
+    }
+
+    @Override
+    public PoolDraw.Item at(long slot) {
+      BatchExample example = pool.get(PoolKeys.of(cluster, slot));
+      return example == null ? null : item(slot, example);
+    }
+
+    private PoolDraw.Item item(long slot, BatchExample example) {
+      if (own == null) {
+        own = new HashMap<>();
+        try (KeyValueIterator<Bytes, ScoreEntry> it =
+            scores.range(
+                PoolKeys.score(cluster, trainer, 0),
+                PoolKeys.score(cluster, trainer, Long.MAX_VALUE))) {
+          it.forEachRemaining(kv -> own.put(kv.value.getSlot(), kv.value));
+        }
+        marks = new HashMap<>();
+        try (KeyValueIterator<Bytes, ServedMark> it =
+            served.range(
+                PoolKeys.served(cluster, trainer, 0),
+                PoolKeys.served(cluster, trainer, Long.MAX_VALUE))) {
+          it.forEachRemaining(kv -> marks.put(PoolKeys.tailSlotOf(kv.key), kv.value));
+        }
+      }
+      ServedMark m = marks.get(slot);
+      return new PoolDraw.Item(
+          slot,
+          withScore(example, own.get(slot)),
+          m == null ? null : new PoolDraw.Mark(m.getId(), m.getGroup(), m.getCycle()));
+    }
   }
 
   /** The example with the trainer's score, if that score is about this very example. */

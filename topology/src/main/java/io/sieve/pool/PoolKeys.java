@@ -1,7 +1,11 @@
 package io.sieve.pool;
 
+import io.sieve.avro.BatchExample;
+import io.sieve.policy.GroupValues;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.common.utils.Bytes;
 
 /**
@@ -29,6 +33,40 @@ public final class PoolKeys {
             .put(trainer)
             .putLong(slot)
             .array());
+  }
+
+  /**
+   * Pool index keys: cluster id, the group value's ({@code attribute=value}) length and UTF-8
+   * bytes, then slot, so one value's slots of one cluster are one contiguous range in slot order.
+   */
+  public static Bytes indexed(int clusterId, String group, long slot) {
+    return score(clusterId, group, slot);
+  }
+
+  /** The group values {@code attribute=value} the pool index lists the example under. */
+  public static List<String> indexGroups(BatchExample example) {
+    List<String> out = new ArrayList<>(example.getGroups().size() + 1);
+    example.getGroups().forEach((attribute, value) -> out.add(attribute + "=" + value));
+    if (example.getLabel() != null) {
+      out.add(GroupValues.LABEL + "=" + example.getLabel());
+    }
+    return out;
+  }
+
+  /** Served-store keys: laid out as score keys, one trainer's marks of a cluster in one range. */
+  public static Bytes served(int clusterId, String trainerId, long slot) {
+    return score(clusterId, trainerId, slot);
+  }
+
+  /** The first bytes of every key of a cluster, in any of the pool task's stores. */
+  public static Bytes clusterPrefix(int clusterId) {
+    return Bytes.wrap(ByteBuffer.allocate(4).putInt(clusterId).array());
+  }
+
+  /** The slot of a score, index or served key: its last eight bytes. */
+  public static long tailSlotOf(Bytes key) {
+    byte[] k = key.get();
+    return ByteBuffer.wrap(k).getLong(k.length - 8);
   }
 
   public static int clusterOf(Bytes key) {

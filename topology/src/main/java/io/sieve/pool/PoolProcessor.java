@@ -4,6 +4,7 @@ import io.sieve.avro.BatchExample;
 import io.sieve.avro.CentroidModel;
 import io.sieve.avro.ClusterStats;
 import io.sieve.avro.NearWindowEntry;
+import io.sieve.avro.ServedMark;
 import io.sieve.cluster.SimHash;
 import io.sieve.cluster.Vectors;
 import io.sieve.config.Topics;
@@ -23,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.apache.kafka.common.serialization.BytesSerializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -57,18 +59,22 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * admissions are never evicted. The outcome depends only on the input order, so a replay keeps the
  * same examples (on a JVM that sums floats in the same order).
  *
+ * <p><b>Group-value index.</b> Every slot write also writes the {@link Stores#POOL_INDEX} entries
+ * {@code (cluster, attribute=value, slot)} of the newcomer and deletes those of the example it
+ * replaced, so that the fulfil step reads one value's slots without decoding the cluster.
+ *
  * <p>The windows live in a changelogged store, one entry per (cluster, position); up to {@value
  * #CACHED_WINDOWS} are held in memory and rebuilt from the store on a miss.
  *
  * <p><b>Retired clusters.</b> When the replicated model shows that a cluster this task pools was
  * retired (an id below {@code nextClusterId} no longer listed), the task reclaims it at its next
- * publication: its pool slots, statistics and near-duplicate window are deleted, a tombstone
- * removes its entry from the cluster-stats topic (and so from every instance's global store), and
- * the examples let go are counted. A pool cannot be merged into the nearest live cluster, which may
- * live on another partition; a retired cluster has had almost no new points for dozens of
- * half-lives, and its examples stay reachable through nothing else. Examples that still arrive for
- * it (assigned with an older model) are counted and not pooled. So a lifelong feed's pool state is
- * bounded by the live clusters.
+ * publication: its pool slots, group-value index, statistics, near-duplicate window and what it
+ * served each trainer are deleted, a tombstone removes its entry from the cluster-stats topic (and
+ * so from every instance's global store), and the examples let go are counted. A pool cannot be
+ * merged into the nearest live cluster, which may live on another partition; a retired cluster has
+ * had almost no new points for dozens of half-lives, and its examples stay reachable through
+ * nothing else. Examples that still arrive for it (assigned with an older model) are counted and
+ * not pooled. So a lifelong feed's pool state is bounded by the live clusters.
  */
 public final class PoolProcessor
     implements Processor<Integer, BatchExample, Integer, ClusterStats> {
@@ -102,6 +108,8 @@ public final class PoolProcessor
   private SimHash simHash;
   private float[] sims = new float[0];
   private KeyValueStore<Bytes, BatchExample> pool;
+  private KeyValueStore<Bytes, String> groupIndex;
+  private KeyValueStore<Bytes, ServedMark> served;
   private KeyValueStore<Integer, ClusterStats> stats;
   private KeyValueStore<String, CentroidModel> models;
   private long modelVersion = -1;
@@ -140,6 +148,9 @@ public final class PoolProcessor
   public void init(ProcessorContext<Integer, ClusterStats> context) {
     this.context = context;
     this.pool = context.getStateStore(Stores.POOL);
+    this.groupIndex = context.getStateStore(Stores.POOL_INDEX);
+    this.served = context.getStateStore(Stores.SERVED);
+    indexIfMissing();
     this.stats = context.getStateStore(Stores.POOL_STATS);
     this.models = context.getStateStore(Stores.CENTROIDS);
     modelVersion = -1;
@@ -253,6 +264,7 @@ public final class PoolProcessor
         count(groups, evicted, -1);
       }
       pool.put(key, example);
+      reindex(cluster, slot, evicted, example);
       count(groups, example, 1);
       sketch(cluster, example, appended ? null : evicted);
       if (index != null) {
@@ -277,6 +289,41 @@ public final class PoolProcessor
     stats.put(cluster, s);
     dirty.add(cluster);
     metrics.pooled();
+  }
+
+  /**
+   * Builds the group-value index from the pool when the pool holds examples and the index nothing:
+   * a pool written before the index existed. (A pool whose examples have no groups or labels is
+   * read through once per start for nothing, and written nothing.)
+   */
+  private void indexIfMissing() {
+    try (KeyValueIterator<Bytes, String> it = groupIndex.all()) {
+      if (it.hasNext()) {
+        return;
+      }
+    }
+    try (KeyValueIterator<Bytes, BatchExample> it = pool.all()) {
+      while (it.hasNext()) {
+        KeyValue<Bytes, BatchExample> kv = it.next();
+        reindex(PoolKeys.clusterOf(kv.key), PoolKeys.slotOf(kv.key), null, kv.value);
+      }
+    }
+  }
+
+  /**
+   * Keeps the group-value index in step with the slot: the evicted example's entries go, the
+   * newcomer's come. It is a store of this task, so the transaction that writes the slot writes
+   * them too.
+   */
+  private void reindex(int cluster, long slot, BatchExample evicted, BatchExample added) {
+    if (evicted != null) {
+      for (String g : PoolKeys.indexGroups(evicted)) {
+        groupIndex.delete(PoolKeys.indexed(cluster, g, slot));
+      }
+    }
+    for (String g : PoolKeys.indexGroups(added)) {
+      groupIndex.put(PoolKeys.indexed(cluster, g, slot), added.getId());
+    }
   }
 
   /**
@@ -445,6 +492,8 @@ public final class PoolProcessor
       if (windowStore != null) {
         deleteRange(windowStore, cluster);
       }
+      deletePrefix(groupIndex, cluster);
+      deletePrefix(served, cluster);
       stats.delete(cluster);
       windows.remove(cluster);
       indexes.remove(cluster);
@@ -465,6 +514,16 @@ public final class PoolProcessor
     }
     keys.forEach(store::delete);
     return keys.size();
+  }
+
+  /** Deletes every key of {@code store} that starts with the cluster's id. */
+  private static <V> void deletePrefix(KeyValueStore<Bytes, V> store, int cluster) {
+    List<Bytes> keys = new ArrayList<>();
+    try (KeyValueIterator<Bytes, V> it =
+        store.prefixScan(PoolKeys.clusterPrefix(cluster), new BytesSerializer())) {
+      it.forEachRemaining(kv -> keys.add(kv.key));
+    }
+    keys.forEach(store::delete);
   }
 
   /**

@@ -8,6 +8,7 @@ import io.sieve.avro.NearWindowEntry;
 import io.sieve.avro.PendingBatch;
 import io.sieve.avro.RecentBatches;
 import io.sieve.avro.ScoreEntry;
+import io.sieve.avro.ServedMark;
 import io.sieve.avro.TrainerState;
 import io.sieve.avro.TrainingExample;
 import io.sieve.serde.AvroSerdes;
@@ -33,6 +34,18 @@ public final class Stores {
 
   /** Each trainer's scores of pooled examples: (cluster, trainer, slot) → (example id, score). */
   public static final String SCORES = "pool-scores-store";
+
+  /**
+   * The pool's index by group value: (cluster, attribute=value, slot) → example id, one entry per
+   * group value (and label) of each pooled example, kept in step with {@link #POOL} by the pool.
+   */
+  public static final String POOL_INDEX = "pool-index-store";
+
+  /**
+   * What the pool itself served each trainer: (cluster, trainer, slot) → (example id, group,
+   * cycle), so that group-quota and coverage draws repeat nothing within a cycle.
+   */
+  public static final String SERVED = "pool-served-store";
 
   public static final String NEAR_WINDOW = "near-window-store";
   public static final String TRAINERS = "trainer-state-store";
@@ -79,6 +92,14 @@ public final class Stores {
 
   public StoreBuilder<KeyValueStore<Bytes, ScoreEntry>> scores() {
     return persistent(SCORES, Serdes.Bytes(), serdes.internal(ScoreEntry.class));
+  }
+
+  public StoreBuilder<KeyValueStore<Bytes, String>> poolIndex() {
+    return persistent(POOL_INDEX, Serdes.Bytes(), Serdes.String());
+  }
+
+  public StoreBuilder<KeyValueStore<Bytes, ServedMark>> served() {
+    return persistent(SERVED, Serdes.Bytes(), serdes.internal(ServedMark.class));
   }
 
   public StoreBuilder<KeyValueStore<Integer, ClusterStats>> poolStats() {

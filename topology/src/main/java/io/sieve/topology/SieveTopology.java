@@ -100,6 +100,8 @@ public final class SieveTopology {
     builder.addStateStore(stores.pool());
     builder.addStateStore(stores.poolStats());
     builder.addStateStore(stores.scores());
+    builder.addStateStore(stores.poolIndex());
+    builder.addStateStore(stores.served());
     builder.addStateStore(stores.nearWindow());
     builder.addStateStore(stores.trainers());
     builder.addStateStore(stores.assembly());
@@ -212,7 +214,9 @@ public final class SieveTopology {
             Named.as("pool"),
             Stores.POOL,
             Stores.POOL_STATS,
-            Stores.NEAR_WINDOW)
+            Stores.NEAR_WINDOW,
+            Stores.POOL_INDEX,
+            Stores.SERVED)
         .to(topics.clusterStats().name(), topics.clusterStats().produced("cluster-stats-sink"));
 
     // plan → fulfil → assemble
@@ -263,7 +267,9 @@ public final class SieveTopology {
                 () -> new FulfilProcessor(config.getInt(SieveConfig.BATCH_MAX_BYTES_CONFIG)),
                 Named.as("fulfil"),
                 Stores.POOL,
-                Stores.SCORES)
+                Stores.SCORES,
+                Stores.POOL_INDEX,
+                Stores.SERVED)
             .repartition(
                 Repartitioned.with(Serdes.String(), serdes.internal(Selection.class))
                     .withName("selections-by-batch")

@@ -117,17 +117,123 @@ class PoolDrawTest {
             .build();
     // When the pool draws it
     List<PoolDraw.Drawn> drawn = PoolDraw.draw(f, items());
-    // Then the counts are exact, the preferred slots are in, with their cycle, and nothing repeats
+    // Then the counts are exact, the preferred slots are in, and nothing repeats; every item is
+    // drawn in its value's first pool-side cycle, which it names
     long fr = drawn.stream().filter(d -> "fr".equals(d.example().getGroups().get("lang"))).count();
     assertThat(fr).isEqualTo(5);
     assertThat(drawn).hasSize(12);
     Set<Long> slots = new HashSet<>();
     drawn.forEach(d -> assertThat(slots.add(d.slot())).isTrue());
     assertThat(slots).contains(0L, 1L, 2L);
-    assertThat(drawn.stream().filter(d -> d.slot() <= 2).map(PoolDraw.Drawn::cycle))
-        .containsOnly(4L);
-    assertThat(drawn.stream().filter(d -> d.slot() > 2).map(PoolDraw.Drawn::cycle))
-        .containsOnly(-1L);
+    assertThat(drawn).allSatisfy(d -> assertThat(d.cycle()).isZero());
+    assertThat(drawn)
+        .allSatisfy(
+            d -> assertThat(d.group()).isEqualTo("lang=" + d.example().getGroups().get("lang")));
+  }
+
+  /** The items with the marks the drawn ones leave, as the fulfil step writes them. */
+  private static List<PoolDraw.Item> marked(List<PoolDraw.Item> items, List<PoolDraw.Drawn> drawn) {
+    Map<Long, PoolDraw.Mark> marks = new TreeMap<>();
+    for (PoolDraw.Drawn d : drawn) {
+      if (d.group() != null) {
+        marks.put(d.slot(), new PoolDraw.Mark(d.example().getId(), d.group(), d.cycle()));
+      }
+    }
+    List<PoolDraw.Item> out = new ArrayList<>(items.size());
+    for (PoolDraw.Item it : items) {
+      PoolDraw.Mark m = marks.get(it.slot());
+      out.add(m == null ? it : new PoolDraw.Item(it.slot(), it.example(), m));
+    }
+    return out;
+  }
+
+  @Test
+  void shouldServeEveryItemOfAValueOncePerCycleUnderGroupQuotas() {
+    // Given 100 items (34 fr, 66 en) and batches wanting exactly 5 fr and 7 en
+    List<PoolDraw.Item> items = items();
+    Map<String, List<String>> byCycle = new TreeMap<>();
+    for (int batch = 0; batch < 40; batch++) {
+      PlanFragment f =
+          fragment(1000 + batch)
+              .setGroupAttribute("lang")
+              .setGroupQuotas(new TreeMap<>(Map.of("fr", 5, "en", 7)))
+              .build();
+      // When forty batches are drawn, each seeing the marks the earlier ones left
+      List<PoolDraw.Drawn> drawn = PoolDraw.draw(f, items);
+      assertThat(drawn).hasSize(12);
+      for (PoolDraw.Drawn d : drawn) {
+        byCycle
+            .computeIfAbsent(d.group() + "#" + d.cycle(), k -> new ArrayList<>())
+            .add(d.example().getId());
+      }
+      items = marked(items, drawn);
+    }
+    // Then no item repeats within its value's cycle, and each cycle that ended served all of its
+    // value's items: fr (34 items at 5 a batch, 200 draws) runs cycles 0..5, en (66 at 7, 280)
+    // cycles 0..4
+    byCycle.forEach((cycle, ids) -> assertThat(ids).as(cycle).doesNotHaveDuplicates());
+    for (int c = 0; c < 5; c++) {
+      assertThat(byCycle.get("lang=fr#" + c)).as("fr cycle " + c).hasSize(34);
+    }
+    for (int c = 0; c < 4; c++) {
+      assertThat(byCycle.get("lang=en#" + c)).as("en cycle " + c).hasSize(66);
+    }
+    assertThat(byCycle).containsKeys("lang=fr#5", "lang=en#4").doesNotContainKeys("lang=fr#6");
+  }
+
+  @Test
+  void shouldRepeatNothingWithinACoverageCycleAndNeverThePruned() {
+    // Given 100 items scored 0..99 under coverage (β = 0.3: 70 candidates)
+    List<PoolDraw.Item> items = items();
+    Map<Long, Set<Long>> byCycle = new TreeMap<>();
+    for (int batch = 0; batch < 30; batch++) {
+      // When thirty batches of 9 are drawn, each seeing the marks the earlier ones left
+      List<PoolDraw.Drawn> drawn = PoolDraw.draw(coverage(7 + batch, 9), items);
+      assertThat(drawn).hasSize(9);
+      for (PoolDraw.Drawn d : drawn) {
+        assertThat(d.slot()).isLessThan(70);
+        assertThat(d.group()).isEmpty();
+        assertThat(byCycle.computeIfAbsent(d.cycle(), k -> new HashSet<>()).add(d.slot()))
+            .as("slot %d twice in cycle %d", d.slot(), d.cycle())
+            .isTrue();
+      }
+      items = marked(items, drawn);
+    }
+    // Then 270 draws over 70 candidates: cycles 0..2 served all 70, cycle 3 the other 60
+    for (long c = 0; c < 3; c++) {
+      assertThat(byCycle.get(c)).as("cycle " + c).hasSize(70);
+    }
+    assertThat(byCycle.get(3L)).hasSize(60);
+  }
+
+  @Test
+  void shouldCountASlotTheReservoirRefilledAsUnserved() {
+    // Given every fr item was served in cycle 0, then slot 0 got a new example
+    List<PoolDraw.Item> items = new ArrayList<>();
+    for (PoolDraw.Item it : items()) {
+      boolean fr = "fr".equals(it.example().getGroups().get("lang"));
+      BatchExample e =
+          it.slot() == 0
+              ? BatchExample.newBuilder(it.example()).setId("fresh").build()
+              : it.example();
+      PoolDraw.Mark m = fr ? new PoolDraw.Mark(it.example().getId(), "lang=fr", 0) : null;
+      items.add(new PoolDraw.Item(it.slot(), e, m));
+    }
+    PlanFragment f =
+        fragment(3)
+            .setGroupAttribute("lang")
+            .setGroupQuotas(new TreeMap<>(Map.of("fr", 1)))
+            .build();
+    // When one fr is drawn
+    List<PoolDraw.Drawn> drawn = PoolDraw.draw(f, items);
+    // Then it is the new example, still in cycle 0
+    assertThat(drawn)
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.example().getId()).isEqualTo("fresh");
+              assertThat(d.cycle()).isZero();
+            });
   }
 
   @Test

@@ -69,6 +69,8 @@ class PoolRedundancyTest {
     topology.addStateStore(stores.pool(), "pool");
     topology.addStateStore(stores.poolStats(), "pool");
     topology.addStateStore(stores.nearWindow(), "pool");
+    topology.addStateStore(stores.poolIndex(), "pool");
+    topology.addStateStore(stores.served(), "pool");
     // the pool reads the model to learn of retired clusters; none are retired here
     topology.addGlobalStore(
         stores.centroids(),

@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.TestInputTopic;
@@ -654,6 +655,164 @@ class PoliciesTopologyTest {
       // Then the first trainer's losses prune nothing of its: every item, the first trainer's
       // hardest included, is reachable (an item it has no score for is never pruned)
       assertThat(theirs).hasSize(150).containsAll(pruned);
+    }
+  }
+
+  // ---------------------------------------------------------------- the pool's own cycles
+
+  /**
+   * The ids each (cluster, group value of {@code attribute}, cycle) of the batches served; the
+   * value is empty without an attribute (coverage's cycles run over the whole cluster).
+   */
+  private static Map<String, List<String>> byCycle(List<TrainingBatch> batches, String attribute) {
+    Map<String, List<String>> out = new TreeMap<>();
+    for (TrainingBatch b : batches) {
+      for (BatchExample e : b.getExamples()) {
+        String group = attribute == null ? "" : e.getGroups().get(attribute);
+        out.computeIfAbsent(
+                e.getClusterId() + "/" + group + "#" + e.getCycle(), k -> new ArrayList<>())
+            .add(e.getId());
+      }
+    }
+    return out;
+  }
+
+  /** The ids the pool holds per (cluster, group value of {@code attribute}). */
+  private static Map<String, Set<String>> pooledBy(Sieve sieve, String attribute) {
+    Map<String, Set<String>> out = new TreeMap<>();
+    KeyValueStore<Bytes, BatchExample> pool = sieve.driver.getKeyValueStore(Stores.POOL);
+    try (KeyValueIterator<Bytes, BatchExample> it = pool.all()) {
+      it.forEachRemaining(
+          kv -> {
+            String group = attribute == null ? "" : kv.value.getGroups().get(attribute);
+            out.computeIfAbsent(PoolKeys.clusterOf(kv.key) + "/" + group, k -> new TreeSet<>())
+                .add(kv.value.getId());
+          });
+    }
+    return out;
+  }
+
+  /**
+   * Asserts that no id repeats within a cycle and that every cycle before a group's last served
+   * each of the group's pooled items once; returns the number of such whole cycles per group.
+   */
+  private static Map<String, Integer> assertWholeCycles(
+      Map<String, List<String>> byCycle, Map<String, Set<String>> pooled) {
+    byCycle.forEach((cycle, ids) -> assertThat(ids).as(cycle).doesNotHaveDuplicates());
+    Map<String, Integer> whole = new TreeMap<>();
+    for (Map.Entry<String, Set<String>> g : pooled.entrySet()) {
+      int last = -1;
+      while (byCycle.containsKey(g.getKey() + "#" + (last + 1))) {
+        last++;
+      }
+      for (int c = 0; c < last; c++) {
+        assertThat(byCycle.get(g.getKey() + "#" + c))
+            .as("%s cycle %d", g.getKey(), c)
+            .containsExactlyInAnyOrderElementsOf(g.getValue());
+      }
+      whole.put(g.getKey(), Math.max(0, last));
+    }
+    assertThat(byCycle.keySet())
+        .as("cycles of groups the pool holds, numbered from 0 without gaps")
+        .allSatisfy(
+            k -> {
+              String group = k.substring(0, k.indexOf('#'));
+              int c = Integer.parseInt(k.substring(k.indexOf('#') + 1));
+              assertThat(pooled).containsKey(group);
+              assertThat(c).isLessThanOrEqualTo(whole.get(group));
+            });
+    return whole;
+  }
+
+  @Test
+  void shouldRepeatNoExampleWithinACycleUnderGroupTargetsAndCoverage() {
+    try (Sieve sieve = new Sieve(temp)) {
+      // Given a full pool (17 fr and 33 en per topic), a trainer wanting exactly half fr, and a
+      // second drawing by coverage (no losses: nothing is pruned)
+      sieve.fill();
+      sieve.spec("cluster-balanced", 12, Map.of(GroupQuotas.TARGETS, "lang=fr:0.5"));
+      TestOutputTopic<String, TrainingBatch> other = sieve.harness.batches("t2");
+      sieve.trainers.pipeInput(
+          "t2",
+          TrainerSpec.newBuilder()
+              .setTrainerId("t2")
+              .setPolicy(CoveragePolicy.NAME)
+              .setBatchSize(12)
+              .setWindow(1)
+              .setSeed(5)
+              .setParams(Map.of(CoveragePolicy.BETA, "0.3", CoveragePolicy.STRATA, "4"))
+              .build());
+      // When both acknowledge 40 batches
+      List<TrainingBatch> targeted = new ArrayList<>();
+      List<TrainingBatch> covered = new ArrayList<>();
+      Runnable rounds =
+          () -> {
+            for (int r = 0; r < 20; r++) {
+              targeted.addAll(sieve.run(1, b -> TrainerFeedback.newBuilder()));
+              List<TrainingBatch> got = other.readValuesToList();
+              assertThat(got).hasSize(1);
+              covered.add(got.get(0));
+              sieve.feedback.pipeInput(
+                  "t2",
+                  TrainerFeedback.newBuilder()
+                      .setTrainerId("t2")
+                      .setBatchId(got.get(0).getBatchId())
+                      .build());
+            }
+          };
+      rounds.run();
+      rounds.run();
+      // Then every batch keeps its exact counts and is complete
+      for (TrainingBatch b : targeted) {
+        assertThat(b.getGroupCounts()).containsEntry("lang=fr", 6).containsEntry("lang=en", 6);
+        assertThat(b.getComplete()).isTrue();
+      }
+      for (TrainingBatch b : covered) {
+        assertThat(ids(b)).hasSize(12).doesNotHaveDuplicates();
+      }
+      // and within each (cluster, value) cycle of the first trainer and each cluster cycle of the
+      // second no example repeats, and every cycle that ended served each pooled example once:
+      // 240 fr draws over 51 fr make four whole cycles or more per cluster, 240 en over 99 two
+      Map<String, Integer> whole =
+          assertWholeCycles(byCycle(targeted, "lang"), pooledBy(sieve, "lang"));
+      assertThat(whole).hasSize(6);
+      whole.forEach(
+          (group, n) ->
+              assertThat(n).as(group).isGreaterThanOrEqualTo(group.endsWith("/fr") ? 3 : 1));
+      Map<String, Integer> wholeCovered =
+          assertWholeCycles(byCycle(covered, null), pooledBy(sieve, null));
+      assertThat(wholeCovered.values().stream().mapToInt(Integer::intValue).sum())
+          .as("whole coverage cycles over the clusters, of 480 draws over 150 items")
+          .isGreaterThanOrEqualTo(2);
+
+      // When 25 more examples per topic arrive (the reservoir replaces some) and 40 more batches
+      // go by
+      for (int i = 50; i < 75; i++) {
+        for (int t = 0; t < TOPICS.length; t++) {
+          TrainingExample e = topical(t, i);
+          sieve.examples.pipeInput(e.getId(), e);
+        }
+      }
+      sieve.settle();
+      int before = targeted.size();
+      rounds.run();
+      rounds.run();
+      // Then still no example repeats within a cycle, counts stay exact, and the newcomers the
+      // pool took are served
+      for (TrainingBatch b : targeted.subList(before, targeted.size())) {
+        assertThat(b.getGroupCounts()).containsEntry("lang=fr", 6).containsEntry("lang=en", 6);
+        assertThat(b.getComplete()).isTrue();
+      }
+      byCycle(targeted, "lang").forEach((c, ids) -> assertThat(ids).as(c).doesNotHaveDuplicates());
+      byCycle(covered, null).forEach((c, ids) -> assertThat(ids).as(c).doesNotHaveDuplicates());
+      Set<String> newcomers = new TreeSet<>();
+      pooledBy(sieve, null).values().forEach(newcomers::addAll);
+      newcomers.removeIf(id -> Integer.parseInt(id.substring(id.indexOf('-') + 1)) < 50);
+      assertThat(newcomers).isNotEmpty();
+      Set<String> servedLate = new TreeSet<>();
+      targeted.subList(before, targeted.size()).forEach(b -> servedLate.addAll(ids(b)));
+      covered.subList(before, covered.size()).forEach(b -> servedLate.addAll(ids(b)));
+      assertThat(servedLate).containsAll(newcomers);
     }
   }
 
