@@ -170,7 +170,8 @@ def main(argv):
     finally:
         client.close()
     distinct = len(model.seen)
-    print(f"summary: batches={model.batches} acknowledged={acked} examples={model.examples}"
+    done = "committed" if args.rank else "acknowledged"
+    print(f"summary: batches={model.batches} {done}={acked} examples={model.examples}"
           f" distinct={distinct} incomplete={model.incomplete} mean-loss={model.mean_loss:.4f}"
           f" clusters={dict(sorted(model.cluster_counts.items()))}", flush=True)
     return 0 if acked > 0 else 1
