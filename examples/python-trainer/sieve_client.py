@@ -399,6 +399,11 @@ def read_properties(path):
     return props
 
 
+def is_stale(batch, ranks):
+    """Whether a shard was written for another rank count than ``ranks`` (None: any is fine)."""
+    return ranks is not None and batch.get("ranks", 1) != ranks
+
+
 def rank_group_id(trainer_id, group_id=None, rank=None):
     """The consumer group of a trainer, or of one rank of a data-parallel trainer: each rank
     commits its own partition's offsets."""
@@ -417,15 +422,20 @@ class SieveClient:
     then reads only partition ``rank`` of the batch topic, where Sieve writes that rank's shard of
     every batch. A batch counts as acknowledged by the first feedback naming it, so one rank
     (say rank 0) calls ``ack``, with the losses of all ranks if it gathers them; the others call
-    ``commit`` (feedback from them would be dead-lettered as ``late-feedback``).
+    ``commit`` (feedback from them would be dead-lettered as ``late-feedback``). With ``ranks``
+    (the spec's rank count) given too, a shard written for another rank count (before a restart
+    with another ``ranks``) is committed and skipped, counted in ``stale``: it was planned under
+    the former spec, which no longer takes feedback for it.
     """
 
     def __init__(self, bootstrap_servers, schema_registry_url, trainer_id,
                  batches_prefix="sieve.batches.", feedback_topic="sieve.feedback",
                  group_id=None, schema_dir=DEFAULT_SCHEMA_DIR, reorder_wait=2.0, extra=None,
-                 rank=None):
+                 rank=None, ranks=None):
         self.trainer_id = trainer_id
         self.rank = rank
+        self.ranks = ranks
+        self.stale = 0
         self.batch_topic = batches_prefix + trainer_id
         self.feedback_topic = feedback_topic
         self.reorder_wait = reorder_wait
@@ -483,6 +493,10 @@ class SieveClient:
         if msg.value() is None:
             return
         batch = wire_decode(self.registry, msg.value())
+        if is_stale(batch, self.ranks):
+            self.stale += 1
+            self.consumer.commit(message=msg, asynchronous=False)
+            return
         if not self.order.push(batch, msg):
             # released before (a redelivery after a rebalance): the trainer saw it once
             self.duplicates += 1

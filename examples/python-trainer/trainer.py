@@ -37,6 +37,9 @@ def parse_args(argv):
     p.add_argument("--rank", type=int, default=None,
                    help="data-parallel rank: read only this partition of the batch topic (a spec"
                         " with ranks R); rank 0 acknowledges each batch, the others only commit")
+    p.add_argument("--ranks", type=int, default=None,
+                   help="with --rank: the spec's ranks; shards written for another rank count"
+                        " (before a restart with another) are skipped")
     p.add_argument("--batches", type=int, default=0, help="stop after N batches (0: no limit)")
     p.add_argument("--timeout", type=float, default=0, help="stop after this many seconds (0: none)")
     p.add_argument("--eval-every", type=int, default=5,
@@ -127,7 +130,8 @@ def main(argv):
         s = settings(args)
         client = SieveClient(s["bootstrap"], s["registry"], args.trainer,
                              batches_prefix=s["prefix"], feedback_topic=s["feedback"],
-                             group_id=args.group_id, schema_dir=args.schema_dir, rank=args.rank)
+                             group_id=args.group_id, schema_dir=args.schema_dir, rank=args.rank,
+                             ranks=args.ranks)
     except (OSError, ValueError, KeyError) as e:  # a missing file, a schema that does not parse
         print(f"cannot start: {e}", file=sys.stderr)
         return 2
@@ -173,7 +177,8 @@ def main(argv):
     done = "committed" if args.rank else "acknowledged"
     print(f"summary: batches={model.batches} {done}={acked} examples={model.examples}"
           f" distinct={distinct} incomplete={model.incomplete} mean-loss={model.mean_loss:.4f}"
-          f" clusters={dict(sorted(model.cluster_counts.items()))}", flush=True)
+          f" clusters={dict(sorted(model.cluster_counts.items()))}"
+          + (f" stale={client.stale}" if args.ranks else ""), flush=True)
     return 0 if acked > 0 else 1
 
 

@@ -133,8 +133,10 @@ class PythonTrainerIT {
                   .build());
 
       // When one Python process per rank runs for 6 batches, rank 0 acknowledging them
-      Process rank1 = trainer(config, "t-ranks", temp.resolve("rank1.log"), "--rank", "1");
-      Process rank0 = trainer(config, "t-ranks", temp.resolve("rank0.log"), "--rank", "0");
+      Process rank1 =
+          trainer(config, "t-ranks", temp.resolve("rank1.log"), "--rank", "1", "--ranks", "2");
+      Process rank0 =
+          trainer(config, "t-ranks", temp.resolve("rank0.log"), "--rank", "0", "--ranks", "2");
       String out0 = finish(rank0, temp.resolve("rank0.log"));
       String out1 = finish(rank1, temp.resolve("rank1.log"));
 
@@ -143,6 +145,8 @@ class PythonTrainerIT {
       assertThat(out0).doesNotContain("rank=1/2");
       assertThat(out1).contains("committed=" + BATCHES).contains("rank=1/2 size=5/10");
       assertThat(out1).doesNotContain("rank=0/2");
+      assertThat(out0).contains("stale=0");
+      assertThat(out1).contains("stale=0");
       // and one feedback per batch: none was refused
       assertThat(service.metrics().deadLettersByReason())
           .doesNotContainKeys("late-feedback", "unknown-batch", "unknown-trainer");
