@@ -30,7 +30,7 @@ import time
 import urllib.error
 import urllib.request
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SCHEMA_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "schemas", "src", "main",
@@ -399,17 +399,43 @@ def read_properties(path):
     return props
 
 
+def is_stale(batch, ranks):
+    """Whether a shard was written for another rank count than ``ranks`` (None: any is fine)."""
+    return ranks is not None and batch.get("ranks", 1) != ranks
+
+
+def rank_group_id(trainer_id, group_id=None, rank=None):
+    """The consumer group of a trainer, or of one rank of a data-parallel trainer: each rank
+    commits its own partition's offsets."""
+    if group_id:
+        return group_id
+    return f"trainer-{trainer_id}" if rank is None else f"trainer-{trainer_id}-rank{rank}"
+
+
 class SieveClient:
     """One trainer's side of Sieve: its batches in sequence order, and its feedback.
 
     Batches come in sequence order (see SequenceOrder; ``reorder_wait`` is how long a batch waits
     for the ones before it). Acknowledging a batch commits its offset.
+
+    ``rank``: for a data-parallel trainer (a spec with ``ranks`` R), the rank this process is. It
+    then reads only partition ``rank`` of the batch topic, where Sieve writes that rank's shard of
+    every batch. A batch counts as acknowledged by the first feedback naming it, so one rank
+    (say rank 0) calls ``ack``, with the losses of all ranks if it gathers them; the others call
+    ``commit`` (feedback from them would be dead-lettered as ``late-feedback``). With ``ranks``
+    (the spec's rank count) given too, a shard written for another rank count (before a restart
+    with another ``ranks``) is committed and skipped, counted in ``stale``: it was planned under
+    the former spec, which no longer takes feedback for it.
     """
 
     def __init__(self, bootstrap_servers, schema_registry_url, trainer_id,
                  batches_prefix="sieve.batches.", feedback_topic="sieve.feedback",
-                 group_id=None, schema_dir=DEFAULT_SCHEMA_DIR, reorder_wait=2.0, extra=None):
+                 group_id=None, schema_dir=DEFAULT_SCHEMA_DIR, reorder_wait=2.0, extra=None,
+                 rank=None, ranks=None):
         self.trainer_id = trainer_id
+        self.rank = rank
+        self.ranks = ranks
+        self.stale = 0
         self.batch_topic = batches_prefix + trainer_id
         self.feedback_topic = feedback_topic
         self.reorder_wait = reorder_wait
@@ -421,7 +447,7 @@ class SieveClient:
         common = dict(extra or {})
         common["bootstrap.servers"] = bootstrap_servers
         self.consumer = Consumer(dict(common, **{
-            "group.id": group_id or f"trainer-{trainer_id}",
+            "group.id": rank_group_id(trainer_id, group_id, rank),
             "auto.offset.reset": "earliest",
             "enable.auto.commit": False,
             # only committed transactions are batches
@@ -439,7 +465,11 @@ class SieveClient:
         self.round = 0
         self._trained_groups = {}
         self._trained_clusters = {}
-        self.consumer.subscribe([self.batch_topic])
+        if rank is None:
+            self.consumer.subscribe([self.batch_topic])
+        else:
+            # only this rank's partition, from its committed offset (or the start)
+            self.consumer.assign([TopicPartition(self.batch_topic, int(rank))])
 
     @classmethod
     def from_properties(cls, path, trainer_id, **kwargs):
@@ -463,6 +493,10 @@ class SieveClient:
         if msg.value() is None:
             return
         batch = wire_decode(self.registry, msg.value())
+        if is_stale(batch, self.ranks):
+            self.stale += 1
+            self.consumer.commit(message=msg, asynchronous=False)
+            return
         if not self.order.push(batch, msg):
             # released before (a redelivery after a rebalance): the trainer saw it once
             self.duplicates += 1
@@ -534,6 +568,13 @@ class SieveClient:
         self.producer.produce(self.feedback_topic, key=self.trainer_id.encode("utf-8"), value=value)
         if self.producer.flush(30) > 0:
             raise KafkaException(f"feedback on {batch['batchId']} not delivered within 30 s")
+        msg = self._messages.pop(batch["batchId"], None)
+        if msg is not None:
+            self.consumer.commit(message=msg, asynchronous=False)
+
+    def commit(self, batch):
+        """Commits a batch's offset without feedback: for the ranks of a data-parallel trainer
+        that leave the acknowledgement to another rank."""
         msg = self._messages.pop(batch["batchId"], None)
         if msg is not None:
             self.consumer.commit(message=msg, asynchronous=False)

@@ -8,7 +8,7 @@ import tempfile
 import unittest
 
 from sieve_client import (DEFAULT_SCHEMA_DIR, Schema, SequenceOrder, decode, encode,
-                          load_schema_file, read_properties)
+                          is_stale, load_schema_file, rank_group_id, read_properties)
 
 
 class FakeClock:
@@ -110,6 +110,23 @@ class PropertiesTest(unittest.TestCase):
             os.unlink(f.name)
         self.assertEqual(p["schema.registry.url"], "http://127.0.0.1:8081/apis/ccompat/v7")
         self.assertEqual(p["bootstrap.servers"], "127.0.0.1:9092")
+
+
+class RankGroupTest(unittest.TestCase):
+
+    def test_each_rank_commits_in_a_group_of_its_own(self):
+        self.assertEqual(rank_group_id("t1"), "trainer-t1")
+        self.assertEqual(rank_group_id("t1", rank=0), "trainer-t1-rank0")
+        self.assertEqual(rank_group_id("t1", rank=3), "trainer-t1-rank3")
+        self.assertEqual(rank_group_id("t1", group_id="mine", rank=3), "mine")
+
+    def test_a_shard_of_another_rank_count_is_stale(self):
+        self.assertTrue(is_stale({"ranks": 3}, 2))
+        self.assertFalse(is_stale({"ranks": 2}, 2))
+        # a batch written before ranks existed is one rank's
+        self.assertFalse(is_stale({}, 1))
+        self.assertTrue(is_stale({}, 2))
+        self.assertFalse(is_stale({"ranks": 3}, None))
 
 
 if __name__ == "__main__":

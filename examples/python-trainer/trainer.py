@@ -34,6 +34,12 @@ def parse_args(argv):
     p.add_argument("--feedback-topic", help="topic.feedback of Sieve (default sieve.feedback)")
     p.add_argument("--schema-dir", default=DEFAULT_SCHEMA_DIR, help="where TrainerFeedback.avsc is")
     p.add_argument("--group-id", default=None, help="consumer group (default: trainer-<id>)")
+    p.add_argument("--rank", type=int, default=None,
+                   help="data-parallel rank: read only this partition of the batch topic (a spec"
+                        " with ranks R); rank 0 acknowledges each batch, the others only commit")
+    p.add_argument("--ranks", type=int, default=None,
+                   help="with --rank: the spec's ranks; shards written for another rank count"
+                        " (before a restart with another) are skipped")
     p.add_argument("--batches", type=int, default=0, help="stop after N batches (0: no limit)")
     p.add_argument("--timeout", type=float, default=0, help="stop after this many seconds (0: none)")
     p.add_argument("--eval-every", type=int, default=5,
@@ -124,7 +130,8 @@ def main(argv):
         s = settings(args)
         client = SieveClient(s["bootstrap"], s["registry"], args.trainer,
                              batches_prefix=s["prefix"], feedback_topic=s["feedback"],
-                             group_id=args.group_id, schema_dir=args.schema_dir)
+                             group_id=args.group_id, schema_dir=args.schema_dir, rank=args.rank,
+                             ranks=args.ranks)
     except (OSError, ValueError, KeyError) as e:  # a missing file, a schema that does not parse
         print(f"cannot start: {e}", file=sys.stderr)
         return 2
@@ -149,21 +156,29 @@ def main(argv):
             if args.eval_every > 0 and (acked + 1) % args.eval_every == 0:
                 validation_loss, val_groups, val_clusters = model.validate()
                 evaluation = client.evaluation_round(validation_loss, val_groups, val_clusters)
-            client.ack(batch, example_losses=example_losses, cluster_losses=cluster_losses,
-                       group_losses=group_losses, evaluation=evaluation)
+            if args.rank:
+                # one feedback per batch, from rank 0: a second would earn no credit
+                client.commit(batch)
+            else:
+                client.ack(batch, example_losses=example_losses, cluster_losses=cluster_losses,
+                           group_losses=group_losses, evaluation=evaluation)
             acked += 1
-            print(f"batch seq={batch['sequence']} size={len(batch['examples'])}/{batch['requested']}"
+            shard = "" if args.rank is None else f" rank={batch['rank']}/{batch['ranks']}"
+            print(f"batch seq={batch['sequence']}{shard}"
+                  f" size={len(batch['examples'])}/{batch['requested']}"
                   f" {'complete' if batch['complete'] else 'INCOMPLETE'} cycle={batch['cycle']}"
-                  f" mean-loss={model.mean_loss:.4f} acked"
+                  f" mean-loss={model.mean_loss:.4f} {'committed' if args.rank else 'acked'}"
                   + (f" evaluation-round={evaluation['round']}" if evaluation else ""), flush=True)
     except (KafkaException, RuntimeError) as e:
         print(f"error: {e}", file=sys.stderr, flush=True)
     finally:
         client.close()
     distinct = len(model.seen)
-    print(f"summary: batches={model.batches} acknowledged={acked} examples={model.examples}"
+    done = "committed" if args.rank else "acknowledged"
+    print(f"summary: batches={model.batches} {done}={acked} examples={model.examples}"
           f" distinct={distinct} incomplete={model.incomplete} mean-loss={model.mean_loss:.4f}"
-          f" clusters={dict(sorted(model.cluster_counts.items()))}", flush=True)
+          f" clusters={dict(sorted(model.cluster_counts.items()))}"
+          + (f" stale={client.stale}" if args.ranks else ""), flush=True)
     return 0 if acked > 0 else 1
 
 

@@ -26,8 +26,16 @@ final class BatchLine {
 
   static String format(TrainingBatch b) {
     int size = b.getExamples().size();
+    // a rank's shard holds part of the examples; the counts are the whole batch's
+    int whole =
+        b.getRanks() > 1
+            ? b.getClusterCounts().values().stream().mapToInt(Integer::intValue).sum()
+            : size;
     StringBuilder s = new StringBuilder();
     s.append("seq=").append(b.getSequence());
+    if (b.getRanks() > 1) {
+      s.append(" rank=").append(b.getRank()).append('/').append(b.getRanks());
+    }
     s.append(" size=").append(size).append('/').append(b.getRequested());
     s.append(b.getComplete() ? " complete" : " INCOMPLETE");
     if (!b.getMissingClusters().isEmpty()) {
@@ -39,7 +47,7 @@ final class BatchLine {
     List<Map.Entry<String, Integer>> clusters = sorted(b.getClusterCounts(), false);
     for (int i = 0; i < Math.min(TOP_CLUSTERS, clusters.size()); i++) {
       s.append(' ').append(clusters.get(i).getKey()).append(':');
-      s.append(percent(clusters.get(i).getValue(), size));
+      s.append(percent(clusters.get(i).getValue(), whole));
     }
     if (clusters.size() > TOP_CLUSTERS) {
       s.append(" +").append(clusters.size() - TOP_CLUSTERS);
@@ -49,7 +57,7 @@ final class BatchLine {
       s.append(" groups");
       for (int i = 0; i < Math.min(TOP_GROUPS, groups.size()); i++) {
         s.append(' ').append(groups.get(i).getKey()).append(':');
-        s.append(percent(groups.get(i).getValue(), size));
+        s.append(percent(groups.get(i).getValue(), whole));
       }
       if (groups.size() > TOP_GROUPS) {
         s.append(" +").append(groups.size() - TOP_GROUPS);

@@ -69,12 +69,13 @@ final class TrainerCommand implements Callable<Integer> {
   static String describe(TrainerSpec s, String batchTopic) {
     return String.format(
         java.util.Locale.ROOT,
-        "%s policy=%s batch-size=%d window=%d seed=%d%s%s topic=%s",
+        "%s policy=%s batch-size=%d window=%d seed=%d%s%s%s topic=%s",
         s.getTrainerId(),
         s.getPolicy(),
         s.getBatchSize(),
         s.getWindow(),
         s.getSeed(),
+        s.getRanks() > 1 ? " ranks=" + s.getRanks() : "",
         s.getIdsOnly() ? " ids-only" : "",
         s.getParams().isEmpty() ? "" : " params=" + new TreeMap<>(s.getParams()),
         batchTopic);
@@ -126,6 +127,14 @@ final class TrainerCommand implements Callable<Integer> {
     boolean idsOnly;
 
     @Option(
+        names = "--ranks",
+        defaultValue = "1",
+        description =
+            "Data-parallel ranks, dividing --batch-size: each batch is written as this many"
+                + " shards, rank r's to partition r of the batch topic (default ${DEFAULT-VALUE}).")
+    int ranks;
+
+    @Option(
         names = "--param",
         paramLabel = "KEY=VALUE",
         description = "Policy parameter; repeat for more.")
@@ -154,6 +163,7 @@ final class TrainerCommand implements Callable<Integer> {
               .setWindow(window)
               .setSeed(seed)
               .setIdsOnly(idsOnly)
+              .setRanks(ranks)
               .setParams(new LinkedHashMap<>(params))
               .build();
       ensureTopics(config, topics);

@@ -3,11 +3,14 @@ package io.sieve.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sieve.app.SieveService;
+import io.sieve.app.TrainerAdmin;
+import io.sieve.avro.TrainerSpec;
 import io.sieve.config.SieveConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -110,6 +113,84 @@ class PythonTrainerIT {
       assertThat(service.metrics().deadLettersByReason())
           .doesNotContainKeys("unknown-batch", "unknown-trainer", "tombstone", "undeserializable");
     }
+  }
+
+  @Test
+  void shouldServeEachRankOfADataParallelPythonTrainerItsShard() throws Exception {
+    SieveConfig config = scenarios.config("python-ranks", temp.resolve("state"));
+    try (SieveService service = new SieveService(config).start()) {
+      assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
+      // Given examples in the pool and a trainer of 2 ranks, batches of 10
+      scenarios.produceExamples(service.topics(), "pr", 200, new Random(8));
+      new TrainerAdmin(config, service.topics())
+          .put(
+              TrainerSpec.newBuilder()
+                  .setTrainerId("t-ranks")
+                  .setBatchSize(10)
+                  .setWindow(WINDOW)
+                  .setSeed(5)
+                  .setRanks(2)
+                  .build());
+
+      // When one Python process per rank runs for 6 batches, rank 0 acknowledging them
+      Process rank1 =
+          trainer(config, "t-ranks", temp.resolve("rank1.log"), "--rank", "1", "--ranks", "2");
+      Process rank0 =
+          trainer(config, "t-ranks", temp.resolve("rank0.log"), "--rank", "0", "--ranks", "2");
+      String out0 = finish(rank0, temp.resolve("rank0.log"));
+      String out1 = finish(rank1, temp.resolve("rank1.log"));
+
+      // Then each read its own shard of every batch, 5 of 10, and rank 0 acknowledged 6
+      assertThat(out0).contains("acknowledged=" + BATCHES).contains("rank=0/2 size=5/10");
+      assertThat(out0).doesNotContain("rank=1/2");
+      assertThat(out1).contains("committed=" + BATCHES).contains("rank=1/2 size=5/10");
+      assertThat(out1).doesNotContain("rank=0/2");
+      assertThat(out0).contains("stale=0");
+      assertThat(out1).contains("stale=0");
+      // and one feedback per batch: none was refused
+      assertThat(service.metrics().deadLettersByReason())
+          .doesNotContainKeys("late-feedback", "unknown-batch", "unknown-trainer");
+    }
+  }
+
+  private static Process trainer(SieveConfig config, String id, Path log, String... extra)
+      throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                PYTHON.toString(),
+                repoRoot().resolve("examples/python-trainer/trainer.py").toString(),
+                "--bootstrap-servers",
+                STACK.kafka().bootstrapServers(),
+                "--schema-registry-url",
+                STACK.registry().url(),
+                "--trainer",
+                id,
+                "--batches-prefix",
+                config.getString(SieveConfig.TOPIC_BATCHES_PREFIX_CONFIG),
+                "--feedback-topic",
+                config.getString(SieveConfig.TOPIC_FEEDBACK_CONFIG),
+                "--batches",
+                Integer.toString(BATCHES),
+                "--timeout",
+                "180"));
+    command.addAll(List.of(extra));
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
+  }
+
+  /** Waits for a trainer process, asserts it exited 0, and returns its output. */
+  private static String finish(Process trainer, Path log) throws Exception {
+    boolean ended = trainer.waitFor(240, TimeUnit.SECONDS);
+    if (!ended) {
+      trainer.destroyForcibly();
+    }
+    String output = Files.readString(log, StandardCharsets.UTF_8);
+    assertThat(ended).as("trainer ended; output:%n%s", output).isTrue();
+    assertThat(trainer.exitValue()).as("exit code; output:%n%s", output).isZero();
+    return output;
   }
 
   private static Path repoRoot() {

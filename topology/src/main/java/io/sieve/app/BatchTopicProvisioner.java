@@ -39,8 +39,10 @@ import org.slf4j.LoggerFactory;
  * trainer's existing topic (ids that differ only in '.' and '_': Kafka refuses the second) is
  * dead-lettered ({@code batch-topic-collision}) and never ready, so it is never planned for. A
  * ready topic that disappears is dead-lettered ({@code batch-topic-missing}), its trainer paused
- * and the topic created again. The watcher never stops for good: any failure is logged and the
- * watch starts over after a pause.
+ * and the topic created again. A topic has a partition per data-parallel rank of its spec: created
+ * so, or grown when a spec asks for more ranks, and only then ready for that many ({@link
+ * #ready(String, int)}); it is never shrunk. The watcher never stops for good: any failure is
+ * logged and the watch starts over after a pause.
  */
 final class BatchTopicProvisioner implements BatchTopics, AutoCloseable {
 
@@ -49,14 +51,17 @@ final class BatchTopicProvisioner implements BatchTopics, AutoCloseable {
   private static final Duration CHECK_INTERVAL = Duration.ofSeconds(2);
   private static final Duration RETRY_PAUSE = Duration.ofSeconds(2);
 
-  /** Where a live spec was read, for its dead letters. */
-  private record Origin(int partition, long offset) {}
+  /** Where a live spec was read, for its dead letters, and the ranks it asks for. */
+  private record Origin(int partition, long offset, int ranks) {}
 
   private final SieveConfig config;
   private final Topics topics;
   private final DeadLetterSender deadLetters;
   private final Thread thread;
-  private final Set<String> ready = ConcurrentHashMap.newKeySet();
+
+  /** Ready trainers and their batch topic's partition count, as last seen. */
+  private final Map<String, Integer> ready = new ConcurrentHashMap<>();
+
   private final Map<String, Origin> live = new TreeMap<>();
   private final Set<String> collided = new HashSet<>();
   private final Counter recreated;
@@ -86,7 +91,14 @@ final class BatchTopicProvisioner implements BatchTopics, AutoCloseable {
 
   @Override
   public boolean ready(String trainerId) {
-    return ready.contains(trainerId);
+    return ready.containsKey(trainerId);
+  }
+
+  /** Ready with a partition per rank: a spec with more ranks waits until the topic has grown. */
+  @Override
+  public boolean ready(String trainerId, int ranks) {
+    Integer partitions = ready.get(trainerId);
+    return partitions != null && partitions >= ranks;
   }
 
   /** The trainers watcher's settings: the pass-through (security included) and the brokers. */
@@ -173,7 +185,8 @@ final class BatchTopicProvisioner implements BatchTopics, AutoCloseable {
                     id, spec, config.dimension(), config.getInt(SieveConfig.BATCH_MAX_BYTES_CONFIG))
                 == null;
     if (valid) {
-      return live.put(id, new Origin(r.partition(), r.offset())) == null;
+      Origin before = live.put(id, new Origin(r.partition(), r.offset(), spec.getRanks()));
+      return before == null || before.ranks() != spec.getRanks();
     }
     ready.remove(id);
     collided.remove(id);
@@ -194,8 +207,23 @@ final class BatchTopicProvisioner implements BatchTopics, AutoCloseable {
     for (Map.Entry<String, Origin> e : live.entrySet()) {
       String id = e.getKey();
       String topic = config.batchTopic(id);
+      int ranks = e.getValue().ranks();
       if (existing.contains(topic)) {
-        ready.add(id);
+        Integer partitions = ready.get(id);
+        if (partitions == null || partitions < ranks) {
+          // grown before the planner plans a shard for a partition it lacks; never shrunk
+          try {
+            ready.put(id, admin.ensureBatchTopic(id, ranks));
+          } catch (RuntimeException ex) {
+            notReady++;
+            LOG.warn(
+                "cannot give batch topic {} {} partitions yet; trainer {} waits",
+                topic,
+                ranks,
+                id,
+                ex);
+          }
+        }
         continue;
       }
       String other = byCollisionKey.get(BatchTopics.collisionKey(topic));
@@ -207,7 +235,7 @@ final class BatchTopicProvisioner implements BatchTopics, AutoCloseable {
         }
         continue;
       }
-      boolean wasReady = ready.remove(id);
+      boolean wasReady = ready.remove(id) != null;
       if (wasReady) {
         LOG.warn(
             "batch topic {} of trainer {} disappeared; pausing it and creating it again",
@@ -228,10 +256,10 @@ final class BatchTopicProvisioner implements BatchTopics, AutoCloseable {
             id.getBytes(StandardCharsets.UTF_8));
       }
       try {
-        admin.ensureBatchTopic(id);
+        int partitions = admin.ensureBatchTopic(id, ranks);
         existing.add(topic);
         byCollisionKey.put(BatchTopics.collisionKey(topic), topic);
-        ready.add(id);
+        ready.put(id, partitions);
         if (wasReady) {
           recreated.increment();
         }
@@ -247,7 +275,7 @@ final class BatchTopicProvisioner implements BatchTopics, AutoCloseable {
         }
       }
     }
-    ready.retainAll(live.keySet());
+    ready.keySet().retainAll(live.keySet());
     collided.retainAll(live.keySet());
     paused = notReady;
   }

@@ -13,8 +13,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
@@ -124,16 +126,80 @@ public final class TopicAdmin implements AutoCloseable {
     return null;
   }
 
-  /** A trainer's batch topic, sized for the largest batch record. */
+  /** A trainer's batch topic for one rank, sized for the largest batch record. */
   public void ensureBatchTopic(String trainerId) {
+    ensureBatchTopic(trainerId, 1);
+  }
+
+  /**
+   * A trainer's batch topic, sized for the largest batch record, with a partition for each of
+   * {@code ranks} data-parallel ranks: created so, or grown to that many if it has fewer. A topic
+   * is never shrunk (Kafka cannot take partitions back): after a restart with fewer ranks, the
+   * partitions of the former higher ranks just get no new batches.
+   *
+   * @return the topic's partition count now, at least {@code ranks}
+   */
+  public int ensureBatchTopic(String trainerId, int ranks) {
+    String topic = config.batchTopic(trainerId);
     Map<String, String> configs =
         Map.of(
             TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
             Integer.toString(config.getInt(SieveConfig.BATCH_MAX_BYTES_CONFIG) + 65_536));
-    create(
-        List.of(
-            new NewTopic(config.batchTopic(trainerId), 1, config.replicationFactor())
-                .configs(configs)));
+    create(List.of(new NewTopic(topic, ranks, config.replicationFactor()).configs(configs)));
+    int partitions = partitionCount(topic);
+    if (partitions >= ranks) {
+      return partitions;
+    }
+    try {
+      admin
+          .createPartitions(Map.of(topic, NewPartitions.increaseTo(ranks)))
+          .all()
+          .get(60, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      // another instance may have grown it at the same moment: the count read next tells
+      if (!(e.getCause() instanceof InvalidPartitionsException)) {
+        throw new IllegalStateException(
+            "cannot grow topic " + topic + " to " + ranks + " partitions", e.getCause());
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(
+          "cannot grow topic " + topic + " to " + ranks + " partitions", e);
+    }
+    partitions = partitionCount(topic);
+    if (partitions < ranks) {
+      throw new IllegalStateException(
+          "topic " + topic + " has " + partitions + " partitions after growing it to " + ranks);
+    }
+    return partitions;
+  }
+
+  /** A topic's partition count; a topic created a moment ago is asked for again for up to 30 s. */
+  private int partitionCount(String topic) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        return admin
+            .describeTopics(List.of(topic))
+            .allTopicNames()
+            .get(30, TimeUnit.SECONDS)
+            .get(topic)
+            .partitions()
+            .size();
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
+            || System.nanoTime() > deadline) {
+          throw new IllegalStateException("cannot describe topic " + topic, e.getCause());
+        }
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while describing " + topic, ie);
+        }
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot describe topic " + topic, e);
+      }
+    }
   }
 
   public Set<String> listTopics() {

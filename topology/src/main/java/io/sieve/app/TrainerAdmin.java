@@ -44,7 +44,7 @@ public final class TrainerAdmin {
     try (TopicAdmin admin = new TopicAdmin(config)) {
       admin.ensureRequired(topics);
       if (valid) {
-        admin.ensureBatchTopic(spec.getTrainerId());
+        admin.ensureBatchTopic(spec.getTrainerId(), spec.getRanks());
       }
     }
     write(spec.getTrainerId(), spec);

@@ -488,6 +488,8 @@ public final class AssembleProcessor
         .setMissingClusters(missing)
         .setPlannedAt(h.getPlannedAt())
         .setAssembledAt(Instant.ofEpochMilli(now))
+        // the whole batch, as rank 0 of its ranks; Shards splits it on the way to its topic
+        .setRanks(Math.max(1, h.getRanks()))
         .build();
   }
 }

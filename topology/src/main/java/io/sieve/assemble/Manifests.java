@@ -11,8 +11,10 @@ import java.util.TreeMap;
 /**
  * A batch's manifest: everything that says which examples a trainer saw in it (ids, clusters,
  * cycles, groups, sampling weights, scores, and the policy, its state version and seed), without
- * the texts and embeddings. It is written beside the batch, in the same transaction, so that "what
- * did the model see at step N" can be answered long after the batch topic has dropped the payloads.
+ * the texts and embeddings, and the rank whose shard held each example ({@link Shards}): one
+ * manifest per batch, however many ranks it was split for. It is written beside the batch, in the
+ * same transaction, so that "what did the model see at step N" can be answered long after the batch
+ * topic has dropped the payloads.
  *
  * <p>A manifest holds a subset of its batch's fields, so it is never larger than the batch: the
  * manifests topic allows the same record size as a batch topic.
@@ -23,7 +25,9 @@ public final class Manifests {
 
   public static BatchManifest of(TrainingBatch batch) {
     List<ManifestExample> examples = new ArrayList<>(batch.getExamples().size());
-    for (BatchExample e : batch.getExamples()) {
+    int[] ranks = Shards.ranks(batch);
+    for (int i = 0; i < ranks.length; i++) {
+      BatchExample e = batch.getExamples().get(i);
       examples.add(
           ManifestExample.newBuilder()
               .setId(e.getId())
@@ -32,6 +36,7 @@ public final class Manifests {
               .setGroups(new TreeMap<>(e.getGroups()))
               .setWeight(e.getWeight())
               .setScore(e.getScore())
+              .setRank(ranks[i])
               .build());
     }
     return BatchManifest.newBuilder()
@@ -48,6 +53,7 @@ public final class Manifests {
         .setComplete(batch.getComplete())
         .setPlannedAt(batch.getPlannedAt())
         .setCreatedAt(batch.getAssembledAt())
+        .setRanks(Math.max(1, batch.getRanks()))
         .setExamples(examples)
         .build();
   }

@@ -15,6 +15,14 @@ public interface BatchTopics {
   boolean ready(String trainerId);
 
   /**
+   * Ready, and with a partition for each of {@code ranks} ranks (rank r's shard goes to partition
+   * r). The default is for implementations that do not watch partitions.
+   */
+  default boolean ready(String trainerId, int ranks) {
+    return ready(trainerId);
+  }
+
+  /**
    * The name two batch topics share when Kafka would refuse the second as a collision: topic names
    * that differ only in '.' and '_' collide, since metric names do not tell them apart.
    */

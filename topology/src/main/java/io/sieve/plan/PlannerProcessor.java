@@ -395,8 +395,9 @@ public final class PlannerProcessor
   private boolean plan(TrainerState state) {
     TrainerSpec spec = state.getSpec();
     boolean planned = false;
-    if (spec != null && !batchTopics.ready(state.getTrainerId())) {
-      return false; // paused until its batch topic is there: planAll tries again
+    if (spec != null && !batchTopics.ready(state.getTrainerId(), spec.getRanks())) {
+      // paused until its batch topic is there with a partition per rank: planAll tries again
+      return false;
     }
     if (state.getPaused()) {
       return false; // paused by an operator until a resume control
@@ -488,6 +489,7 @@ public final class PlannerProcessor
             .setPolicyState(new java.util.TreeMap<>(state.getPolicyState()))
             .setGroupTargets(groupTargets)
             .setGroupMinimums(groupMinimums)
+            .setRanks(spec.getRanks())
             .setPlannedAt(Instant.ofEpochMilli(now))
             .build();
     List<String> excluded = new ArrayList<>(state.getQuarantinedGroups());

@@ -18,6 +18,12 @@ public final class TrainerSpecs {
   /** Allowance for one example's text in the size estimate. */
   public static final int TEXT_ALLOWANCE_BYTES = 1024;
 
+  /**
+   * Most data-parallel ranks a spec may ask for: each rank is a partition of the trainer's batch
+   * topic, and partitions are never taken back, so a typo must not create thousands.
+   */
+  public static final int MAX_RANKS = 256;
+
   private TrainerSpecs() {}
 
   /** A rejection: a machine-readable reason and an explanation. */
@@ -82,6 +88,21 @@ public final class TrainerSpecs {
     }
     if (spec.getWindow() < 1 || spec.getWindow() > 10_000) {
       return new Problem("invalid-window", "window must be in [1, 10000]");
+    }
+    if (spec.getRanks() < 1 || spec.getRanks() > MAX_RANKS) {
+      return new Problem(
+          "invalid-ranks", "ranks must be in [1, " + MAX_RANKS + "], got " + spec.getRanks());
+    }
+    if (spec.getBatchSize() % spec.getRanks() != 0) {
+      // equal shards: every rank trains on the same number of examples per step
+      return new Problem(
+          "ranks-not-dividing-batch",
+          "batchSize "
+              + spec.getBatchSize()
+              + " is not a multiple of ranks "
+              + spec.getRanks()
+              + ": each rank gets batchSize / ranks examples; choose a batchSize that ranks"
+              + " divides");
     }
     long bytes = estimatedBatchBytes(spec, dimension);
     if (bytes > maxBatchBytes) {

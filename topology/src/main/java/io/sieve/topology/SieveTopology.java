@@ -3,6 +3,7 @@ package io.sieve.topology;
 import io.sieve.assemble.AssembleProcessor;
 import io.sieve.assemble.Manifests;
 import io.sieve.assemble.RecentBatchesProcessor;
+import io.sieve.assemble.Shards;
 import io.sieve.assign.AssignProcessor;
 import io.sieve.assign.ModelOwnerProcessor;
 import io.sieve.avro.BatchComposition;
@@ -37,6 +38,8 @@ import io.sieve.validate.ValidateProcessor;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.ToIntFunction;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
@@ -61,7 +64,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *                      └→ key by content → [by-content] → dedup → assign ─┬→ [by-cluster] → pool → cluster stats
  *                                                                         └→ [model-updates] → model owner → centroids
  * trainers, feedback, controls → planner ─┬→ dead letters
- *                                         └→ [plan-by-cluster] → fulfil (reads pool) → [selections-by-batch] → assemble ─┬→ sieve.batches.&lt;trainer&gt;
+ *                                         └→ [plan-by-cluster] → fulfil (reads pool) → [selections-by-batch] → assemble ─┬→ shards → sieve.batches.&lt;trainer&gt; (rank r → partition r)
  *                                                                                                                        ├→ sieve.manifests (keyed by trainer)
  *                                                                                                                        └→ [compositions-by-trainer] → recent batches
  * feedback with example losses → [feedback-by-batch] → score router (reads assembly) → [score-updates] → score update (writes the trainer's scores beside the pool)
@@ -289,10 +292,19 @@ public final class SieveTopology {
     deadLetters(assembled.get("assembled-rejected"), topics, metrics, "assembler");
     KStream<String, TrainingBatch> written =
         assembled.get("assembled-ok").mapValues(Outcome::value, Named.as("unwrap-batch"));
-    written.to(
-        (key, batch, ctx) -> topics.batchTopic(batch.getTrainerId()),
-        org.apache.kafka.streams.kstream.Produced.with(Serdes.String(), topics.batchSerde())
-            .withName("batches-sink"));
+    // one record per data-parallel rank, rank r's shard to partition r; the provisioner gave the
+    // topic that many partitions before the planner planned for them. The partition count the
+    // partitioner is told may be stale just after the topic grew: the producer refreshes its
+    // metadata for a partition it does not know yet, so it is not consulted.
+    written
+        .flatMapValues(Shards::of, Named.as("batch-shards"))
+        .to(
+            (key, batch, ctx) -> topics.batchTopic(batch.getTrainerId()),
+            org.apache.kafka.streams.kstream.Produced.with(Serdes.String(), topics.batchSerde())
+                .withStreamPartitioner(
+                    (String topic, String key, TrainingBatch batch, int known) ->
+                        Optional.of(Set.of(batch.getRank())))
+                .withName("batches-sink"));
     // each batch's manifest, in the same transaction as the batch (the same task writes both)
     written
         .mapValues(Manifests::of, Named.as("batch-manifest"))

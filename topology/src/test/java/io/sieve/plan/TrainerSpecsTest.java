@@ -54,4 +54,29 @@ class TrainerSpecsTest {
     assertThat(problem.reason()).isEqualTo("invalid-params");
     assertThat(problem.detail()).contains("ucb.alpha");
   }
+
+  private static TrainerSpecs.Problem withRanks(int batchSize, int ranks) {
+    TrainerSpec spec =
+        TrainerSpec.newBuilder().setTrainerId("t1").setBatchSize(batchSize).setRanks(ranks).build();
+    return TrainerSpecs.check("t1", spec, 16, 8 * 1024 * 1024);
+  }
+
+  @Test
+  void shouldAcceptRanksThatDivideTheBatch() {
+    assertThat(withRanks(8, 1)).isNull();
+    assertThat(withRanks(8, 8)).isNull();
+    assertThat(withRanks(512, TrainerSpecs.MAX_RANKS)).isNull();
+    // a spec written before ranks existed decodes with one rank
+    assertThat(TrainerSpec.newBuilder().setTrainerId("t1").build().getRanks()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldRejectRanksOutOfRangeOrNotDividingTheBatch() {
+    assertThat(withRanks(8, 0).reason()).isEqualTo("invalid-ranks");
+    assertThat(withRanks(8, -2).reason()).isEqualTo("invalid-ranks");
+    assertThat(withRanks(1024, TrainerSpecs.MAX_RANKS + 1).reason()).isEqualTo("invalid-ranks");
+    TrainerSpecs.Problem uneven = withRanks(10, 4);
+    assertThat(uneven.reason()).isEqualTo("ranks-not-dividing-batch");
+    assertThat(uneven.detail()).contains("batchSize 10").contains("ranks 4");
+  }
 }
