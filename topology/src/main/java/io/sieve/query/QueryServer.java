@@ -480,7 +480,7 @@ public final class QueryServer implements AutoCloseable {
             || state == KafkaStreams.State.PENDING_ERROR
             || state == KafkaStreams.State.PENDING_SHUTDOWN
             || state == KafkaStreams.State.NOT_RUNNING;
-    String problem = failed ? null : liveness.problem(tasks());
+    String problem = failed ? null : liveness.problem(progress());
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("status", failed || problem != null ? "DOWN" : "UP");
     body.put("state", state);
@@ -491,13 +491,13 @@ public final class QueryServer implements AutoCloseable {
     return Response.json(failed || problem != null ? 503 : 200, body);
   }
 
-  /** This instance's active tasks and their offsets; null while Kafka Streams cannot say. */
-  private List<TaskStalls.Offsets> tasks() {
+  /** This instance's tasks' offsets and threads' activity; null while Kafka Streams cannot say. */
+  private Liveness.Progress progress() {
     try {
-      return TaskStalls.of(queries.streams());
+      return Liveness.Progress.of(queries.streams());
     } catch (RuntimeException e) {
       // a thread's task set changes under the read during a rebalance: judge at the next probe
-      LOG.debug("task offsets not readable now", e);
+      LOG.debug("task offsets or thread metrics not readable now", e);
       return null;
     }
   }
