@@ -2,8 +2,12 @@ package io.sieve.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sieve.avro.TrainerSpec;
+import io.sieve.avro.TrainerState;
+import io.sieve.policy.PlanContext;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -94,6 +98,32 @@ class LivenessTest {
 
   private static Liveness.Progress progress(List<TaskStalls.Offsets> tasks, long activity) {
     return new Liveness.Progress(
-        tasks, List.of(new ThreadStalls.Activity("t1", "RUNNING", activity)));
+        tasks, List.of(new ThreadStalls.Activity("t1", "RUNNING", activity)), List.of(), null);
+  }
+
+  @Test
+  void shouldTurnUnhealthyOnATrainerWithCreditAndAFullPoolThatGetsNoBatch() {
+    // Given trainer a with credit (nothing outstanding, window 2) and a pool of 10 for batches of 8
+    AtomicLong now = new AtomicLong(0);
+    Liveness liveness = new Liveness(3, 60_000, 30_000, now::get);
+    TrainerState a =
+        TrainerState.newBuilder()
+            .setTrainerId("a")
+            .setSpec(TrainerSpec.newBuilder().setTrainerId("a").setBatchSize(8).build())
+            .setSequence(4)
+            .build();
+    PlanContext pool = PlanContext.ofSizes(new TreeMap<>(Map.of(0, 10L)));
+    Liveness.Progress progress = new Liveness.Progress(List.of(), List.of(), List.of(a), pool);
+    assertThat(liveness.problem(progress)).isNull();
+    assertThat(liveness.waitingTrainers(List.of(a), pool)).containsEntry("a", 0L);
+
+    // When no batch is planned for 30 s, it is unhealthy and names the trainer
+    now.addAndGet(30_000);
+    assertThat(liveness.problem(progress)).startsWith("trainer a has had credit");
+
+    // When one is planned, healthy again
+    TrainerState fed = TrainerState.newBuilder(a).setSequence(5).build();
+    assertThat(liveness.problem(new Liveness.Progress(List.of(), List.of(), List.of(fed), pool)))
+        .isNull();
   }
 }
