@@ -46,11 +46,6 @@ public final class SieveService implements AutoCloseable {
 
   public SieveService(SieveConfig config) {
     this.config = config;
-    this.liveness =
-        new Liveness(
-            config.getInt(SieveConfig.HEALTH_THREAD_FAILURES_CONFIG),
-            config.getLong(SieveConfig.HEALTH_WINDOW_CONFIG),
-            config.getLong(SieveConfig.HEALTH_STALL_CONFIG));
     this.serdes =
         new AvroSerdes(
             new RestSchemaRegistry(config.registryOptions()),
@@ -62,6 +57,12 @@ public final class SieveService implements AutoCloseable {
     }
     this.deadLetters = new DeadLetterSender(config, serdes, metrics);
     this.provisioner = new BatchTopicProvisioner(config, topics, deadLetters, metrics);
+    this.liveness =
+        new Liveness(
+            config.getInt(SieveConfig.HEALTH_THREAD_FAILURES_CONFIG),
+            config.getLong(SieveConfig.HEALTH_WINDOW_CONFIG),
+            config.getLong(SieveConfig.HEALTH_STALL_CONFIG),
+            provisioner);
     Topology topology = SieveTopology.build(config, topics, serdes, metrics, provisioner);
     LOG.debug("topology:\n{}", topology.describe());
     // bound before Kafka Streams is made, so that application.server names the real port

@@ -330,9 +330,11 @@ public final class SieveConfig extends AbstractConfig {
   public static final String HEALTH_STALL_CONFIG = "health.stall.ms";
   public static final long HEALTH_STALL_DEFAULT = 60_000L;
   private static final String HEALTH_STALL_DOC =
-      "A task of this instance that has input waiting (end offset beyond its committed offset)"
-          + " yet commits nothing for this long makes /health answer 503, naming the task; keep it"
-          + " well above commit.interval.ms.";
+      "An input partition of this instance with a record fetched and not committed, a stream"
+          + " thread that neither polls, processes nor commits, or a trainer with credit and a pool"
+          + " holding a batch that gets none planned, for this long makes /health answer 503,"
+          + " naming it; keep it well above commit.interval.ms and planner.interval.ms, and below"
+          + " the producer's max.block.ms.";
 
   public static final String FEEDBACK_MAX_ABS_LOSS_CONFIG = "feedback.max.abs.loss";
   public static final double FEEDBACK_MAX_ABS_LOSS_DEFAULT = 1e6;

@@ -669,7 +669,7 @@ public final class PlannerProcessor
    * supply of them. A cluster that only partly holds a quarantined value stays: the pool draws its
    * other items in place of the quarantined ones.
    */
-  static PlanContext withoutQuarantined(PlanContext context, TrainerState state) {
+  public static PlanContext withoutQuarantined(PlanContext context, TrainerState state) {
     if (state.getQuarantinedClusters().isEmpty() && state.getQuarantinedGroups().isEmpty()) {
       return context;
     }

@@ -12,6 +12,7 @@ import io.sieve.avro.TrainerState;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
 import io.sieve.plan.TrainerControls;
+import io.sieve.policy.PlanContext;
 import io.sieve.stream.SieveMetrics;
 import io.sieve.stream.Stores;
 import java.io.IOException;
@@ -40,6 +41,7 @@ import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -480,7 +482,7 @@ public final class QueryServer implements AutoCloseable {
             || state == KafkaStreams.State.PENDING_ERROR
             || state == KafkaStreams.State.PENDING_SHUTDOWN
             || state == KafkaStreams.State.NOT_RUNNING;
-    String problem = failed ? null : liveness.problem(tasks());
+    String problem = failed ? null : liveness.problem(progress());
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("status", failed || problem != null ? "DOWN" : "UP");
     body.put("state", state);
@@ -491,15 +493,75 @@ public final class QueryServer implements AutoCloseable {
     return Response.json(failed || problem != null ? 503 : 200, body);
   }
 
-  /** This instance's active tasks and their offsets; null while Kafka Streams cannot say. */
-  private List<TaskStalls.Offsets> tasks() {
+  /**
+   * This instance's tasks' offsets, threads' activity and trainers; null (or null parts) while
+   * Kafka Streams cannot say. Only local reads: a probe never waits on a rebalance or a peer.
+   */
+  private Liveness.Progress progress() {
     try {
-      return TaskStalls.of(queries.streams());
+      KafkaStreams streams = queries.streams();
+      return new Liveness.Progress(
+          TaskStalls.of(streams), ThreadStalls.of(streams), localTrainerStates(), pool());
     } catch (RuntimeException e) {
       // a thread's task set changes under the read during a rebalance: judge at the next probe
-      LOG.debug("task offsets not readable now", e);
+      LOG.debug("task offsets or thread metrics not readable now", e);
       return null;
     }
+  }
+
+  /** The trainers this instance owns; null while their store is not queryable. */
+  private List<TrainerState> localTrainerStates() {
+    try {
+      List<TrainerState> out = new ArrayList<>();
+      ReadOnlyKeyValueStore<String, TrainerState> store = queries.local(Stores.TRAINERS);
+      try (KeyValueIterator<String, TrainerState> it = store.all()) {
+        it.forEachRemaining(
+            kv -> {
+              if (kv.value != null) {
+                out.add(kv.value);
+              }
+            });
+      }
+      return out;
+    } catch (InvalidStateStoreException e) {
+      return null;
+    }
+  }
+
+  /** Pool sizes and group counts as the planner reads them; null while not queryable. */
+  private PlanContext pool() {
+    try {
+      SortedMap<Integer, Long> sizes = new TreeMap<>();
+      Map<Integer, Map<String, Long>> groups = new TreeMap<>();
+      ReadOnlyKeyValueStore<Integer, ClusterStats> stats = queries.local(Stores.CLUSTER_STATS);
+      try (KeyValueIterator<Integer, ClusterStats> it = stats.all()) {
+        it.forEachRemaining(
+            kv -> {
+              if (kv.value != null && kv.value.getSize() > 0) {
+                sizes.put(kv.key, kv.value.getSize());
+                groups.put(kv.key, kv.value.getGroupCounts());
+              }
+            });
+      }
+      return new PlanContext(sizes, groups, null);
+    } catch (InvalidStateStoreException e) {
+      return null;
+    }
+  }
+
+  /** Since when each trainer of this instance waits for a batch the planner would plan. */
+  private Map<String, Long> waitingTrainers() {
+    List<TrainerState> trainers = localTrainerStates();
+    PlanContext pool = pool();
+    if (trainers == null || pool == null) {
+      return null;
+    }
+    Map<String, Long> waiting = liveness.waitingTrainers(trainers, pool);
+    metrics.trainersWaiting(
+        trainers.stream().map(TrainerState::getTrainerId).toList(),
+        waiting,
+        System.currentTimeMillis());
+    return waiting;
   }
 
   private Response ready() {
@@ -513,6 +575,7 @@ public final class QueryServer implements AutoCloseable {
 
   private Response metrics() {
     gauges.refresh();
+    waitingTrainers();
     return Response.raw(200, metrics.scrape().getBytes(StandardCharsets.UTF_8), PROMETHEUS_TEXT);
   }
 
@@ -606,9 +669,17 @@ public final class QueryServer implements AutoCloseable {
         authorization,
         (ReadOnlyKeyValueStore<String, TrainerState> store) -> {
           TrainerState state = store.get(id);
-          return state == null
-              ? Response.error(404, "no trainer " + id)
-              : Response.ok(Views.trainer(state));
+          if (state == null) {
+            return Response.error(404, "no trainer " + id);
+          }
+          Map<String, Object> body = Views.trainer(state);
+          Map<String, Long> waiting = waitingTrainers();
+          Long since = waiting == null ? null : waiting.get(id);
+          // credit and a pool holding a batch, and none planned: starved after health.stall.ms
+          body.put("waitingSince", since == null ? null : Instant.ofEpochMilli(since).toString());
+          body.put(
+              "starved", since != null && System.currentTimeMillis() - since >= liveness.stallMs());
+          return Response.ok(body);
         });
   }
 

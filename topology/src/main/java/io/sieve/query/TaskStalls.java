@@ -3,11 +3,14 @@ package io.sieve.query;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
@@ -15,49 +18,48 @@ import org.apache.kafka.streams.TaskMetadata;
 import org.apache.kafka.streams.ThreadMetadata;
 
 /**
- * Whether a task of this instance is stuck: it has input waiting (the end offset Kafka Streams last
- * fetched lies beyond the offset it committed) yet has committed nothing for {@code stall} ms.
+ * Whether an input partition of this instance is stuck: a record of it has been fetched and not
+ * committed, and its committed offset has not moved for {@code stall} ms.
  *
  * <p>A task that waits on a missing topic (a send that blocks, Kafka Streams retrying the task for
  * task.timeout.ms) neither fails its thread nor leaves RUNNING; its committed offsets are what
- * stops moving. The offsets are Kafka Streams' own ({@link TaskMetadata#committedOffsets()} and
- * {@link TaskMetadata#endOffsets()}), read when {@code /health} asks: nothing runs in between, and
- * the stall is timed from the first answer that saw the task waiting without progress.
+ * stops moving. The offsets are Kafka Streams' own, read when {@code /health} asks: {@link
+ * TaskMetadata#endOffsets()} is the offset of the last record fetched (not the next offset), {@link
+ * TaskMetadata#committedOffsets()} the next offset to read. So a partition has input waiting when
+ * fetched &gt;= committed; caught up it reads fetched = committed - 1, or - 2 when a transaction
+ * marker follows the last record (the committed offset is the consumer's position, past the
+ * marker), and a marker is never fetched as a record, so markers cannot look like waiting input.
  *
- * <p>A partition with no commit since the task was assigned here (committed offset -1) is not
- * judged: a task that has nothing to do never commits, so -1 says nothing about progress. A task
- * stuck from its assignment on shows once its thread fails (task.timeout.ms, then {@link
- * Liveness}'s thread-failure rule).
+ * <p>Judged by partition, not by task: a task revived after an aborted transaction, or moved
+ * between this instance's threads, reports committed offset -1 until it commits again, so the last
+ * committed offset seen here is carried over (while the partition was seen within the last {@code
+ * stall} ms) and the stall clock keeps running while the new task has fetched nothing. A partition
+ * with no commit ever seen here and a record fetched counts as waiting: a task that runs commits
+ * within commit.interval.ms.
  *
- * <p>Holds one entry per task currently assigned to this instance.
+ * <p>Holds one entry per input partition seen within the last {@code stall} ms.
  */
 public final class TaskStalls {
 
   /** One task's offsets, by partition, as Kafka Streams reports them (-1: none yet). */
   public record Offsets(
-      String task, Map<TopicPartition, Long> committed, Map<TopicPartition, Long> end) {
+      String task, Map<TopicPartition, Long> committed, Map<TopicPartition, Long> end) {}
 
-    /** Input waiting on the partitions judged: end offset minus committed offset, summed. */
-    long waiting() {
-      long lag = 0;
-      for (Map.Entry<TopicPartition, Long> e : committed.entrySet()) {
-        Long endOffset = end.get(e.getKey());
-        if (e.getValue() >= 0 && endOffset != null && endOffset > e.getValue()) {
-          lag += endOffset - e.getValue();
-        }
-      }
-      return lag;
-    }
-  }
+  /**
+   * A stuck partition of a task: since when it has had a record fetched ({@code fetched}, the
+   * offset of the last one) beyond its committed offset ({@code committed}, -1 when none seen here)
+   * with no commit.
+   */
+  public record Stall(
+      String task, TopicPartition partition, long sinceMs, long fetched, long committed) {}
 
-  /** A stuck task: since when it has committed nothing while input waited, and how much. */
-  public record Stall(String task, long sinceMs, long waiting) {}
-
-  private record Seen(Map<TopicPartition, Long> committed, long waitingSinceMs) {}
+  /** What this instance last knew of a partition, and when it saw it. */
+  private record Seen(long committed, long waitingSinceMs, long seenMs) {}
 
   private final long stallMs;
   private final LongSupplier clock;
-  private final Map<String, Seen> seen = new HashMap<>();
+  private final Map<TopicPartition, Seen> seen = new HashMap<>();
+  private long lastObservedMs = Long.MIN_VALUE;
   private String lastProblem;
 
   public TaskStalls(long stallMs) {
@@ -90,39 +92,60 @@ public final class TaskStalls {
     return tasks;
   }
 
-  /** Takes in the tasks' current offsets; returns the tasks stuck for {@code stall} ms or more. */
+  /**
+   * Takes in the tasks' current offsets; returns the partitions stuck for {@code stall} ms or more.
+   */
   public synchronized List<Stall> observe(Collection<Offsets> tasks) {
     long now = clock.getAsLong();
-    Set<String> current = new HashSet<>();
+    Set<TopicPartition> current = new HashSet<>();
     List<Stall> stalls = new ArrayList<>();
     for (Offsets task : tasks) {
-      current.add(task.task());
-      long waiting = task.waiting();
-      Seen before = seen.get(task.task());
-      long since;
-      if (waiting == 0) {
-        since = -1;
-      } else if (before == null
-          || !before.committed().equals(task.committed())
-          || before.waitingSinceMs() < 0) {
-        // first seen waiting, or it committed since the last look: the clock starts now
-        since = now;
-      } else {
-        since = before.waitingSinceMs();
-      }
-      seen.put(task.task(), new Seen(task.committed(), since));
-      if (since >= 0 && now - since >= stallMs) {
-        stalls.add(new Stall(task.task(), since, waiting));
+      Set<TopicPartition> partitions =
+          new TreeSet<>(Comparator.comparing(TopicPartition::toString));
+      partitions.addAll(task.committed().keySet());
+      partitions.addAll(task.end().keySet());
+      for (TopicPartition p : partitions) {
+        current.add(p);
+        long reported = task.committed().getOrDefault(p, -1L);
+        long fetched = task.end().getOrDefault(p, -1L);
+        Seen before = seen.get(p);
+        // seen at the last look, or gone for less than the stall time (a revival, a move between
+        // threads): what was known of it still holds
+        boolean carried =
+            before != null
+                && (before.seenMs() >= lastObservedMs || now - before.seenMs() < stallMs);
+        long committed = reported >= 0 ? reported : carried ? before.committed() : -1;
+        boolean waiting = fetched >= 0 && fetched >= committed;
+        long since;
+        if (carried && reported < 0 && fetched < 0) {
+          // a task new to this thread that has fetched nothing yet says nothing: the clock keeps
+          // its place (judged again once it fetches), and nothing is reported meanwhile
+          seen.put(p, new Seen(committed, before.waitingSinceMs(), now));
+          continue;
+        } else if (!waiting) {
+          since = -1;
+        } else if (!carried || before.waitingSinceMs() < 0 || before.committed() != committed) {
+          // first seen waiting, or it committed since the last look: the clock starts now
+          since = now;
+        } else {
+          since = before.waitingSinceMs();
+        }
+        seen.put(p, new Seen(committed, since, now));
+        if (since >= 0 && now - since >= stallMs) {
+          stalls.add(new Stall(task.task(), p, since, fetched, committed));
+        }
       }
     }
-    // tasks moved elsewhere are forgotten: the map holds this instance's tasks only
-    seen.keySet().retainAll(current);
-    stalls.sort((a, b) -> a.task().compareTo(b.task()));
+    // a partition gone for the stall time is forgotten: another instance may have moved it on
+    seen.entrySet()
+        .removeIf(e -> !current.contains(e.getKey()) && now - e.getValue().seenMs() >= stallMs);
+    lastObservedMs = now;
+    stalls.sort(Comparator.comparing(Stall::task).thenComparing(s -> s.partition().toString()));
     return stalls;
   }
 
   /**
-   * Null when no task is stuck, else which ones and since when; with {@code tasks} null (not
+   * Null when no partition is stuck, else which tasks and since when; with {@code tasks} null (not
    * readable now) the last verdict.
    */
   public synchronized String problem(Collection<Offsets> tasks) {
@@ -135,17 +158,33 @@ public final class TaskStalls {
       return null;
     }
     long now = clock.getAsLong();
-    StringBuilder s = new StringBuilder();
+    Map<String, List<Stall>> byTask = new LinkedHashMap<>();
     for (Stall stall : stalls) {
+      byTask.computeIfAbsent(stall.task(), t -> new ArrayList<>()).add(stall);
+    }
+    StringBuilder s = new StringBuilder();
+    for (Map.Entry<String, List<Stall>> task : byTask.entrySet()) {
+      long since = Long.MAX_VALUE;
+      StringBuilder parts = new StringBuilder();
+      for (Stall stall : task.getValue()) {
+        since = Math.min(since, stall.sinceMs());
+        parts
+            .append(parts.length() == 0 ? "" : ", ")
+            .append(stall.partition())
+            .append(" fetched to offset ")
+            .append(stall.fetched())
+            .append(stall.committed() < 0 ? ", none committed" : ", committed ")
+            .append(stall.committed() < 0 ? "" : Long.toString(stall.committed()));
+      }
       s.append(s.length() == 0 ? "" : "; ")
           .append("task ")
-          .append(stall.task())
-          .append(" has had ")
-          .append(stall.waiting())
-          .append(" input records waiting and committed nothing since ")
-          .append(Instant.ofEpochMilli(stall.sinceMs()))
+          .append(task.getKey())
+          .append(" has had input waiting (")
+          .append(parts)
+          .append(") and committed nothing since ")
+          .append(Instant.ofEpochMilli(since))
           .append(" (")
-          .append((now - stall.sinceMs()) / 1000)
+          .append((now - since) / 1000)
           .append(" s)");
     }
     lastProblem = s.toString();

@@ -61,6 +61,7 @@ public final class SieveMetrics {
   public static final String POLICY_STATE = "sieve.policy.state";
   public static final String TRAINER_OUTSTANDING = "sieve.trainer.outstanding";
   public static final String TRAINER_PAUSED = "sieve.trainer.paused";
+  public static final String TRAINER_WAITING = "sieve.trainer.waiting.seconds";
   public static final String QUARANTINES = "sieve.quarantines";
   public static final String GROUP_SHORTFALLS = "sieve.group.shortfalls";
   public static final String BATCH_TRIMMED = "sieve.batch.trimmed.examples";
@@ -452,6 +453,28 @@ public final class SieveMetrics {
     gauges.remove(
         POLICY_STATE,
         id -> !policyKeys.contains(id.getTag("trainer") + "\u0000" + id.getTag("key")));
+  }
+
+  /**
+   * How long each trainer this instance owns has waited for a batch the planner would plan (credit
+   * and a pool holding a batch, none planned), in seconds; 0 for one that does not wait. Trainers
+   * no longer listed are removed.
+   *
+   * @param trainers every trainer this instance owns
+   * @param waitingSinceMs the waiting ones, since when (epoch ms)
+   * @param nowMs now (epoch ms)
+   */
+  public synchronized void trainersWaiting(
+      Collection<String> trainers, Map<String, Long> waitingSinceMs, long nowMs) {
+    Set<String> present = new HashSet<>(trainers);
+    for (String trainer : present) {
+      Long since = waitingSinceMs.get(trainer);
+      gauges.set(
+          TRAINER_WAITING,
+          Tags.of("trainer", trainer),
+          since == null ? 0.0 : Math.max(0, nowMs - since) / 1000.0);
+    }
+    gauges.remove(TRAINER_WAITING, id -> !present.contains(id.getTag("trainer")));
   }
 
   /**
