@@ -18,21 +18,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.apache.kafka.common.serialization.IntegerSerializer;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -62,56 +55,14 @@ class PoolIndexTest {
   }
 
   private void start() {
-    AvroSerdes serdes = new AvroSerdes(new InMemorySchemaRegistry());
-    Stores stores = new Stores(serdes);
-    Topology topology = new Topology();
-    topology.addSource(
-        "in",
-        Serdes.Integer().deserializer(),
-        serdes.forClass(BatchExample.class, false).deserializer(),
-        "in");
-    topology.addProcessor(
-        "pool",
-        () -> new PoolProcessor(CAPACITY, 42L, Duration.ofSeconds(1), new SieveMetrics()),
-        "in");
-    topology.addStateStore(stores.pool(), "pool");
-    topology.addStateStore(stores.poolStats(), "pool");
-    topology.addStateStore(stores.poolIndex(), "pool");
-    topology.addStateStore(stores.served(), "pool");
-    topology.addGlobalStore(
-        stores.centroids(),
-        "centroids-source",
-        Serdes.String().deserializer(),
-        serdes.forClass(CentroidModel.class, false).deserializer(),
-        "centroids",
-        "centroids-updater",
-        () ->
-            new Processor<String, CentroidModel, Void, Void>() {
-              private KeyValueStore<String, CentroidModel> store;
-
-              @Override
-              public void init(ProcessorContext<Void, Void> context) {
-                store = context.getStateStore(Stores.CENTROIDS);
-              }
-
-              @Override
-              public void process(Record<String, CentroidModel> record) {
-                store.put(record.key(), record.value());
-              }
-            });
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "pool-index-test");
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-    driver = new TopologyTestDriver(topology, props);
-    input =
-        driver.createInputTopic(
-            "in", new IntegerSerializer(), serdes.forClass(BatchExample.class, false).serializer());
-    models =
-        driver.createInputTopic(
-            "centroids",
-            new StringSerializer(),
-            serdes.forClass(CentroidModel.class, false).serializer());
+    PoolDriver pool =
+        new PoolDriver(
+            stateDir,
+            () -> new PoolProcessor(CAPACITY, 42L, Duration.ofSeconds(1), new SieveMetrics()),
+            false);
+    driver = pool.driver;
+    input = pool.input;
+    models = pool.models;
   }
 
   private static BatchExample example(int cluster, int i) {

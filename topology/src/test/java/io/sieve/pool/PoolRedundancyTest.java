@@ -3,10 +3,7 @@ package io.sieve.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sieve.avro.BatchExample;
-import io.sieve.avro.CentroidModel;
 import io.sieve.avro.ClusterStats;
-import io.sieve.registry.InMemorySchemaRegistry;
-import io.sieve.serde.AvroSerdes;
 import io.sieve.stream.SieveMetrics;
 import io.sieve.stream.Stores;
 import java.nio.file.Path;
@@ -15,18 +12,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
-import org.apache.kafka.common.serialization.IntegerSerializer;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
@@ -53,54 +42,14 @@ class PoolRedundancyTest {
   }
 
   private void start(int capacity, Redundancy redundancy) {
-    AvroSerdes serdes = new AvroSerdes(new InMemorySchemaRegistry());
-    Stores stores = new Stores(serdes);
     metrics = new SieveMetrics();
-    Topology topology = new Topology();
-    topology.addSource(
-        "in",
-        Serdes.Integer().deserializer(),
-        serdes.forClass(BatchExample.class, false).deserializer(),
-        "in");
-    topology.addProcessor(
-        "pool",
-        () -> new PoolProcessor(capacity, 42L, Duration.ofSeconds(1), metrics, redundancy),
-        "in");
-    topology.addStateStore(stores.pool(), "pool");
-    topology.addStateStore(stores.poolStats(), "pool");
-    topology.addStateStore(stores.nearWindow(), "pool");
-    topology.addStateStore(stores.poolIndex(), "pool");
-    topology.addStateStore(stores.served(), "pool");
-    // the pool reads the model to learn of retired clusters; none are retired here
-    topology.addGlobalStore(
-        stores.centroids(),
-        "centroids-source",
-        Serdes.String().deserializer(),
-        serdes.forClass(CentroidModel.class, false).deserializer(),
-        "centroids",
-        "centroids-updater",
-        () ->
-            new Processor<String, CentroidModel, Void, Void>() {
-              private KeyValueStore<String, CentroidModel> models;
-
-              @Override
-              public void init(ProcessorContext<Void, Void> context) {
-                models = context.getStateStore(Stores.CENTROIDS);
-              }
-
-              @Override
-              public void process(Record<String, CentroidModel> record) {
-                models.put(record.key(), record.value());
-              }
-            });
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "pool-test");
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-    driver = new TopologyTestDriver(topology, props);
-    input =
-        driver.createInputTopic(
-            "in", new IntegerSerializer(), serdes.forClass(BatchExample.class, false).serializer());
+    PoolDriver pool =
+        new PoolDriver(
+            stateDir,
+            () -> new PoolProcessor(capacity, 42L, Duration.ofSeconds(1), metrics, redundancy),
+            true);
+    driver = pool.driver;
+    input = pool.input;
   }
 
   /** A unit vector: axis {@code a}, tilted by {@code tilt} towards axis {@code b ≠ a}. */
