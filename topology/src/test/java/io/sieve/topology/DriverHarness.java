@@ -15,7 +15,9 @@ import io.sieve.stream.SieveMetrics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
@@ -39,6 +41,19 @@ final class DriverHarness implements AutoCloseable {
   private final SieveMetrics metrics = new SieveMetrics();
   private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
   private final DeadLetterSender sender;
+
+  /**
+   * Embedding {@code i} near axis {@code axis}: 1 there, a small deterministic noise (±0.05)
+   * elsewhere, so examples near one axis form one clear cluster.
+   */
+  static List<Float> nearAxis(int axis, int i, int dimension) {
+    List<Float> embedding = new ArrayList<>(dimension);
+    for (int j = 0; j < dimension; j++) {
+      float noise = 0.05f * (((i * 31 + j * 17) % 7) - 3) / 3f;
+      embedding.add(j == axis ? 1f : noise);
+    }
+    return embedding;
+  }
 
   /**
    * The settings every driver test needs (no broker or registry is reached; one partition; at least

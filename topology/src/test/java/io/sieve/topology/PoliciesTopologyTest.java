@@ -159,11 +159,7 @@ class PoliciesTopologyTest {
 
   /** Example i of topic t: an embedding near the topic's own axis, so topics are clusters. */
   static TrainingExample topical(int t, int i) {
-    List<Float> embedding = new ArrayList<>(DIMENSION);
-    for (int j = 0; j < DIMENSION; j++) {
-      float noise = 0.05f * (((i * 31 + j * 17) % 7) - 3) / 3f;
-      embedding.add(j == t * 5 ? 1f : noise);
-    }
+    List<Float> embedding = DriverHarness.nearAxis(t * 5, i, DIMENSION);
     return TrainingExample.newBuilder()
         .setId(TOPICS[t] + "-" + i)
         .setText(TOPICS[t] + " text number " + i)

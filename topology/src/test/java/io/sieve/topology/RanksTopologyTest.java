@@ -80,11 +80,7 @@ class RanksTopologyTest {
 
   /** Example {@code i} of topic {@code t}, near the topic's own axis: three clear clusters. */
   private static TrainingExample topical(int t, int i) {
-    List<Float> embedding = new ArrayList<>(DIMENSION);
-    for (int j = 0; j < DIMENSION; j++) {
-      float noise = 0.05f * (((i * 31 + j * 17) % 7) - 3) / 3f;
-      embedding.add(j == t * 5 ? 1f : noise);
-    }
+    List<Float> embedding = DriverHarness.nearAxis(t * 5, i, DIMENSION);
     return TrainingExample.newBuilder()
         .setId(TOPICS[t] + "-" + i)
         .setText(TOPICS[t] + " text number " + i)

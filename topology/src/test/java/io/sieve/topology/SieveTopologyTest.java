@@ -107,11 +107,7 @@ class SieveTopologyTest {
    * topic's own axis so that the three topics form three clearly separate clusters.
    */
   private static TrainingExample topical(int t, int i) {
-    List<Float> embedding = new ArrayList<>(DIMENSION);
-    for (int j = 0; j < DIMENSION; j++) {
-      float noise = 0.05f * (((i * 31 + j * 17) % 7) - 3) / 3f;
-      embedding.add(j == t * 5 ? 1f : noise);
-    }
+    List<Float> embedding = DriverHarness.nearAxis(t * 5, i, DIMENSION);
     String[] w = WORDS[t];
     return TrainingExample.newBuilder()
         .setId(TOPICS[t] + "-" + i)

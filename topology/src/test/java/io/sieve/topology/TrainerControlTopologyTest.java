@@ -84,11 +84,7 @@ class TrainerControlTopologyTest {
    * with the group {@code topic} and a group {@code half} that splits every topic in two.
    */
   private static TrainingExample topical(int t, int i) {
-    List<Float> embedding = new ArrayList<>(DIMENSION);
-    for (int j = 0; j < DIMENSION; j++) {
-      float noise = 0.05f * (((i * 31 + j * 17) % 7) - 3) / 3f;
-      embedding.add(j == t * 5 ? 1f : noise);
-    }
+    List<Float> embedding = DriverHarness.nearAxis(t * 5, i, DIMENSION);
     return TrainingExample.newBuilder()
         .setId(TOPICS[t] + "-" + i)
         .setText(TOPICS[t] + " number " + i)
