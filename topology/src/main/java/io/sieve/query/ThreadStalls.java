@@ -22,7 +22,8 @@ import org.apache.kafka.streams.ThreadMetadata;
  * does not return. The counts are Kafka Streams' own thread metrics, which only the thread moves:
  * unlike offsets, they need no input waiting to show a block.
  *
- * <p>A thread that is being created or shut down is not judged. Holds one entry per live thread.
+ * <p>Only a running thread is judged: not one being created or shut down, nor one in a rebalance.
+ * Holds one entry per live thread.
  */
 public final class ThreadStalls {
 
@@ -38,7 +39,7 @@ public final class ThreadStalls {
   /** A stuck thread: since when its activity count has stood still. */
   public record Stall(String thread, long sinceMs) {}
 
-  private record Seen(long count, long sinceMs) {}
+  private record Seen(long count, long sinceMs, boolean judged) {}
 
   private final long stallMs;
   private final LongSupplier clock;
@@ -74,12 +75,14 @@ public final class ThreadStalls {
     return threads;
   }
 
-  /** Whether a thread in {@code state} runs its loop (not being created nor shut down). */
-  private static boolean looping(String state) {
-    return switch (state) {
-      case "STARTING", "PARTITIONS_REVOKED", "PARTITIONS_ASSIGNED", "RUNNING" -> true;
-      default -> false;
-    };
+  /**
+   * Whether a thread in {@code state} is judged: only a running one. A thread being created or shut
+   * down does not loop; one in a rebalance (partitions revoked or assigned) may wait on the slowest
+   * member of the group to rejoin, which is the group's delay, not this thread's block, and a
+   * liveness probe that restarted the instance for it would only start another rebalance.
+   */
+  private static boolean judged(String state) {
+    return "RUNNING".equals(state);
   }
 
   /** Takes in the threads' activity; returns those stuck for {@code stall} ms or more. */
@@ -90,12 +93,14 @@ public final class ThreadStalls {
     for (Activity thread : threads) {
       current.add(thread.thread());
       Seen before = seen.get(thread.thread());
+      boolean judged = judged(thread.state());
+      // the clock starts over when the thread moves, and when it comes back to being judged
       long since =
-          before == null || before.count() != thread.count() || !looping(thread.state())
+          before == null || before.count() != thread.count() || !judged || !before.judged()
               ? now
               : before.sinceMs();
-      seen.put(thread.thread(), new Seen(thread.count(), since));
-      if (now - since >= stallMs) {
+      seen.put(thread.thread(), new Seen(thread.count(), since, judged));
+      if (judged && now - since >= stallMs) {
         stalls.add(new Stall(thread.thread(), since));
       }
     }

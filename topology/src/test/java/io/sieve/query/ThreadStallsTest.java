@@ -39,6 +39,25 @@ class ThreadStallsTest {
   }
 
   @Test
+  void shouldNotJudgeAThreadWaitingInARebalance() {
+    // Given a thread whose count stands still while its group rebalances
+    AtomicLong now = new AtomicLong(0);
+    ThreadStalls stalls = new ThreadStalls(1_000, now::get);
+    for (String state : List.of("PARTITIONS_REVOKED", "PARTITIONS_ASSIGNED")) {
+      for (int i = 0; i < 3; i++) {
+        assertThat(stalls.observe(List.of(new ThreadStalls.Activity("t1", state, 7)))).isEmpty();
+        now.addAndGet(2_000);
+      }
+    }
+    // When it runs again with the same count, its clock starts then
+    assertThat(stalls.observe(List.of(running("t1", 7)))).isEmpty();
+    now.addAndGet(1_000);
+    // Then it is stuck only a full stall time after the rebalance
+    assertThat(stalls.observe(List.of(running("t1", 7))))
+        .containsExactly(new ThreadStalls.Stall("t1", 12_000));
+  }
+
+  @Test
   void shouldNotJudgeAThreadBeingShutDownAndForgetReplacedOnes() {
     AtomicLong now = new AtomicLong(0);
     ThreadStalls stalls = new ThreadStalls(1_000, now::get);
