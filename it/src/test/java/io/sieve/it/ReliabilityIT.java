@@ -605,11 +605,25 @@ class ReliabilityIT {
       return batches.size();
     }
 
-    /** Distinct batches received; a batch id seen twice must have had the same content. */
-    List<TrainingBatch> batches() {
+    /**
+     * Distinct batches received; a batch id seen twice must have had the same content. Batches are
+     * assembled on the partitions of their own ids, so with a window of two the later one can
+     * arrive first (trainers order them by sequence): the snapshot is the first one, within two
+     * minutes, that holds every sequence up to its highest, or the last one taken.
+     */
+    List<TrainingBatch> batches() throws InterruptedException {
       assertThat(conflicts).as("batch ids delivered with different contents").isEmpty();
-      synchronized (batches) {
-        return new ArrayList<>(batches.values());
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (true) {
+        List<TrainingBatch> snapshot;
+        synchronized (batches) {
+          snapshot = new ArrayList<>(batches.values());
+        }
+        long highest = snapshot.stream().mapToLong(TrainingBatch::getSequence).max().orElse(-1);
+        if (highest + 1 == snapshot.size() || System.nanoTime() > deadline) {
+          return snapshot;
+        }
+        Thread.sleep(100);
       }
     }
 
