@@ -11,6 +11,7 @@ import io.sieve.cluster.Centroids;
 import io.sieve.cluster.ClusterSet;
 import io.sieve.cluster.Vectors;
 import io.sieve.config.Topics;
+import io.sieve.serde.Embeddings;
 import io.sieve.stream.Stores;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -141,7 +142,8 @@ public final class AssignProcessor implements Processor<String, TrainingExample,
             .setId(example.getId())
             .setClusterId(clusterId)
             .setText(example.getText())
-            .setEmbedding(example.getEmbedding())
+            // packed from here on: the pool, its store and the fragments carry bytes
+            .setPacked(Embeddings.pack(x))
             .setGroups(example.getGroups())
             .setLabel(example.getLabel())
             .setScore(example.getScore())
