@@ -1,6 +1,7 @@
 package io.sieve.serde;
 
 import io.sieve.avro.BatchExample;
+import io.sieve.avro.TrainingExample;
 import io.sieve.cluster.Vectors;
 import java.nio.ByteBuffer;
 import java.util.AbstractList;
@@ -21,6 +22,16 @@ public final class Embeddings {
 
   /** The example's embedding: its packed bytes if set, else its float list; null when none. */
   public static float[] of(BatchExample e) {
+    ByteBuffer packed = e.getPacked();
+    if (packed != null) {
+      return Vectors.unpack(packed);
+    }
+    List<Float> list = e.getEmbedding();
+    return list == null ? null : unbox(list);
+  }
+
+  /** The validated example's embedding, packed or as a list; null when none. */
+  public static float[] of(TrainingExample e) {
     ByteBuffer packed = e.getPacked();
     if (packed != null) {
       return Vectors.unpack(packed);

@@ -3,6 +3,7 @@ package io.sieve.serde;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sieve.avro.BatchExample;
+import io.sieve.avro.TrainingExample;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -45,6 +46,18 @@ class EmbeddingsTest {
 
     assertThat(Embeddings.of(e)).containsExactly(0.6f, -0.8f, 0f);
     assertThat(Embeddings.dimension(e)).isEqualTo(3);
+  }
+
+  @Test
+  void shouldReadAValidatedExampleInEitherForm() {
+    TrainingExample packed =
+        TrainingExample.newBuilder().setId("a").setPacked(Embeddings.pack(X)).build();
+    TrainingExample listed =
+        TrainingExample.newBuilder().setId("a").setEmbedding(List.of(0.6f, -0.8f)).build();
+
+    assertThat(Embeddings.of(packed)).containsExactly(X);
+    assertThat(Embeddings.of(listed)).containsExactly(0.6f, -0.8f);
+    assertThat(Embeddings.of(TrainingExample.newBuilder().setId("a").build())).isNull();
   }
 
   @Test

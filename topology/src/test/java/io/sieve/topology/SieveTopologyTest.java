@@ -359,8 +359,24 @@ class SieveTopologyTest {
 
   @Test
   void shouldWriteEachExamplesNormalisedEmbeddingAsFloatsWhilePoolingItPacked() {
-    // Given 60 pooled examples on three topics
+    // Given 60 examples on three topics, waiting for the first model
     Map<String, float[]> expected = normalisedInputs(20);
+
+    // Then the validated examples wait packed, without a float list
+    KeyValueStore<String, TrainingExample> awaiting =
+        driver.getKeyValueStore(Stores.AWAITING_MODEL);
+    int waiting = 0;
+    try (KeyValueIterator<String, TrainingExample> it = awaiting.all()) {
+      while (it.hasNext()) {
+        TrainingExample e = it.next().value;
+        assertThat(e.getEmbedding()).as(e.getId()).isNull();
+        assertThat(Embeddings.of(e)).as(e.getId()).containsExactly(expected.get(e.getId()));
+        waiting++;
+      }
+    }
+    assertThat(waiting).isEqualTo(60);
+
+    // When the model bootstraps and the examples are pooled
     settle();
 
     // Then the pool store holds every embedding packed, without a float list
