@@ -4,6 +4,7 @@ directory); SieveClientPythonTest runs them in `mvn verify`."""
 
 import io
 import os
+import struct
 import tempfile
 import unittest
 
@@ -85,6 +86,21 @@ class CodecTest(unittest.TestCase):
         # fields left out take their defaults
         self.assertEqual(back["exampleLearnability"], {})
         self.assertEqual(back["sentAt"], 1700000000123)
+
+    def test_a_packed_embedding_decodes_as_bytes_of_little_endian_float32(self):
+        raw = load_schema_file(os.path.join(DEFAULT_SCHEMA_DIR, "common", "BatchExample.avsc"),
+                               DEFAULT_SCHEMA_DIR)
+        schema = Schema(raw)
+        floats = [0.6, -0.8, 0.0, 1.5]
+        packed = struct.pack("<4f", *floats)
+        out = io.BytesIO()
+        encode(schema.root, {"id": "a", "clusterId": 3, "packed": packed}, out)
+        back = decode(schema.root, io.BytesIO(out.getvalue()))
+        self.assertIsNone(back["embedding"])
+        self.assertEqual(back["packed"], packed)
+        # what numpy.frombuffer(back["packed"], "<f4") reads
+        self.assertEqual(list(struct.unpack("<4f", back["packed"])),
+                         [struct.unpack("<f", struct.pack("<f", v))[0] for v in floats])
 
     def test_the_loader_inlines_referenced_named_types(self):
         raw = load_schema_file(os.path.join(DEFAULT_SCHEMA_DIR, "TrainerFeedback.avsc"),

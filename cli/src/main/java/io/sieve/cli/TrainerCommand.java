@@ -69,7 +69,7 @@ final class TrainerCommand implements Callable<Integer> {
   static String describe(TrainerSpec s, String batchTopic) {
     return String.format(
         java.util.Locale.ROOT,
-        "%s policy=%s batch-size=%d window=%d seed=%d%s%s%s topic=%s",
+        "%s policy=%s batch-size=%d window=%d seed=%d%s%s%s%s topic=%s",
         s.getTrainerId(),
         s.getPolicy(),
         s.getBatchSize(),
@@ -77,6 +77,7 @@ final class TrainerCommand implements Callable<Integer> {
         s.getSeed(),
         s.getRanks() > 1 ? " ranks=" + s.getRanks() : "",
         s.getIdsOnly() ? " ids-only" : "",
+        s.getPackedEmbeddings() ? " packed-embeddings" : "",
         s.getParams().isEmpty() ? "" : " params=" + new TreeMap<>(s.getParams()),
         batchTopic);
   }
@@ -127,6 +128,13 @@ final class TrainerCommand implements Callable<Integer> {
     boolean idsOnly;
 
     @Option(
+        names = "--packed-embeddings",
+        description =
+            "Batches carry each embedding as float32 little-endian bytes (packed) instead of an"
+                + " array of floats.")
+    boolean packedEmbeddings;
+
+    @Option(
         names = "--ranks",
         defaultValue = "1",
         description =
@@ -163,6 +171,7 @@ final class TrainerCommand implements Callable<Integer> {
               .setWindow(window)
               .setSeed(seed)
               .setIdsOnly(idsOnly)
+              .setPackedEmbeddings(packedEmbeddings)
               .setRanks(ranks)
               .setParams(new LinkedHashMap<>(params))
               .build();

@@ -11,6 +11,7 @@ import io.sieve.diversity.SecondMoment;
 import io.sieve.diversity.Sketches;
 import io.sieve.feedback.ScoreRouterProcessor;
 import io.sieve.policy.GroupQuotas;
+import io.sieve.serde.Embeddings;
 import io.sieve.serde.ExampleBytes;
 import io.sieve.stream.CommitGate;
 import io.sieve.stream.DeadLetters;
@@ -437,12 +438,19 @@ public final class AssembleProcessor
     Map<String, Integer> clusterCounts = new TreeMap<>();
     Map<String, Integer> groupCounts = new TreeMap<>();
     Set<Integer> answered = new HashSet<>();
+    SecondMoment moment = new SecondMoment(Sketches.DIMENSION);
     boolean allSupplied = true;
     for (Selection s : selections) {
       answered.add(s.getClusterId());
       allSupplied &= s.getExamples().size() == s.getRequested();
       for (BatchExample e : s.getExamples()) {
-        examples.add(e);
+        // packed internally; as a float list (filled from the bytes in one copy) unless the
+        // trainer asked for packed bytes
+        examples.add(Embeddings.forTrainer(e, h.getPackedEmbeddings()));
+        float[] p = Sketches.project(Embeddings.of(e));
+        if (p != null) {
+          moment.add(p);
+        }
         clusterCounts.merge(Integer.toString(e.getClusterId()), 1, Integer::sum);
         e.getGroups().forEach((a, v) -> groupCounts.merge(a + "=" + v, 1, Integer::sum));
       }
@@ -459,13 +467,6 @@ public final class AssembleProcessor
             && examples.size() == h.getRequested()
             && groupMisses(h, examples).isEmpty();
     BatchDiversity diversity = BatchDiversity.of(clusterCounts, groupCounts);
-    SecondMoment moment = new SecondMoment(Sketches.DIMENSION);
-    for (BatchExample e : examples) {
-      float[] p = Sketches.project(e.getEmbedding());
-      if (p != null) {
-        moment.add(p);
-      }
-    }
     return TrainingBatch.newBuilder()
         .setBatchId(h.getBatchId())
         .setTrainerId(h.getTrainerId())

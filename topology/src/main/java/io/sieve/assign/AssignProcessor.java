@@ -11,6 +11,7 @@ import io.sieve.cluster.Centroids;
 import io.sieve.cluster.ClusterSet;
 import io.sieve.cluster.Vectors;
 import io.sieve.config.Topics;
+import io.sieve.serde.Embeddings;
 import io.sieve.stream.Stores;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -88,7 +89,7 @@ public final class AssignProcessor implements Processor<String, TrainingExample,
       // samples held in memory before a restart are gone; offer the waiting examples again
       try (KeyValueIterator<String, TrainingExample> it = awaiting.all()) {
         while (it.hasNext() && samplesSent + samples.size() < bootstrapSize) {
-          samples.add(ByteBuffer.wrap(Vectors.pack(unbox(it.next().value.getEmbedding()))));
+          samples.add(Embeddings.pack(Embeddings.of(it.next().value)));
         }
       }
     }
@@ -117,7 +118,7 @@ public final class AssignProcessor implements Processor<String, TrainingExample,
     if (centroids == null) {
       awaiting.put(example.getId(), example);
       if (samplesSent + samples.size() < bootstrapSize) {
-        samples.add(ByteBuffer.wrap(Vectors.pack(unbox(example.getEmbedding()))));
+        samples.add(Embeddings.pack(Embeddings.of(example)));
       }
       return;
     }
@@ -125,7 +126,7 @@ public final class AssignProcessor implements Processor<String, TrainingExample,
   }
 
   private void assign(Record<String, ?> origin, TrainingExample example) {
-    float[] x = unbox(example.getEmbedding());
+    float[] x = Embeddings.of(example);
     int index = centroids.nearestIndex(x);
     if (!offerSpawnCandidate(x, index)) {
       int dim = centroids.dimension();
@@ -141,7 +142,7 @@ public final class AssignProcessor implements Processor<String, TrainingExample,
             .setId(example.getId())
             .setClusterId(clusterId)
             .setText(example.getText())
-            .setEmbedding(example.getEmbedding())
+            .setPacked(Embeddings.pack(x))
             .setGroups(example.getGroups())
             .setLabel(example.getLabel())
             .setScore(example.getScore())
@@ -234,13 +235,5 @@ public final class AssignProcessor implements Processor<String, TrainingExample,
     context.forward(
         new Record<String, Assigned>(
             Topics.MODEL_KEY, new Assigned.ToOwner(update), context.currentSystemTimeMs()));
-  }
-
-  static float[] unbox(List<Float> values) {
-    float[] out = new float[values.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = values.get(i);
-    }
-    return out;
   }
 }

@@ -1,16 +1,15 @@
 package io.sieve.dedup;
 
 import io.sieve.avro.TrainingExample;
+import io.sieve.cluster.Vectors;
+import io.sieve.serde.Embeddings;
 import io.sieve.stream.SieveMetrics;
 import io.sieve.stream.Stores;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.List;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -82,13 +81,9 @@ public final class DedupProcessor
       digest.update((byte) 't');
       digest.update(text.getBytes(StandardCharsets.UTF_8));
     } else {
-      List<Float> embedding = example.getEmbedding();
-      ByteBuffer buf = ByteBuffer.allocate(embedding.size() * 4).order(ByteOrder.LITTLE_ENDIAN);
-      for (Float f : embedding) {
-        buf.putFloat(f);
-      }
+      // the packed form is the float32 little-endian bytes hashed since before it existed
       digest.update((byte) 'e');
-      digest.update(buf.array());
+      digest.update(Vectors.pack(Embeddings.of(example)));
     }
     return HexFormat.of().formatHex(digest.digest(), 0, 16);
   }

@@ -37,6 +37,14 @@ public final class Sketches {
     return projection(x.length).project(x);
   }
 
+  /** Projects an embedding; null when there is none. */
+  public static float[] project(float[] embedding) {
+    if (embedding == null || embedding.length == 0) {
+      return null;
+    }
+    return projection(embedding.length).project(embedding);
+  }
+
   /** The moment's upper triangle as little-endian float64. */
   public static ByteBuffer pack(SecondMoment m) {
     double[] upper = m.upperTriangle();

@@ -486,6 +486,7 @@ public final class PlannerProcessor
             .setFragments(fragments.size())
             .setClusters(new ArrayList<>(fragments.keySet()))
             .setIdsOnly(spec.getIdsOnly())
+            .setPackedEmbeddings(spec.getPackedEmbeddings())
             .setPolicyState(new java.util.TreeMap<>(state.getPolicyState()))
             .setGroupTargets(groupTargets)
             .setGroupMinimums(groupMinimums)

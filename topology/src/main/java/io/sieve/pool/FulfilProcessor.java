@@ -121,7 +121,7 @@ public final class FulfilProcessor implements Processor<Integer, PlanFragment, S
       BatchExample.Builder out =
           BatchExample.newBuilder(d.example()).setCycle(d.cycle()).setWeight(fragment.getWeight());
       if (idsOnly) {
-        out.setText(null).setEmbedding(null);
+        out.setText(null).setEmbedding(null).setPacked(null);
       }
       examples.add(out.build());
       slots.add(d.slot());

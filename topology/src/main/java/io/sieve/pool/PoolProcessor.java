@@ -13,6 +13,7 @@ import io.sieve.diversity.Sketches;
 import io.sieve.policy.ClusterLineage;
 import io.sieve.policy.GroupValues;
 import io.sieve.policy.Seeds;
+import io.sieve.serde.Embeddings;
 import io.sieve.stream.SieveMetrics;
 import io.sieve.stream.Stores;
 import java.nio.ByteBuffer;
@@ -193,8 +194,8 @@ public final class PoolProcessor
     float[] x = null;
     long[] signature = null;
     NearIndex index = null;
-    if (example.getEmbedding() != null && (redundancy.checksNear() || redundancy.windowed())) {
-      x = unbox(example.getEmbedding());
+    if (Embeddings.has(example) && (redundancy.checksNear() || redundancy.windowed())) {
+      x = Embeddings.of(example);
     }
     if (x != null && redundancy.checksNear()) {
       index = index(cluster, x.length);
@@ -338,11 +339,11 @@ public final class PoolProcessor
       sketches.put(cluster, m);
       return;
     }
-    float[] a = Sketches.project(added.getEmbedding());
+    float[] a = Sketches.project(Embeddings.of(added));
     if (a != null) {
       m.add(a);
     }
-    float[] r = removed == null ? null : Sketches.project(removed.getEmbedding());
+    float[] r = removed == null ? null : Sketches.project(Embeddings.of(removed));
     if (r != null) {
       m.add(r, -1);
     }
@@ -353,7 +354,7 @@ public final class PoolProcessor
     try (KeyValueIterator<Bytes, BatchExample> it =
         pool.range(PoolKeys.of(cluster, 0), PoolKeys.of(cluster, Long.MAX_VALUE))) {
       while (it.hasNext()) {
-        float[] p = Sketches.project(it.next().value.getEmbedding());
+        float[] p = Sketches.project(Embeddings.of(it.next().value));
         if (p != null) {
           m.add(p);
         }
@@ -375,8 +376,8 @@ public final class PoolProcessor
         pool.range(PoolKeys.of(cluster, 0), PoolKeys.of(cluster, Long.MAX_VALUE))) {
       while (it.hasNext()) {
         KeyValue<Bytes, BatchExample> kv = it.next();
-        if (kv.value.getEmbedding() != null && kv.value.getEmbedding().size() == dimension) {
-          hash.signature(unbox(kv.value.getEmbedding()), signature, 0);
+        if (Embeddings.dimension(kv.value) == dimension) {
+          hash.signature(Embeddings.of(kv.value), signature, 0);
           index.put(PoolKeys.slotOf(kv.key), signature);
         }
       }
@@ -395,7 +396,7 @@ public final class PoolProcessor
   /** The unit embedding pooled at {@code (cluster, slot)}, or null. */
   private float[] embeddingAt(int cluster, long slot) {
     BatchExample pooled = pool.get(PoolKeys.of(cluster, slot));
-    return pooled == null || pooled.getEmbedding() == null ? null : unbox(pooled.getEmbedding());
+    return pooled == null ? null : Embeddings.of(pooled);
   }
 
   /** The cluster's window, from memory or rebuilt from the window store. */
@@ -424,14 +425,6 @@ public final class PoolProcessor
     window.rebuildNearest();
     windows.put(cluster, window);
     return window;
-  }
-
-  static float[] unbox(List<Float> values) {
-    float[] out = new float[values.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = values.get(i);
-    }
-    return out;
   }
 
   private static void count(Map<String, Long> groups, BatchExample example, long delta) {

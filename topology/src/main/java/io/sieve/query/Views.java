@@ -134,6 +134,7 @@ final class Views {
     out.put("window", spec.getWindow());
     out.put("seed", spec.getSeed());
     out.put("idsOnly", spec.getIdsOnly());
+    out.put("packedEmbeddings", spec.getPackedEmbeddings());
     out.put("ranks", spec.getRanks());
     out.put("params", new TreeMap<>(spec.getParams()));
     return out;

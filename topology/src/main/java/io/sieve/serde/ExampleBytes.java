@@ -23,9 +23,7 @@ public final class ExampleBytes {
     if (e.getText() != null) {
       n += e.getText().getBytes(StandardCharsets.UTF_8).length;
     }
-    if (e.getEmbedding() != null) {
-      n += 4L * e.getEmbedding().size();
-    }
+    n += 4L * Embeddings.dimension(e);
     for (Map.Entry<String, String> g : e.getGroups().entrySet()) {
       n += 2 + g.getKey().length() + g.getValue().length();
     }

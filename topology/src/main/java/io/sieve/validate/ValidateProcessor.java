@@ -4,9 +4,9 @@ import io.sieve.avro.TrainingExample;
 import io.sieve.cluster.Vectors;
 import io.sieve.config.SieveConfig;
 import io.sieve.embed.Embedder;
+import io.sieve.serde.Embeddings;
 import io.sieve.stream.DeadLetters;
 import io.sieve.stream.Outcome;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serializer;
@@ -148,12 +148,12 @@ public final class ValidateProcessor
         return;
       }
     }
-    TrainingExample clean =
-        TrainingExample.newBuilder(example)
-            .setEmbedding(boxed(embedding))
-            .setEmbeddedBy(embeddedBy)
-            .build();
-    context.forward(record.withKey(id).withValue(Outcome.ok(clean)));
+    // The record is this processor's own, freshly decoded: it is filled in place, because a copy
+    // would box the producer's floats once more. From here on the embedding travels packed.
+    example.setEmbedding(null);
+    example.setPacked(Embeddings.pack(embedding));
+    example.setEmbeddedBy(embeddedBy);
+    context.forward(record.withKey(id).withValue(Outcome.ok(example)));
   }
 
   private void reject(
@@ -244,13 +244,5 @@ public final class ValidateProcessor
   private static String recordId(Record<String, TrainingExample> record, TrainingExample example) {
     String id = example == null ? null : example.getId();
     return id == null || id.isBlank() ? record.key() : id;
-  }
-
-  static List<Float> boxed(float[] v) {
-    List<Float> out = new ArrayList<>(v.length);
-    for (float f : v) {
-      out.add(f);
-    }
-    return out;
   }
 }

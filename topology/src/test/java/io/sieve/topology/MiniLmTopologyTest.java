@@ -8,6 +8,7 @@ import io.sieve.avro.DeadLetter;
 import io.sieve.avro.TrainingExample;
 import io.sieve.config.SieveConfig;
 import io.sieve.embed.MiniLmEmbedder;
+import io.sieve.serde.Embeddings;
 import io.sieve.stream.SieveMetrics;
 import io.sieve.stream.Stores;
 import java.nio.file.Path;
@@ -116,12 +117,13 @@ class MiniLmTopologyTest {
     MiniLmEmbedder model = MiniLmEmbedder.shared();
     pooled.forEach(
         (id, example) -> {
-          List<Float> v = example.getEmbedding();
+          // the pool holds it packed
+          float[] v = Embeddings.of(example);
           assertThat(v).hasSize(384);
           float[] expected = model.embed(textOf.get(id));
           double cos = 0;
           for (int i = 0; i < expected.length; i++) {
-            cos += expected[i] * v.get(i);
+            cos += expected[i] * v[i];
           }
           assertThat(cos).as(id).isCloseTo(1.0, within(1e-5));
         });

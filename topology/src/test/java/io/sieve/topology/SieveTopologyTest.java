@@ -14,10 +14,13 @@ import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainerSpec;
 import io.sieve.avro.TrainingBatch;
 import io.sieve.avro.TrainingExample;
+import io.sieve.cluster.Vectors;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
+import io.sieve.serde.Embeddings;
 import io.sieve.stream.SieveMetrics;
 import io.sieve.stream.Stores;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -348,6 +351,100 @@ class SieveTopologyTest {
     assertThat(more.get(0).getRound()).isEqualTo(1L);
     assertThat(ids(more.get(0))).hasSize(10).doesNotHaveDuplicates();
     assertThat(deadLetters.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldWriteEachExamplesNormalisedEmbeddingAsFloatsWhilePoolingItPacked() {
+    // Given 60 examples on three topics, waiting for the first model
+    Map<String, float[]> expected = normalisedInputs(20);
+
+    // Then the validated examples wait packed, without a float list
+    KeyValueStore<String, TrainingExample> awaiting =
+        driver.getKeyValueStore(Stores.AWAITING_MODEL);
+    int waiting = 0;
+    try (KeyValueIterator<String, TrainingExample> it = awaiting.all()) {
+      while (it.hasNext()) {
+        TrainingExample e = it.next().value;
+        assertThat(e.getEmbedding()).as(e.getId()).isNull();
+        assertThat(Embeddings.of(e)).as(e.getId()).containsExactly(expected.get(e.getId()));
+        waiting++;
+      }
+    }
+    assertThat(waiting).isEqualTo(60);
+
+    // When the model bootstraps and the examples are pooled
+    settle();
+
+    // Then the pool store holds every embedding packed, without a float list
+    KeyValueStore<Bytes, BatchExample> pool = driver.getKeyValueStore(Stores.POOL);
+    int pooled = 0;
+    try (KeyValueIterator<Bytes, BatchExample> it = pool.all()) {
+      while (it.hasNext()) {
+        BatchExample e = it.next().value;
+        assertThat(e.getEmbedding()).as(e.getId()).isNull();
+        assertThat(Embeddings.of(e)).as(e.getId()).containsExactly(expected.get(e.getId()));
+        pooled++;
+      }
+    }
+    assertThat(pooled).isEqualTo(60);
+
+    // When a default trainer asks for batches
+    spec(specOf("uniform", 10, 2).build());
+    settle();
+
+    // Then each example carries its input embedding, normalised, as floats and not packed
+    List<TrainingBatch> written = batches.readValuesToList();
+    assertThat(written).hasSize(2);
+    for (TrainingBatch b : written) {
+      assertThat(b.getVendiScore()).isGreaterThan(1.0);
+      for (BatchExample e : b.getExamples()) {
+        assertThat(e.getPacked()).as(e.getId()).isNull();
+        assertThat(Embeddings.unbox(e.getEmbedding()))
+            .as(e.getId())
+            .containsExactly(expected.get(e.getId()));
+      }
+    }
+  }
+
+  @Test
+  void shouldWritePackedBytesToATrainerThatAsksForThem() {
+    // Given 60 pooled examples on three topics
+    Map<String, float[]> expected = normalisedInputs(20);
+    settle();
+
+    // When a trainer asks for packed embeddings
+    spec(specOf("uniform", 10, 2).setPackedEmbeddings(true).build());
+    settle();
+
+    // Then each example carries float32 little-endian bytes of its normalised input, and no list
+    List<TrainingBatch> written = batches.readValuesToList();
+    assertThat(written).hasSize(2);
+    for (TrainingBatch b : written) {
+      assertThat(b.getVendiScore()).isGreaterThan(1.0);
+      for (BatchExample e : b.getExamples()) {
+        assertThat(e.getEmbedding()).as(e.getId()).isNull();
+        assertThat(e.getPacked().remaining()).isEqualTo(4 * DIMENSION);
+        float[] decoded = new float[DIMENSION];
+        e.getPacked().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(decoded);
+        assertThat(decoded).as(e.getId()).containsExactly(expected.get(e.getId()));
+      }
+    }
+    assertThat(deadLetters.isEmpty()).isTrue();
+  }
+
+  /** Pipes {@link #pipeTopical} examples; returns each one's embedding, L2-normalised, by id. */
+  private Map<String, float[]> normalisedInputs(int perTopic) {
+    Map<String, float[]> out = new HashMap<>();
+    for (int i = 0; i < perTopic; i++) {
+      for (int t = 0; t < TOPICS.length; t++) {
+        TrainingExample e = topical(t, i);
+        pipe(e);
+        float[] x = Embeddings.unbox(e.getEmbedding());
+        Vectors.normalize(x);
+        out.put(e.getId(), x);
+      }
+    }
+    return out;
   }
 
   @Test

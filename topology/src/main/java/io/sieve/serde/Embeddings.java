@@ -1,0 +1,133 @@
+package io.sieve.serde;
+
+import io.sieve.avro.BatchExample;
+import io.sieve.avro.TrainingExample;
+import io.sieve.cluster.Vectors;
+import java.nio.ByteBuffer;
+import java.util.AbstractList;
+import java.util.List;
+import java.util.RandomAccess;
+
+/**
+ * The two forms of an example's embedding: packed (float32 little-endian bytes in {@code
+ * BatchExample.packed}), which every internal topic and store carries because it costs one array
+ * copy to read or write, and the boxed {@code array<float>} of {@code BatchExample.embedding},
+ * which public batches carry unless the trainer asks for packed bytes. Every reader goes through
+ * {@link #of}, which also reads the list form, so state written before the packed form stays
+ * readable.
+ */
+public final class Embeddings {
+
+  private Embeddings() {}
+
+  /** The example's embedding: its packed bytes if set, else its float list; null when none. */
+  public static float[] of(BatchExample e) {
+    ByteBuffer packed = e.getPacked();
+    if (packed != null) {
+      return Vectors.unpack(packed);
+    }
+    List<Float> list = e.getEmbedding();
+    return list == null ? null : unbox(list);
+  }
+
+  /** The validated example's embedding, packed or as a list; null when none. */
+  public static float[] of(TrainingExample e) {
+    ByteBuffer packed = e.getPacked();
+    if (packed != null) {
+      return Vectors.unpack(packed);
+    }
+    List<Float> list = e.getEmbedding();
+    return list == null ? null : unbox(list);
+  }
+
+  /** Whether the example carries an embedding in either form. */
+  public static boolean has(BatchExample e) {
+    return e.getPacked() != null || e.getEmbedding() != null;
+  }
+
+  /** The embedding's dimension in either form; 0 when there is none. */
+  public static int dimension(BatchExample e) {
+    ByteBuffer packed = e.getPacked();
+    if (packed != null) {
+      return packed.remaining() / 4;
+    }
+    List<Float> list = e.getEmbedding();
+    return list == null ? 0 : list.size();
+  }
+
+  /** {@code v} as packed bytes, for {@code BatchExample.packed}. */
+  public static ByteBuffer pack(float[] v) {
+    return ByteBuffer.wrap(Vectors.pack(v));
+  }
+
+  /** The values of a boxed list; a null element (which validation never lets in) reads as NaN. */
+  public static float[] unbox(List<Float> values) {
+    float[] out = new float[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      Float v = values.get(i);
+      out[i] = v == null ? Float.NaN : v;
+    }
+    return out;
+  }
+
+  /**
+   * A fixed-size list view of {@code v}: boxes one value at a time as the Avro writer reads it,
+   * instead of a list of boxed floats held for the whole batch.
+   */
+  public static List<Float> view(float[] v) {
+    return new FloatView(v);
+  }
+
+  /**
+   * The example as a trainer receives it: the embedding packed when {@code packed}, else as a float
+   * list, and never in both forms. A new record sharing the other fields, so the stored one is
+   * untouched.
+   */
+  public static BatchExample forTrainer(BatchExample e, boolean packed) {
+    if (!has(e)) {
+      return e;
+    }
+    ByteBuffer bytes;
+    List<Float> list;
+    if (packed) {
+      bytes = e.getPacked() != null ? e.getPacked() : pack(unbox(e.getEmbedding()));
+      list = null;
+    } else {
+      if (e.getPacked() == null) {
+        return e;
+      }
+      bytes = null;
+      list = view(Vectors.unpack(e.getPacked()));
+    }
+    return new BatchExample(
+        e.getId(),
+        e.getClusterId(),
+        e.getCycle(),
+        e.getText(),
+        list,
+        e.getGroups(),
+        e.getLabel(),
+        e.getScore(),
+        e.getWeight(),
+        e.getEmbeddedBy(),
+        bytes);
+  }
+
+  private static final class FloatView extends AbstractList<Float> implements RandomAccess {
+    private final float[] values;
+
+    FloatView(float[] values) {
+      this.values = values;
+    }
+
+    @Override
+    public Float get(int index) {
+      return values[index];
+    }
+
+    @Override
+    public int size() {
+      return values.length;
+    }
+  }
+}
