@@ -22,21 +22,18 @@ public final class Embeddings {
 
   /** The example's embedding: its packed bytes if set, else its float list; null when none. */
   public static float[] of(BatchExample e) {
-    ByteBuffer packed = e.getPacked();
-    if (packed != null) {
-      return Vectors.unpack(packed);
-    }
-    List<Float> list = e.getEmbedding();
-    return list == null ? null : unbox(list);
+    return of(e.getPacked(), e.getEmbedding());
   }
 
   /** The validated example's embedding, packed or as a list; null when none. */
   public static float[] of(TrainingExample e) {
-    ByteBuffer packed = e.getPacked();
+    return of(e.getPacked(), e.getEmbedding());
+  }
+
+  private static float[] of(ByteBuffer packed, List<Float> list) {
     if (packed != null) {
       return Vectors.unpack(packed);
     }
-    List<Float> list = e.getEmbedding();
     return list == null ? null : unbox(list);
   }
 
