@@ -213,6 +213,9 @@ public final class PlannerProcessor
     TrainerState state = trainers.get(trainerId);
     if (spec == null) {
       metrics.trainerGone(trainerId);
+      if (state != null && state.getSpec() != null) {
+        purge(state);
+      }
       if (state != null) {
         state.setSpec(null);
         state.setOutstanding(new ArrayList<>());
@@ -245,6 +248,44 @@ public final class PlannerProcessor
     state.setStateVersion(state.getStateVersion() + 1);
     plan(state);
     trainers.put(trainerId, state);
+  }
+
+  /**
+   * A deleted trainer's per-slot state in the pool (served marks, scores) would otherwise stay for
+   * good: one purge fragment per live cluster tells each pool task to drop it. It follows every
+   * fragment planned for the trainer before, on the same partitions, so none of them is drawn after
+   * it.
+   */
+  private void purge(TrainerState state) {
+    long now = context.currentSystemTimeMs();
+    BatchHeader header =
+        BatchHeader.newBuilder()
+            .setBatchId(state.getTrainerId() + "-purge")
+            .setTrainerId(state.getTrainerId())
+            .setSequence(state.getSequence())
+            .setRound(state.getRound())
+            .setCycle(0)
+            .setPolicy(state.getSpec().getPolicy())
+            .setPolicyStateVersion(state.getStateVersion())
+            .setSeed(0)
+            .setModelVersion(0)
+            .setRequested(0)
+            .setFragments(0)
+            .setPlannedAt(Instant.ofEpochMilli(now))
+            .build();
+    try (KeyValueIterator<Integer, ClusterStats> it = clusterStats.all()) {
+      while (it.hasNext()) {
+        int cluster = it.next().key;
+        PlanFragment fragment =
+            PlanFragment.newBuilder()
+                .setHeader(header)
+                .setClusterId(cluster)
+                .setSlots(new ArrayList<>())
+                .setPurge(true)
+                .build();
+        context.forward(new Record<>(cluster, Outcome.ok(fragment), now));
+      }
+    }
   }
 
   private void onFeedback(String trainerId, TrainerFeedback feedback) {

@@ -85,6 +85,10 @@ public final class FulfilProcessor implements Processor<Integer, PlanFragment, S
     PlanFragment fragment = record.value();
     int cluster = fragment.getClusterId();
     String trainer = fragment.getHeader().getTrainerId();
+    if (fragment.getPurge()) {
+      purge(cluster, trainer);
+      return;
+    }
     List<PoolDraw.Drawn> drawn;
     if (PoolDraw.needsScan(fragment)) {
       drawn = PoolDraw.draw(fragment, new ClusterSource(cluster, trainer));
@@ -237,6 +241,32 @@ public final class FulfilProcessor implements Processor<Integer, PlanFragment, S
           withScore(example, own.get(slot)),
           m == null ? null : new PoolDraw.Mark(m.getId(), m.getGroup(), m.getCycle()));
     }
+  }
+
+  /** Drops a deleted trainer's served marks and scores in {@code cluster}. */
+  private void purge(int cluster, String trainer) {
+    List<Bytes> marks = new ArrayList<>();
+    try (KeyValueIterator<Bytes, ServedMark> it =
+        served.range(
+            PoolKeys.served(cluster, trainer, 0),
+            PoolKeys.served(cluster, trainer, Long.MAX_VALUE))) {
+      it.forEachRemaining(kv -> marks.add(kv.key));
+    }
+    marks.forEach(served::delete);
+    List<Bytes> own = new ArrayList<>();
+    try (KeyValueIterator<Bytes, ScoreEntry> it =
+        scores.range(
+            PoolKeys.score(cluster, trainer, 0),
+            PoolKeys.score(cluster, trainer, Long.MAX_VALUE))) {
+      it.forEachRemaining(kv -> own.add(kv.key));
+    }
+    own.forEach(scores::delete);
+    LOG.debug(
+        "trainer {} deleted: {} served marks and {} scores dropped in cluster {}",
+        trainer,
+        marks.size(),
+        own.size(),
+        cluster);
   }
 
   /** The example with the trainer's score, if that score is about this very example. */

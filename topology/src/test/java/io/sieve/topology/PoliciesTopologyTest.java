@@ -7,6 +7,7 @@ import io.sieve.avro.BatchExample;
 import io.sieve.avro.ClusterStats;
 import io.sieve.avro.EvaluationRound;
 import io.sieve.avro.ScoreEntry;
+import io.sieve.avro.ServedMark;
 import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainerSpec;
 import io.sieve.avro.TrainerState;
@@ -718,6 +719,72 @@ class PoliciesTopologyTest {
               assertThat(c).isLessThanOrEqualTo(whole.get(group));
             });
     return whole;
+  }
+
+  @Test
+  void shouldDropADeletedTrainersServedMarksAndScoresFromThePool() {
+    try (Sieve sieve = new Sieve(temp)) {
+      // Given a coverage trainer (served marks) whose feedback scores the examples it was served,
+      // beside a second trainer that stays
+      sieve.fill();
+      sieve.spec(CoveragePolicy.NAME, 12, Map.of());
+      sieve.run(
+          6,
+          b -> {
+            Map<String, Double> losses = new TreeMap<>();
+            b.getExamples().forEach(e -> losses.put(e.getId(), 1.0 + losses.size()));
+            return TrainerFeedback.newBuilder().setExampleLosses(losses);
+          });
+      sieve.trainers.pipeInput(
+          "t2",
+          TrainerSpec.newBuilder()
+              .setTrainerId("t2")
+              .setPolicy(CoveragePolicy.NAME)
+              .setBatchSize(12)
+              .setWindow(1)
+              .setSeed(5)
+              .build());
+      sieve.harness.batches("t2").readValuesToList();
+      assertThat(pooledStateOf(sieve, TRAINER)).allMatch(n -> n > 0);
+      assertThat(pooledStateOf(sieve, "t2").get(0)).isPositive();
+
+      // When the first trainer is deleted
+      sieve.trainers.pipeInput(TRAINER, (TrainerSpec) null);
+      sieve.settle();
+
+      // Then the pool holds neither its served marks nor its scores, and the other's marks stay
+      assertThat(pooledStateOf(sieve, TRAINER)).containsExactly(0L, 0L);
+      assertThat(pooledStateOf(sieve, "t2").get(0)).isPositive();
+    }
+  }
+
+  /** The trainer's served marks and scores in the pool's stores, over every cluster. */
+  private static List<Long> pooledStateOf(Sieve sieve, String trainer) {
+    KeyValueStore<Bytes, ServedMark> served = sieve.driver.getKeyValueStore(Stores.SERVED);
+    KeyValueStore<Bytes, ScoreEntry> scores = sieve.driver.getKeyValueStore(Stores.SCORES);
+    long marks = 0;
+    long own = 0;
+    for (int cluster : new TreeSet<>(sieve.clusterOfTopic().values())) {
+      try (KeyValueIterator<Bytes, ServedMark> it =
+          served.range(
+              PoolKeys.served(cluster, trainer, 0),
+              PoolKeys.served(cluster, trainer, Long.MAX_VALUE))) {
+        while (it.hasNext()) {
+          it.next();
+          marks++;
+        }
+      }
+      try (KeyValueIterator<Bytes, ScoreEntry> it =
+          scores.range(
+              PoolKeys.score(cluster, trainer, 0),
+              PoolKeys.score(cluster, trainer, Long.MAX_VALUE))) {
+        while (it.hasNext()) {
+          it.next();
+          own++;
+        }
+      }
+    }
+    return List.of(marks, own);
   }
 
   @Test
