@@ -24,6 +24,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -264,7 +266,9 @@ class QueryApiIT {
 
   @Test
   void shouldApplyControlsPostedToTheApiInOrderWithTheTrainersFeedback() throws Exception {
-    SieveConfig config = new SieveConfig(props("controls", temp.resolve("state")));
+    Map<String, Object> props = props("controls", temp.resolve("state"));
+    SieveConfig config = new SieveConfig(props);
+    long lastBeforeRestart;
     try (SieveService service = new SieveService(config).start()) {
       URI base = service.restUrl();
       assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
@@ -313,6 +317,7 @@ class QueryApiIT {
         assertThat(resumed).hasSizeGreaterThanOrEqualTo(2);
         assertThat(resumed.get(0).getSequence()).isEqualTo(100L);
         assertThat(resumed.get(1).getSequence()).isEqualTo(101L);
+        lastBeforeRestart = resumed.get(resumed.size() - 1).getSequence();
         for (TrainingBatch b : resumed) {
           assertThat(b.getExamples()).hasSize(10);
           assertThat(b.getExamples())
@@ -335,6 +340,47 @@ class QueryApiIT {
               return false;
             }
           });
+    }
+
+    // When the instance restarts on another state directory (its state comes back from the
+    // changelogs, as on another machine)
+    props.put(SieveConfig.STATE_DIR_CONFIG, temp.resolve("state-restarted").toString());
+    try (SieveService service = new SieveService(new SieveConfig(props)).start()) {
+      URI base = service.restUrl();
+      assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
+      // Then the quarantine holds: the trainer still shows it, and its next batches carry no
+      // lang=de
+      JsonNode restarted =
+          poll(
+              base,
+              "/trainers/t3",
+              body -> body.path("quarantine").path("groups").path(0).asText().equals("lang=de"));
+      assertThat(restarted.get("paused").asBoolean()).isFalse();
+      try (TestTrainer trainer =
+          new TestTrainer(
+              STACK.kafka().bootstrapServers(),
+              serdes,
+              config.applicationId(),
+              service.topics(),
+              "t3")) {
+        // (every batch from 100 on was planned under the quarantine; some after the restart)
+        List<TrainingBatch> after = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (after.stream().noneMatch(b -> b.getSequence() > lastBeforeRestart + 2)
+            && System.nanoTime() < deadline) {
+          trainer.poll(1, Duration.ofSeconds(5)).stream()
+              .filter(b -> b.getSequence() >= 100)
+              .forEach(after::add);
+        }
+        assertThat(after)
+            .as("batches planned after the restart")
+            .anyMatch(b -> b.getSequence() > lastBeforeRestart + 2);
+        for (TrainingBatch b : after) {
+          assertThat(b.getExamples())
+              .extracting(BatchExample::getGroups)
+              .allSatisfy(g -> assertThat(g.get("lang")).isEqualTo("en"));
+        }
+      }
     }
   }
 
