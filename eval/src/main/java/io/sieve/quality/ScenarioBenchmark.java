@@ -157,8 +157,38 @@ public final class ScenarioBenchmark {
     return p;
   }
 
+  /**
+   * A variant: a registered policy with parameters of its own, written {@code
+   * name:key=value[:key=value...]} (e.g. {@code iterative-refinement:refinement.floor=1}), so that
+   * one run compares settings of one policy side by side; null when {@code policy} is not one.
+   */
+  static Preset variant(String policy) {
+    String[] parts = policy.split(":");
+    if (parts.length < 2 || Policies.byName(parts[0]) == null) {
+      return null;
+    }
+    Map<String, String> params = new LinkedHashMap<>();
+    for (int i = 1; i < parts.length; i++) {
+      int eq = parts[i].indexOf('=');
+      if (eq <= 0) {
+        return null;
+      }
+      params.put(parts[i].substring(0, eq), parts[i].substring(eq + 1));
+    }
+    return new Preset(parts[0], params);
+  }
+
   /** Null when the benchmark can run {@code policy}, else why not. */
   public static String unknown(String policy) {
+    if (variant(policy) != null) {
+      Preset v = variant(policy);
+      try {
+        Policies.byName(v.policy()).checkParams(v.params());
+      } catch (IllegalArgumentException e) {
+        return "policy variant '" + policy + "': " + e.getMessage();
+      }
+      return null;
+    }
     if (Policies.byName(policy) != null
         || LOCAL.contains(policy)
         || ALIASES.contains(policy)
@@ -174,7 +204,8 @@ public final class ScenarioBenchmark {
         + ", group-target baselines "
         + ALIASES
         + ", presets "
-        + new TreeMap<>(PRESETS).keySet();
+        + new TreeMap<>(PRESETS).keySet()
+        + ", or a variant name:key=value[:key=value...]";
   }
 
   /** Trainers that stopped short of their budget because no batch came (empty when all ran). */
@@ -452,7 +483,8 @@ public final class ScenarioBenchmark {
   static String trainerId(Scenario s, String policy, ScenarioTrainer.Kind kind, int seed) {
     return s.name().toLowerCase(java.util.Locale.ROOT)
         + "-"
-        + policy
+        // a variant's ':' and '=' are not legal in the batch topic's name
+        + policy.replaceAll("[^A-Za-z0-9._-]", ".")
         + "-"
         + kind.label()
         + "-s"
@@ -657,7 +689,10 @@ public final class ScenarioBenchmark {
       params.put("group.targets", targets(d, policy));
       d.notes().put("alias " + policy, "uniform with group.targets=" + params.get("group.targets"));
     }
-    Preset preset = Policies.byName(policy) == null ? PRESETS.get(policy) : null;
+    Preset preset =
+        Policies.byName(policy) != null
+            ? null
+            : variant(policy) != null ? variant(policy) : PRESETS.get(policy);
     if (preset != null) {
       name = preset.policy();
       params.putAll(preset.params());

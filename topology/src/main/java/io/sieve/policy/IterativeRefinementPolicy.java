@@ -51,6 +51,12 @@ public final class IterativeRefinementPolicy implements SelectionPolicy {
   public static final double TEMPERATURE_DEFAULT = 1.0;
   public static final String FLOOR = "refinement.floor";
   public static final double FLOOR_DEFAULT = 0.5;
+  public static final String MEMORY = "refinement.memory";
+  public static final double MEMORY_DEFAULT = 10;
+  public static final String START = "refinement.start";
+  public static final String START_DEFAULT = "pool";
+  public static final String EVIDENCE = "refinement.evidence";
+  public static final double EVIDENCE_DEFAULT = 2;
 
   @Override
   public String name() {
@@ -61,11 +67,32 @@ public final class IterativeRefinementPolicy implements SelectionPolicy {
   public void checkParams(Map<String, String> params) {
     temperature(params);
     floor(params);
+    memory(params);
+    evidence(params);
+    startsEqual(params);
     Rewards.checkParams(params);
   }
 
   private static double temperature(Map<String, String> params) {
     return new Params(params).number(TEMPERATURE, TEMPERATURE_DEFAULT, 1e-6, 1e6);
+  }
+
+  /** Whether the weights start from the pool's mix ({@code pool}) or equal ({@code equal}). */
+  static boolean startsEqual(Map<String, String> params) {
+    String v = new Params(params).string(START, START_DEFAULT);
+    return switch (v) {
+      case "pool" -> false;
+      case "equal" -> true;
+      default -> throw new IllegalArgumentException(START + " must be pool or equal: '" + v + "'");
+    };
+  }
+
+  private static double memory(Map<String, String> params) {
+    return new Params(params).number(MEMORY, MEMORY_DEFAULT, 1, 1e6);
+  }
+
+  private static double evidence(Map<String, String> params) {
+    return new Params(params).number(EVIDENCE, EVIDENCE_DEFAULT, 0, 100);
   }
 
   private static double floor(Map<String, String> params) {
@@ -78,14 +105,31 @@ public final class IterativeRefinementPolicy implements SelectionPolicy {
     PolicyState ps = new PolicyState(state);
     Rewards.Round round = Rewards.absorb(feedback, ps, context, params);
     if (round != null && !round.rewards().isEmpty()) {
-      update(ps, round.rewards(), context, temperature(params), floor(params));
+      update(
+          ps,
+          round.kind(),
+          round.rewards(),
+          context,
+          temperature(params),
+          floor(params),
+          memory(params),
+          evidence(params),
+          startsEqual(params));
     }
     ps.save();
   }
 
   /** One round's multiplicative update of the class comment, on rewards in [0, 1]. */
   static void update(
-      PolicyState ps, Map<Integer, Double> rewards, PlanContext context, double tau, double eps) {
+      PolicyState ps,
+      Rewards.Kind kind,
+      Map<Integer, Double> rewards,
+      PlanContext context,
+      double tau,
+      double eps,
+      double memory,
+      double lambda,
+      boolean equalStart) {
     TreeSet<Integer> clusters = new TreeSet<>(context.poolSizes().keySet());
     clusters.addAll(rewards.keySet());
     for (int c : ps.clusters("logw")) {
@@ -96,18 +140,18 @@ public final class IterativeRefinementPolicy implements SelectionPolicy {
         ps.remove(PolicyState.key("score", c));
       }
     }
-    double meanReward =
-        rewards.values().stream().mapToDouble(Double::doubleValue).average().orElse(0.5);
+    Map<Integer, Double> evident =
+        RewardEvidence.update(ps, rewards, clusters, memory, lambda, kind);
     int k = clusters.size();
     int[] ids = clusters.stream().mapToInt(Integer::intValue).toArray();
     double[] score = new double[k];
     double[] s = new double[k];
     double[] logw = new double[k];
+    double[] start = start(ps, ids, context.poolSizes(), equalStart);
     for (int i = 0; i < k; i++) {
-      Double observed = rewards.get(ids[i]);
-      score[i] = observed != null ? observed : ps.get(PolicyState.key("score", ids[i]), meanReward);
+      score[i] = evident.get(ids[i]);
       s[i] = score[i] / tau;
-      logw[i] = ps.get(PolicyState.key("logw", ids[i]), -Math.log(k));
+      logw[i] = start[i];
     }
     double lseS = LogSpace.logSumExp(s);
     for (int i = 0; i < k; i++) {
@@ -134,21 +178,37 @@ public final class IterativeRefinementPolicy implements SelectionPolicy {
     }
   }
 
-  /** The normalised weights over the given clusters, from the state (uniform when unknown). */
-  static double[] weights(TrainerState state, int[] ids) {
-    PolicyState ps = new PolicyState(state);
-    double[] logw = new double[ids.length];
-    for (int i = 0; i < ids.length; i++) {
-      logw[i] = ps.get(PolicyState.key("logw", ids[i]), -Math.log(Math.max(ids.length, 1)));
+  /**
+   * Each cluster's log weight: its own, else where a new cluster starts: its share of the pool
+   * ({@code pool}; 1/K while the pool is empty) or 1/K ({@code equal}, the paper's w⁰), the
+   * clusters that have weights keeping theirs.
+   */
+  private static double[] start(
+      PolicyState ps, int[] ids, Map<Integer, Long> poolSizes, boolean equal) {
+    double pooled = 0;
+    for (int id : ids) {
+      pooled += poolSizes.getOrDefault(id, 0L);
     }
-    return LogSpace.softmax(logw);
+    double[] out = new double[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      long size = poolSizes.getOrDefault(ids[i], 0L);
+      double share = equal || pooled <= 0 || size <= 0 ? 1.0 / ids.length : size / pooled;
+      out[i] = ps.get(PolicyState.key("logw", ids[i]), Math.log(share));
+    }
+    return out;
+  }
+
+  /** The normalised weights over the given clusters, from the state (where they start if none). */
+  static double[] weights(TrainerState state, int[] ids, Map<Integer, Long> poolSizes) {
+    boolean equal = state.getSpec() != null && startsEqual(state.getSpec().getParams());
+    return LogSpace.softmax(start(new PolicyState(state), ids, poolSizes, equal));
   }
 
   /** The weights w: multinomial counts follow them in expectation. */
   @Override
   public Map<Integer, Double> batchShares(TrainerState state, PlanContext context, Draw draw) {
     int[] ids = ClusterDraws.ids(context.poolSizes());
-    double[] w = weights(state, ids);
+    double[] w = weights(state, ids, context.poolSizes());
     Map<Integer, Double> out = new TreeMap<>();
     for (int i = 0; i < ids.length; i++) {
       out.put(ids[i], w[i]);
@@ -161,7 +221,7 @@ public final class IterativeRefinementPolicy implements SelectionPolicy {
       TrainerState state, SortedMap<Integer, Long> poolSizes, int batchSize, long batchSeed) {
     Random rng = new Random(batchSeed);
     int[] ids = ClusterDraws.ids(poolSizes);
-    int[] counts = ClusterDraws.multinomial(batchSize, weights(state, ids), rng);
+    int[] counts = ClusterDraws.multinomial(batchSize, weights(state, ids, poolSizes), rng);
     counts = ClusterDraws.capped(counts, ClusterDraws.capacities(poolSizes), rng);
     return ClusterDraws.take(state, new TreeMap<>(poolSizes), ids, counts, rng);
   }

@@ -38,8 +38,18 @@ class IterativeRefinementPolicyTest {
     return Rewards.scaled(raw).values().stream().mapToDouble(Double::doubleValue).toArray();
   }
 
+  /** The paper's update: no floor, each round's own reward (memory 1), no evidence threshold. */
   private static final Map<String, String> NO_FLOOR =
-      PolicyTestData.perBatch(Map.of(IterativeRefinementPolicy.FLOOR, "0"));
+      PolicyTestData.perBatch(
+          Map.of(
+              IterativeRefinementPolicy.FLOOR,
+              "0",
+              IterativeRefinementPolicy.MEMORY,
+              "1",
+              IterativeRefinementPolicy.EVIDENCE,
+              "0",
+              IterativeRefinementPolicy.START,
+              "equal"));
 
   @Test
   void shouldConcentrateWeightAsTheMultiplicativeSoftmaxUpdateSaysOverThreeRounds() {
@@ -55,7 +65,7 @@ class IterativeRefinementPolicyTest {
       expected = handStep(expected, relative(s));
     }
     // Then its weights equal the hand computation w ∝ w·softmax(S) from w⁰ = 1/3, S relative
-    double[] w = IterativeRefinementPolicy.weights(state, new int[] {0, 1, 2});
+    double[] w = IterativeRefinementPolicy.weights(state, new int[] {0, 1, 2}, context.poolSizes());
     assertThat(w[0]).isCloseTo(expected[0], within(1e-12));
     assertThat(w[1]).isCloseTo(expected[1], within(1e-12));
     assertThat(w[2]).isCloseTo(expected[2], within(1e-12));
@@ -77,8 +87,8 @@ class IterativeRefinementPolicyTest {
     }
     // Then their weights agree
     int[] ids = {0, 1, 2};
-    double[] a = IterativeRefinementPolicy.weights(small, ids);
-    double[] b = IterativeRefinementPolicy.weights(large, ids);
+    double[] a = IterativeRefinementPolicy.weights(small, ids, context.poolSizes());
+    double[] b = IterativeRefinementPolicy.weights(large, ids, context.poolSizes());
     for (int i = 0; i < 3; i++) {
       assertThat(a[i]).isCloseTo(b[i], within(1e-12));
     }
@@ -99,7 +109,8 @@ class IterativeRefinementPolicyTest {
     }
     // Then no weight falls below ε/K = 0.1, and cluster 0 holds at most 1 − ε + ε/K = 0.7 (its
     // reward, 1 against 0.5, moves it by e^0.5 a round, which the floor balances well below that)
-    double[] w = IterativeRefinementPolicy.weights(state, new int[] {0, 1, 2, 3});
+    double[] w =
+        IterativeRefinementPolicy.weights(state, new int[] {0, 1, 2, 3}, context.poolSizes());
     for (int i = 1; i < 4; i++) {
       assertThat(w[i]).isGreaterThanOrEqualTo(0.1 - 1e-12);
     }
@@ -125,8 +136,8 @@ class IterativeRefinementPolicyTest {
     }
     // Then with the floor cluster 1 now has the largest weight; without it cluster 0 still does
     int[] ids = {0, 1, 2};
-    double[] f = IterativeRefinementPolicy.weights(floored, ids);
-    double[] b = IterativeRefinementPolicy.weights(bare, ids);
+    double[] f = IterativeRefinementPolicy.weights(floored, ids, context.poolSizes());
+    double[] b = IterativeRefinementPolicy.weights(bare, ids, context.poolSizes());
     assertThat(f[1]).isGreaterThan(f[0]);
     assertThat(b[0]).isGreaterThan(0.99);
   }
@@ -153,7 +164,7 @@ class IterativeRefinementPolicyTest {
         handStep(
             handStep(new double[] {1 / 3.0, 1 / 3.0, 1 / 3.0}, first),
             new double[] {0.5, first[1], first[2]});
-    double[] w = IterativeRefinementPolicy.weights(state, new int[] {0, 1, 2});
+    double[] w = IterativeRefinementPolicy.weights(state, new int[] {0, 1, 2}, context.poolSizes());
     assertThat(w[1]).isCloseTo(expected[1], within(1e-12));
     assertThat(w[0]).isCloseTo(expected[0], within(1e-12));
   }
@@ -185,7 +196,7 @@ class IterativeRefinementPolicyTest {
     // When one feedback arrives, whatever its losses
     policy.onFeedback(PolicyTestData.clusterLosses(Map.of(0, 5.0, 1, 0.1)), state, context);
     // Then the weights are the pool's shares, as uniform sampling would give
-    double[] w = IterativeRefinementPolicy.weights(state, new int[] {0, 1});
+    double[] w = IterativeRefinementPolicy.weights(state, new int[] {0, 1}, context.poolSizes());
     assertThat(w[0]).isCloseTo(0.25, within(1e-12));
     assertThat(w[1]).isCloseTo(0.75, within(1e-12));
   }
@@ -216,7 +227,7 @@ class IterativeRefinementPolicyTest {
       validation[1] *= 0.95;
     }
     // Then cluster 2, the one a loss-seeking policy would chase, lost weight, and cluster 0 gained
-    double[] w = IterativeRefinementPolicy.weights(state, new int[] {0, 1, 2});
+    double[] w = IterativeRefinementPolicy.weights(state, new int[] {0, 1, 2}, context.poolSizes());
     assertThat(w[2]).isLessThan(0.15);
     assertThat(w[0]).isGreaterThan(w[1]).isGreaterThan(w[2]);
   }
@@ -248,10 +259,103 @@ class IterativeRefinementPolicyTest {
     // Then the learnability-scored trainer gives cluster 2 less than a third, bounded below by
     // the floor ε·π = 0.5·1/3
     int[] ids = {0, 1, 2};
-    double[] wl = IterativeRefinementPolicy.weights(learn, ids);
+    double[] wl = IterativeRefinementPolicy.weights(learn, ids, context.poolSizes());
     assertThat(wl[2]).isLessThan(1.0 / 3).isGreaterThanOrEqualTo(0.5 / 3 - 1e-12);
     // and the loss-scored one gives it more than a third
-    double[] wr = IterativeRefinementPolicy.weights(loss, ids);
+    double[] wr = IterativeRefinementPolicy.weights(loss, ids, context.poolSizes());
     assertThat(wr[2]).isGreaterThan(1.0 / 3);
+  }
+
+  /** Weight over share, per cluster, after {@code rounds} rounds of one seed's rewards. */
+  private double[] ratiosAfter(
+      Map<String, String> params, int clusters, int rounds, long seed, int standOut, double lift) {
+    Map<String, String> all = new java.util.TreeMap<>(params);
+    all.put(Rewards.REWARD, "learnability");
+    TrainerState state =
+        PolicyTestData.state(IterativeRefinementPolicy.NAME, PolicyTestData.perBatch(all));
+    long[] sizes = new long[clusters];
+    java.util.Arrays.fill(sizes, 100);
+    PlanContext context = PlanContext.ofSizes(PolicyTestData.sizes(sizes));
+    java.util.Random rng = new java.util.Random(seed);
+    for (int r = 0; r < rounds; r++) {
+      Map<Integer, Double> learnability = new java.util.TreeMap<>();
+      for (int k = 0; k < clusters; k++) {
+        learnability.put(k, 0.1 + 0.02 * rng.nextGaussian() + (k == standOut ? lift : 0));
+      }
+      policy.onFeedback(PolicyTestData.clusterLearnability(learnability), state, context);
+    }
+    int[] ids = java.util.stream.IntStream.range(0, clusters).toArray();
+    double[] w = IterativeRefinementPolicy.weights(state, ids, context.poolSizes());
+    for (int k = 0; k < clusters; k++) {
+      w[k] *= clusters;
+    }
+    return w;
+  }
+
+  private static double maxDeviation(double[] ratios) {
+    return java.util.Arrays.stream(ratios).map(x -> Math.abs(x - 1)).max().orElse(0);
+  }
+
+  @Test
+  void shouldStayNearThePoolsMixWhenTheRewardsAreNoiseButDriftWithoutTheEvidenceThreshold() {
+    // Given 40 clusters whose learnability is the same up to noise (a clean stream), 60 rounds
+    Map<String, String> paper =
+        Map.of(IterativeRefinementPolicy.MEMORY, "1", IterativeRefinementPolicy.EVIDENCE, "0");
+    for (long seed = 1; seed <= 3; seed++) {
+      // When the default policy and the paper's per-round update absorb the same rounds
+      double[] byEvidence = ratiosAfter(Map.of(), 40, 60, seed, -1, 0);
+      double[] byRound = ratiosAfter(paper, 40, 60, seed, -1, 0);
+      // Then the default keeps every cluster within 5 % of its share of the pool, while the
+      // per-round update has moved some cluster by more than a quarter of its share
+      assertThat(maxDeviation(byEvidence)).isLessThan(0.05);
+      assertThat(maxDeviation(byRound)).isGreaterThan(0.25);
+    }
+  }
+
+  @Test
+  void shouldGiveWeightToOneClusterThatKeepsStandingOutAmongManyWithinAFewRounds() {
+    // Given 40 clusters of noisy learnability, one of which is learnt twice as fast
+    for (long seed = 1; seed <= 3; seed++) {
+      // When 6 rounds have been absorbed
+      double[] ratios = ratiosAfter(Map.of(), 40, 6, seed, 7, 0.1);
+      // Then that cluster has more than 1.25× its share of the pool (the floor halves any move),
+      // and no other has gained as much
+      assertThat(ratios[7]).isGreaterThan(1.25);
+      for (int k = 0; k < 40; k++) {
+        if (k != 7) {
+          assertThat(ratios[k]).isLessThan(ratios[7]);
+        }
+      }
+    }
+  }
+
+  @Test
+  void shouldRejectAMemoryBelowOneRound() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> policy.checkParams(Map.of(IterativeRefinementPolicy.MEMORY, "0.5")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(IterativeRefinementPolicy.MEMORY);
+  }
+
+  @Test
+  void shouldStartFromThePoolsMixByDefaultAndFromEqualWeightsWhenAskedAsThePaperDoes() {
+    // Given pools of 100 and 300 and no feedback yet
+    PlanContext context = PlanContext.ofSizes(PolicyTestData.sizes(100, 300));
+    TrainerState pool = PolicyTestData.state(IterativeRefinementPolicy.NAME, Map.of());
+    TrainerState equal =
+        PolicyTestData.state(
+            IterativeRefinementPolicy.NAME, Map.of(IterativeRefinementPolicy.START, "equal"));
+    int[] ids = {0, 1};
+    // Then the default draws as uniform sampling would (¼, ¾), the paper's start half and half
+    assertThat(IterativeRefinementPolicy.weights(pool, ids, context.poolSizes())[0])
+        .isCloseTo(0.25, within(1e-12));
+    assertThat(IterativeRefinementPolicy.weights(equal, ids, context.poolSizes())[0])
+        .isCloseTo(0.5, within(1e-12));
+    assertThat(PolicyTestData.share(policy, pool, context.poolSizes(), 40, 50, 0))
+        .isCloseTo(0.25, within(0.03));
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> policy.checkParams(Map.of(IterativeRefinementPolicy.START, "natural")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(IterativeRefinementPolicy.START);
   }
 }

@@ -288,7 +288,18 @@ class PoliciesTopologyTest {
       sieve.spec(
           IterativeRefinementPolicy.NAME,
           12,
-          Map.of(IterativeRefinementPolicy.FLOOR, "0", ROUND_BATCHES, "1"));
+          // the paper's update: no floor, each round's own reward, from equal weights
+          Map.of(
+              IterativeRefinementPolicy.FLOOR,
+              "0",
+              ROUND_BATCHES,
+              "1",
+              IterativeRefinementPolicy.MEMORY,
+              "1",
+              IterativeRefinementPolicy.EVIDENCE,
+              "0",
+              IterativeRefinementPolicy.START,
+              "equal"));
       Map<String, Integer> cluster = sieve.clusterOfTopic();
       // Given three rounds of losses per topic, and no floor
       double[][] rounds = {{2.0, 0.5, 1.0}, {1.5, 0.2, 1.1}, {3.0, 0.1, 0.4}};
