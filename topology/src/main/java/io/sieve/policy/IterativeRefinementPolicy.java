@@ -58,6 +58,12 @@ public final class IterativeRefinementPolicy implements SelectionPolicy {
   public static final String EVIDENCE = "refinement.evidence";
   public static final double EVIDENCE_DEFAULT = 2;
 
+  /**
+   * The parameters that give the paper's update: equal start, each round's own reward, no floor.
+   */
+  public static final Map<String, String> PAPER =
+      Map.of(FLOOR, "0", START, "equal", MEMORY, "1", EVIDENCE, "0");
+
   @Override
   public String name() {
     return NAME;

@@ -40,16 +40,7 @@ class IterativeRefinementPolicyTest {
 
   /** The paper's update: no floor, each round's own reward (memory 1), no evidence threshold. */
   private static final Map<String, String> NO_FLOOR =
-      PolicyTestData.perBatch(
-          Map.of(
-              IterativeRefinementPolicy.FLOOR,
-              "0",
-              IterativeRefinementPolicy.MEMORY,
-              "1",
-              IterativeRefinementPolicy.EVIDENCE,
-              "0",
-              IterativeRefinementPolicy.START,
-              "equal"));
+      PolicyTestData.perBatch(IterativeRefinementPolicy.PAPER);
 
   @Test
   void shouldConcentrateWeightAsTheMultiplicativeSoftmaxUpdateSaysOverThreeRounds() {

@@ -289,17 +289,7 @@ class PoliciesTopologyTest {
           IterativeRefinementPolicy.NAME,
           12,
           // the paper's update: no floor, each round's own reward, from equal weights
-          Map.of(
-              IterativeRefinementPolicy.FLOOR,
-              "0",
-              ROUND_BATCHES,
-              "1",
-              IterativeRefinementPolicy.MEMORY,
-              "1",
-              IterativeRefinementPolicy.EVIDENCE,
-              "0",
-              IterativeRefinementPolicy.START,
-              "equal"));
+          withRoundOfOneBatch(IterativeRefinementPolicy.PAPER));
       Map<String, Integer> cluster = sieve.clusterOfTopic();
       // Given three rounds of losses per topic, and no floor
       double[][] rounds = {{2.0, 0.5, 1.0}, {1.5, 0.2, 1.1}, {3.0, 0.1, 0.4}};
@@ -920,5 +910,11 @@ class PoliciesTopologyTest {
     assertThat(first).hasSize(12);
     assertThat(second).isEqualTo(first);
     assertThat(new HashSet<>(first)).hasSizeGreaterThan(1);
+  }
+
+  private static Map<String, String> withRoundOfOneBatch(Map<String, String> params) {
+    Map<String, String> out = new java.util.TreeMap<>(params);
+    out.put(ROUND_BATCHES, "1");
+    return out;
   }
 }
