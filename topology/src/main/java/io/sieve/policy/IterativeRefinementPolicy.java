@@ -12,24 +12,24 @@ import java.util.TreeSet;
  * Iterative refinement of cluster weights (Diversify-and-Conquer), per round, with a floor.
  *
  * <p>When a round closes (see {@link Rewards}: validation gain, else learnability, else scaled
- * loss), every cluster gets a score {@code S_k ∈ [0, 1]}: its reward in that round, or its last
- * known score when the round had none of it (a cluster never scored takes the round's mean reward).
- * The paper's S is a reward-model gap, how much the model can still gain on a cluster; validation
- * gain and learnability are that signal for a trainer, and a raw loss is used only when the trainer
- * sends neither. Then
+ * loss), every cluster gets a score {@code S_k ∈ [0, 1]}: its reward averaged over its last rounds
+ * and soft-thresholded at λ standard errors of the rounds' noise ({@link RewardEvidence}; 0.5, no
+ * move, for a cluster never scored). The paper's S is a reward-model gap, how much the model can
+ * still gain on a cluster; validation gain and learnability are that signal for a trainer, and a
+ * raw loss is used only when the trainer sends neither. Then
  *
  * <pre>
- *   p = softmax(S / τ),   w'_k ∝ w_k · p_k,   w_k ← (1 − ε)·w'_k + ε·π_k,   w^0 = 1/K
+ *   p = softmax(S / τ),   w'_k ∝ w_k · p_k,   w_k ← (1 − ε)·w'_k + ε·π_k,   w^0 = π
  * </pre>
  *
  * kept as normalised log weights: {@code log w'_k = log w_k + S_k/τ − logsumexp(S/τ)}, minus {@code
  * logsumexp(log w')}, then the mixing with ε·π, where {@code π_k = N_k / Σ N} is cluster k's share
- * of the pool (what uniform sampling would give it; 1/K while the pool is empty). A cluster that
- * appears later starts at {@code log(1/K)}; one that left the pool is forgotten. Each batch's
- * per-cluster counts are a Multinomial(n, w) draw (seeded by the batch seed) over the clusters with
- * items, capped at each cluster's pool with the excess water-filled over the others, and drawn
- * inside each cluster without replacement through the trainer's cursors. (The released code uses p
- * itself as the weights and sizes a round K times too large; neither is copied.)
+ * of the pool (what uniform sampling would give it; 1/K while the pool is empty). The weights start
+ * from π, and a cluster that appears later from its share; one that left the pool is forgotten.
+ * Each batch's per-cluster counts are a Multinomial(n, w) draw (seeded by the batch seed) over the
+ * clusters with items, capped at each cluster's pool with the excess water-filled over the others,
+ * and drawn inside each cluster without replacement through the trainer's cursors. (The released
+ * code uses p itself as the weights and sizes a round K times too large; neither is copied.)
  *
  * <p>Departure from the paper, and why: the paper runs a handful of rounds; a stream runs hundreds,
  * and the multiplicative update compounds over all of them. After each update the weights are mixed
@@ -38,11 +38,20 @@ import java.util.TreeSet;
  * weight instead of waiting for its log weight to climb back from far below. With {@code
  * refinement.floor} = 0 the update is the paper's.
  *
- * <p>Parameters: {@code refinement.temperature} τ (default 1, the paper's softmax), {@code
- * refinement.floor} ε in [0, 1] (default 0.5), {@code policy.round.batches} (see {@link Rewards}).
+ * <p>Two more departures, both for the guard that a clean stream must not get worse: the paper
+ * starts from w⁰ = 1/K, which balances clusters before any feedback (on a clean stream with
+ * clusters of unequal size that alone cost about 3 points of online accuracy in the S0 guard); and
+ * it takes each round's own score, which on a clean stream is noise (the round's rewards are
+ * relative, spread over [0, 1] whatever happens) that the multiplicative update compounds into a
+ * random walk away from π. {@link #PAPER} restores both, and the floor.
  *
- * <p>State: {@code logw.<k>} (normalised log weight), {@code score.<k>} (last score), and the
- * round's sums ({@link Rewards}).
+ * <p>Parameters: {@code refinement.start} ({@code pool} or {@code equal}), {@code
+ * refinement.memory} and {@code refinement.evidence} ({@link RewardEvidence}), {@code
+ * refinement.temperature} τ (default 1, the paper's softmax), {@code refinement.floor} ε in [0, 1]
+ * (default 0.5), {@code policy.round.batches} (see {@link Rewards}).
+ *
+ * <p>State: {@code logw.<k>} (normalised log weight), {@code score.<k>} (last score), the evidence
+ * ({@link RewardEvidence}), and the round's sums ({@link Rewards}).
  */
 public final class IterativeRefinementPolicy implements SelectionPolicy {
 
