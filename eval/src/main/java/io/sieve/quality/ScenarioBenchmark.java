@@ -178,8 +178,28 @@ public final class ScenarioBenchmark {
     return new Preset(parts[0], params);
   }
 
+  /**
+   * The share of {@code share-<x>}, a fixed-share baseline: {@code uniform} with exact targets
+   * giving the scenario attribute's scarcest value the share x and the other values the rest in
+   * proportion to their supply (S3's fixed-share sweep); NaN when {@code policy} is not one.
+   */
+  static double fixedShare(String policy) {
+    if (!policy.startsWith("share-")) {
+      return Double.NaN;
+    }
+    try {
+      double x = Double.parseDouble(policy.substring("share-".length()));
+      return x > 0 && x < 1 ? x : Double.NaN;
+    } catch (NumberFormatException e) {
+      return Double.NaN;
+    }
+  }
+
   /** Null when the benchmark can run {@code policy}, else why not. */
   public static String unknown(String policy) {
+    if (!Double.isNaN(fixedShare(policy))) {
+      return null;
+    }
     if (variant(policy) != null) {
       Preset v = variant(policy);
       try {
@@ -205,7 +225,8 @@ public final class ScenarioBenchmark {
         + ALIASES
         + ", presets "
         + new TreeMap<>(PRESETS).keySet()
-        + ", or a variant name:key=value[:key=value...]";
+        + ", a fixed share of the scarcest value share-<x> (0 < x < 1), or a variant"
+        + " name:key=value[:key=value...]";
   }
 
   /** Trainers that stopped short of their budget because no batch came (empty when all ran). */
@@ -684,7 +705,8 @@ public final class ScenarioBenchmark {
     params.putIfAbsent("equitable.attribute", d.groupAttribute());
     params.putIfAbsent("stratified.attribute", d.groupAttribute());
     String name = policy;
-    if (Policies.byName(policy) == null && ALIASES.contains(policy)) {
+    if (Policies.byName(policy) == null
+        && (ALIASES.contains(policy) || !Double.isNaN(fixedShare(policy)))) {
       name = "uniform";
       params.put("group.targets", targets(d, policy));
       d.notes().put("alias " + policy, "uniform with group.targets=" + params.get("group.targets"));
@@ -715,7 +737,10 @@ public final class ScenarioBenchmark {
    * (stratified) or of the label (label-balanced), or label shares ∝ √supply (sqrt-balanced).
    */
   static String targets(ScenarioData d, String alias) {
-    String attribute = "stratified".equals(alias) ? d.groupAttribute() : "label";
+    String attribute =
+        "stratified".equals(alias) || !Double.isNaN(fixedShare(alias))
+            ? d.groupAttribute()
+            : "label";
     Map<String, Long> supply = new TreeMap<>();
     for (ScenarioData.Example e : d.stream()) {
       String v =
@@ -725,7 +750,17 @@ public final class ScenarioBenchmark {
       }
     }
     Map<String, Double> weight = new TreeMap<>();
-    supply.forEach((v, n) -> weight.put(v, "sqrt-balanced".equals(alias) ? Math.sqrt(n) : 1.0));
+    double share = fixedShare(alias);
+    if (!Double.isNaN(share)) {
+      String scarcest =
+          supply.entrySet().stream().min(Map.Entry.comparingByValue()).orElseThrow().getKey();
+      long others =
+          supply.values().stream().mapToLong(Long::longValue).sum() - supply.get(scarcest);
+      supply.forEach(
+          (v, n) -> weight.put(v, v.equals(scarcest) ? share : (1 - share) * n / others));
+    } else {
+      supply.forEach((v, n) -> weight.put(v, "sqrt-balanced".equals(alias) ? Math.sqrt(n) : 1.0));
+    }
     double total = weight.values().stream().mapToDouble(Double::doubleValue).sum();
     List<String> parts = new ArrayList<>();
     weight.forEach(

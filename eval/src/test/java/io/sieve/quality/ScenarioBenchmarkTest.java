@@ -1,0 +1,62 @@
+package io.sieve.quality;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class ScenarioBenchmarkTest {
+
+  /** A stream of 90 examples of group a, 10 of b and 20 of c. */
+  private static ScenarioData groups() {
+    List<ScenarioData.Example> stream = new ArrayList<>();
+    Map<String, Integer> counts = Map.of("a", 90, "b", 10, "c", 20);
+    counts.forEach(
+        (g, n) -> {
+          for (int i = 0; i < n; i++) {
+            stream.add(new ScenarioData.Example(g + i, "x", null, 0, Map.of("g", g)));
+          }
+        });
+    return new ScenarioData(
+        Scenario.S3,
+        "test",
+        "g",
+        2,
+        4,
+        stream,
+        0,
+        stream,
+        "g",
+        null,
+        null,
+        Set.of(),
+        -1,
+        new HashMap<>());
+  }
+
+  @Test
+  void shouldGiveTheScarcestValueItsFixedShareAndTheOthersTheRestBySupply() {
+    // When the targets of share-0.3 are taken over groups of 90, 10 and 20
+    String targets = ScenarioBenchmark.targets(groups(), "share-0.3");
+    // Then b, the scarcest, gets 0.3 and a and c split 0.7 as 90 : 20
+    assertThat(targets)
+        .isEqualTo(
+            String.format("g=a:%.6f,g=b:%.6f,g=c:%.6f", 0.7 * 90 / 110, 0.3, 0.7 * 20 / 110));
+  }
+
+  @Test
+  void shouldAcceptFixedSharesAndVariantsAndRefuseWhatTheyCannotMean() {
+    assertThat(ScenarioBenchmark.unknown("share-0.2")).isNull();
+    assertThat(ScenarioBenchmark.unknown("share-1.5")).isNotNull();
+    assertThat(ScenarioBenchmark.unknown("iterative-refinement:refinement.floor=1")).isNull();
+    assertThat(ScenarioBenchmark.unknown("iterative-refinement:refinement.floor=7"))
+        .contains("refinement.floor");
+    assertThat(ScenarioBenchmark.variant("iterative-refinement:refinement.start=equal").params())
+        .containsEntry("refinement.start", "equal");
+    assertThat(ScenarioBenchmark.variant("no-such-policy:a=b")).isNull();
+  }
+}
