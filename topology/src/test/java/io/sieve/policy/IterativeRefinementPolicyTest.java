@@ -337,13 +337,16 @@ class IterativeRefinementPolicyTest {
         PolicyTestData.state(
             IterativeRefinementPolicy.NAME, Map.of(IterativeRefinementPolicy.START, "equal"));
     int[] ids = {0, 1};
-    // Then the default draws as uniform sampling would (¼, ¾), the paper's start half and half
+    // Then the default starts as uniform sampling would (¼, ¾), the paper's start half and half
     assertThat(IterativeRefinementPolicy.weights(pool, ids, context.poolSizes())[0])
         .isCloseTo(0.25, within(1e-12));
     assertThat(IterativeRefinementPolicy.weights(equal, ids, context.poolSizes())[0])
         .isCloseTo(0.5, within(1e-12));
+    // and batches draw from them with the exploration share η = 0.1 spread equally: 0.9·¼ + 0.1·½
+    assertThat(IterativeRefinementPolicy.drawn(pool, ids, context.poolSizes())[0])
+        .isCloseTo(0.275, within(1e-12));
     assertThat(PolicyTestData.share(policy, pool, context.poolSizes(), 40, 50, 0))
-        .isCloseTo(0.25, within(0.03));
+        .isCloseTo(0.275, within(0.03));
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> policy.checkParams(Map.of(IterativeRefinementPolicy.START, "natural")))
         .isInstanceOf(IllegalArgumentException.class)
