@@ -145,7 +145,7 @@ public final class SieveConfig extends AbstractConfig {
           + " may train on one batch.";
 
   public static final String BATCH_STAGE_CONFIG = "batch.stage";
-  public static final int BATCH_STAGE_DEFAULT = 0;
+  public static final int BATCH_STAGE_DEFAULT = -1;
   private static final String BATCH_STAGE_DOC =
       "Batches planned and assembled ahead of a trainer's credit, beside its window: one is written"
           + " the moment feedback returns credit. -1: as many as the trainer's window; 0: none (a"
