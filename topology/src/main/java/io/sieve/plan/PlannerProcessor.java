@@ -76,8 +76,16 @@ import org.slf4j.LoggerFactory;
  * the pool draws the exact count from what it really holds; the header carries the counts the spec
  * demands, and the assembler flags a batch that misses one incomplete, logs and counts it.
  *
+ * <p><b>Staged batches.</b> Beside the window, up to {@code batch.stage} batches are planned ahead
+ * of credit. Assembled, each comes back (keyed by trainer, {@link TrainerEvent.Staged}) to {@link
+ * Stores#STAGED_BATCHES}; whenever the trainer has credit, is not paused, and the staged batch of
+ * the lowest sequence is here, the planner writes it at once ({@link Planned.Release}), in the
+ * transaction of the record that gave the credit, so that a trainer waits one transaction, not the
+ * three hops of planning, fulfilment and assembly, and batches reach it in sequence order. A
+ * changed spec, rewind, skip, quarantine or deletion discards the staged batches.
+ *
  * <p><b>Leases.</b> Every outstanding batch holds its credit until {@code batch.lease.ms} after it
- * was planned. A batch that is lost (a trainer that died before acknowledging it, a feedback record
+ * was written. A batch that is lost (a trainer that died before acknowledging it, a feedback record
  * that never came) would otherwise hold that credit for good and, once the window is used up, stop
  * the trainer's batches. The planning punctuation gives the credit of an expired lease back, counts
  * it and records a dead letter; feedback for that batch arriving later is dead-lettered as late. A
@@ -613,6 +621,7 @@ public final class PlannerProcessor
     }
     List<StagedBatch> kept = new ArrayList<>();
     int dropped = 0;
+    int marked = 0;
     for (StagedBatch b : state.getStaged()) {
       if (b.getDiscarded() != null) {
         kept.add(b);
@@ -622,19 +631,20 @@ public final class PlannerProcessor
         dropped++;
       } else {
         kept.add(StagedBatch.newBuilder(b).setDiscarded(reason).build());
+        marked++;
       }
     }
     int over = kept.size() - MAX_DISCARDED;
     if (over > 0) {
       kept = new ArrayList<>(kept.subList(over, kept.size()));
     }
-    if (dropped > 0 || kept.size() < state.getStaged().size() || !kept.isEmpty()) {
+    if (dropped + marked > 0) {
       LOG.info(
-          "trainer {}: {} staged batches discarded ({}), {} still being assembled",
+          "trainer {}: {} staged batches discarded ({}), {} of them still being assembled",
           state.getTrainerId(),
-          dropped + kept.size(),
+          dropped + marked,
           reason,
-          kept.size());
+          marked);
     }
     state.setStaged(kept);
   }

@@ -65,9 +65,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *                      └→ key by content → [by-content] → dedup → assign ─┬→ [by-cluster] → pool → cluster stats
  *                                                                         └→ [model-updates] → model owner → centroids
  * trainers, feedback, controls → planner ─┬→ dead letters
- *                                         └→ [plan-by-cluster] → fulfil (reads pool) → [selections-by-batch] → assemble ─┬→ shards → sieve.batches.&lt;trainer&gt; (rank r → partition r)
- *                                                                                                                        ├→ sieve.manifests (keyed by trainer)
- *                                                                                                                        └→ [compositions-by-trainer] → recent batches
+ *                                         ├→ [plan-by-cluster] → fulfil (reads pool) → [selections-by-batch] → assemble → [staged-by-trainer] → planner-staged ─┐
+ *                                         └→ release on credit, in sequence order ←───────────────────────────────────────────────────────────────────────────┘
+ *                                              ├→ shards → sieve.batches.&lt;trainer&gt; (rank r → partition r)
+ *                                              ├→ sieve.manifests (keyed by trainer)
+ *                                              └→ [compositions-by-trainer] → recent batches
  * feedback with example losses → [feedback-by-batch] → score router (reads assembly) → [score-updates] → score update (writes the trainer's scores beside the pool)
  * </pre>
  *
