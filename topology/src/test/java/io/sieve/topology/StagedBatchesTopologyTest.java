@@ -12,6 +12,7 @@ import io.sieve.avro.TrainingExample;
 import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
 import io.sieve.plan.PlannerProcessor;
+import io.sieve.serde.AvroSerdes;
 import io.sieve.stream.Stores;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -131,6 +132,35 @@ class StagedBatchesTopologyTest {
     return out;
   }
 
+  /**
+   * Takes the staged batches out of the store and marks them not arrived, as if the assembler had
+   * not finished them yet (in the driver every hop completes within the record that starts it);
+   * returns them, in sequence order, to be piped back through {@link #assembled()}.
+   */
+  private List<TrainingBatch> takeBackStaged() {
+    KeyValueStore<String, TrainingBatch> store = stagedStore();
+    List<TrainingBatch> out = new ArrayList<>();
+    TrainerState state = state();
+    for (StagedBatch b : state.getStaged()) {
+      String key = Stores.stagedKey(TRAINER, b.getSequence());
+      out.add(store.get(key));
+      store.delete(key);
+      b.setArrived(false);
+    }
+    harness.driver().<String, TrainerState>getKeyValueStore(Stores.TRAINERS).put(TRAINER, state);
+    return out;
+  }
+
+  /** The repartition topic that brings assembled batches back to the planner. */
+  private TestInputTopic<String, TrainingBatch> assembled() {
+    return harness
+        .driver()
+        .createInputTopic(
+            APP + "-staged-by-trainer-repartition",
+            Serdes.String().serializer(),
+            new AvroSerdes(harness.registry()).internal(TrainingBatch.class).serializer());
+  }
+
   private static List<Long> sequences(List<TrainingBatch> list) {
     return list.stream().map(TrainingBatch::getSequence).toList();
   }
@@ -147,6 +177,8 @@ class StagedBatchesTopologyTest {
     assertThat(stagedInStore()).containsExactly(2L, 3L);
     assertThat(state().getStaged()).extracting(StagedBatch::getSequence).containsExactly(2L, 3L);
     assertThat(state().getStaged()).allSatisfy(b -> assertThat(b.getArrived()).isTrue());
+    // and only the batches written are counted as such
+    assertThat(harness.metrics().batches()).isEqualTo(2);
 
     // When the trainer acknowledges batch 0, with no punctuation after it
     long stagedPlannedAt = state().getStaged().get(0).getPlannedAt();
@@ -164,6 +196,7 @@ class StagedBatchesTopologyTest {
               assertThat(e.getPacked()).isNull();
               assertThat(e.getEmbedding()).hasSize(DIMENSION);
             });
+    assertThat(harness.metrics().batches()).isEqualTo(3);
     // and the stage is refilled: batch 4 planned in the same feedback's processing
     assertThat(stagedInStore()).containsExactly(3L, 4L);
     assertThat(state().getOutstanding()).hasSize(2);
@@ -177,23 +210,10 @@ class StagedBatchesTopologyTest {
     List<TrainingBatch> first = batches.readValuesToList();
     assertThat(sequences(first)).containsExactly(0L, 1L);
     // and batches 2 and 3 taken back, as if their assembly had not finished
-    KeyValueStore<String, TrainingBatch> store = stagedStore();
-    TrainingBatch two = store.get(Stores.stagedKey(TRAINER, 2));
-    TrainingBatch three = store.get(Stores.stagedKey(TRAINER, 3));
-    store.delete(Stores.stagedKey(TRAINER, 2));
-    store.delete(Stores.stagedKey(TRAINER, 3));
-    TrainerState state = state();
-    state.getStaged().forEach(b -> b.setArrived(false));
-    harness.driver().<String, TrainerState>getKeyValueStore(Stores.TRAINERS).put(TRAINER, state);
-    TestInputTopic<String, TrainingBatch> assembled =
-        harness
-            .driver()
-            .createInputTopic(
-                APP + "-staged-by-trainer-repartition",
-                Serdes.String().serializer(),
-                new io.sieve.serde.AvroSerdes(harness.registry())
-                    .internal(TrainingBatch.class)
-                    .serializer());
+    List<TrainingBatch> inAssembly = takeBackStaged();
+    TrainingBatch two = inAssembly.get(0);
+    TrainingBatch three = inAssembly.get(1);
+    TestInputTopic<String, TrainingBatch> assembled = assembled();
 
     // When the trainer acknowledges batch 0 (credit for one) before batch 2 is assembled
     ack(first.get(0).getBatchId());
@@ -257,6 +277,57 @@ class StagedBatchesTopologyTest {
     // Then the batch written is the rewound batch 1
     List<TrainingBatch> next = batches.readValuesToList();
     assertThat(next).extracting(TrainingBatch::getBatchId).containsExactly("st-1-r1");
+  }
+
+  @Test
+  void batchDiscardedWhileInAssemblyIsDroppedWhenItArrivesAndNeverWritten() {
+    // Given batches 0 and 1 out, and 2 and 3 still in assembly
+    startDriver(2);
+    poolAndDeclare(2, 3);
+    List<TrainingBatch> first = batches.readValuesToList();
+    List<TrainingBatch> inAssembly = takeBackStaged();
+
+    // When the trainer is skipped to 10, discarding them, and batch 0 is acknowledged
+    control(TrainerControl.newBuilder().setAction("skip").setSequence(10L));
+    ack(first.get(0).getBatchId());
+
+    // Then the batch written is 10
+    assertThat(sequences(batches.readValuesToList())).containsExactly(10L);
+    assertThat(harness.metrics().batchesDiscarded("skip")).isZero();
+
+    // When the discarded batches come out of assembly
+    TestInputTopic<String, TrainingBatch> assembled = assembled();
+    inAssembly.forEach(b -> assembled.pipeInput(TRAINER, b));
+
+    // Then they are dropped and counted, never written, and nothing of them is kept
+    ack(first.get(1).getBatchId());
+    assertThat(sequences(batches.readValuesToList())).containsExactly(11L);
+    assertThat(harness.metrics().batchesDiscarded("skip")).isEqualTo(2);
+    assertThat(state().getStaged()).extracting(StagedBatch::getSequence).containsExactly(12L, 13L);
+    assertThat(stagedInStore()).containsExactly(12L, 13L);
+  }
+
+  @Test
+  void quarantineDiscardsStagedBatchesPlannedFromTheQuarantinedCluster() {
+    startDriver(2);
+    poolAndDeclare(2, 3);
+    List<TrainingBatch> first = batches.readValuesToList();
+    int cluster = first.get(0).getExamples().get(0).getClusterId();
+
+    // When a cluster is quarantined
+    control(TrainerControl.newBuilder().setAction("quarantine").setClusterId(cluster));
+
+    // Then the batches staged before are discarded, and those released next hold none of it
+    assertThat(harness.metrics().batchesDiscarded("quarantine")).isEqualTo(2);
+    ack(first.get(0).getBatchId());
+    ack(first.get(1).getBatchId());
+    List<TrainingBatch> next = batches.readValuesToList();
+    assertThat(sequences(next)).containsExactly(4L, 5L);
+    assertThat(next)
+        .allSatisfy(
+            b ->
+                assertThat(b.getExamples())
+                    .allSatisfy(e -> assertThat(e.getClusterId()).isNotEqualTo(cluster)));
   }
 
   @Test
