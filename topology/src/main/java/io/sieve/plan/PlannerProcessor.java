@@ -542,13 +542,19 @@ public final class PlannerProcessor
       }
       return;
     }
-    stagedBatches.put(Stores.stagedKey(trainerId, entry.getSequence()), batch);
     entry.setArrived(true);
-    if (state.getSpec() != null
-        && batchTopics.ready(trainerId, state.getSpec().getRanks())
-        && !state.getPaused()) {
-      // release only: the stage is refilled where credit comes back (feedback, leases, controls)
-      release(state);
+    boolean canWrite =
+        state.getSpec() != null && batchTopics.ready(trainerId, state.getSpec().getRanks());
+    // release only: the stage is refilled where credit comes back (feedback, leases, controls)
+    if (canWrite && releasable(state) && nextStaged(state) == entry) {
+      // the trainer waits for this very batch: written at once, without a round trip through
+      // the store and its changelog
+      release(state, batch);
+    } else {
+      stagedBatches.put(Stores.stagedKey(trainerId, entry.getSequence()), batch);
+      if (canWrite) {
+        release(state, null);
+      }
     }
     trainers.put(trainerId, state);
   }
@@ -557,8 +563,10 @@ public final class PlannerProcessor
    * Writes the trainer's staged batches while it has credit, lowest sequence first, stopping at the
    * first that has not arrived: batches reach the trainer in sequence order. Each becomes
    * outstanding, its lease starting now. True if it released any.
+   *
+   * @param inHand the batch just arrived, not stored, if it is the next to release; else null
    */
-  private boolean release(TrainerState state) {
+  private boolean release(TrainerState state, TrainingBatch inHand) {
     boolean released = false;
     int count = 0;
     while (releasable(state) && count < MAX_BATCHES_PER_CALL) {
@@ -567,7 +575,16 @@ public final class PlannerProcessor
       staged.remove(next);
       state.setStaged(staged);
       String key = Stores.stagedKey(state.getTrainerId(), next.getSequence());
-      TrainingBatch batch = stagedBatches.get(key);
+      TrainingBatch batch;
+      if (inHand != null && inHand.getBatchId().equals(next.getBatchId())) {
+        batch = inHand;
+        inHand = null;
+      } else {
+        batch = stagedBatches.get(key);
+        if (batch != null) {
+          stagedBatches.delete(key);
+        }
+      }
       if (batch == null || !batch.getBatchId().equals(next.getBatchId())) {
         // cannot happen while the state and the store are written together; never wait on it
         LOG.warn(
@@ -578,7 +595,6 @@ public final class PlannerProcessor
         metrics.batchDiscarded(DISCARD_LOST);
         continue;
       }
-      stagedBatches.delete(key);
       long now = context.currentSystemTimeMs();
       TrainingBatch out = Embeddings.forTrainer(batch, state.getSpec().getPackedEmbeddings());
       SieveMetrics.BatchFigures figures = SieveMetrics.BatchFigures.of(out, now);
@@ -750,7 +766,7 @@ public final class PlannerProcessor
     if (state.getPaused()) {
       return false; // paused by an operator until a resume control; staged batches stay staged
     }
-    planned = release(state);
+    planned = release(state, null);
     if (spec != null && planned(state) < capacity(spec)) {
       planned |= followLineage(state);
     }
