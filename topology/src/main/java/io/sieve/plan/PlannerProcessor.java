@@ -46,10 +46,8 @@ import java.util.Random;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.function.Function;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
-import org.apache.kafka.streams.processor.api.ProcessingContext;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -136,7 +134,6 @@ public final class PlannerProcessor
   private final double maxAbsLoss;
   private final int stage;
   private final boolean stagedInput;
-  private final Function<ProcessingContext, CommitGate> gates;
   private CommitGate gate;
   private long centroidsVersion = -1;
   private Centroids centroids;
@@ -173,30 +170,6 @@ public final class PlannerProcessor
       BatchTopics batchTopics,
       double maxAbsLoss,
       boolean stagedInput) {
-    this(
-        dimension,
-        maxBatchBytes,
-        interval,
-        lease,
-        stage,
-        metrics,
-        batchTopics,
-        maxAbsLoss,
-        stagedInput,
-        CommitGate::of);
-  }
-
-  PlannerProcessor(
-      int dimension,
-      long maxBatchBytes,
-      Duration interval,
-      Duration lease,
-      int stage,
-      SieveMetrics metrics,
-      BatchTopics batchTopics,
-      double maxAbsLoss,
-      boolean stagedInput,
-      Function<ProcessingContext, CommitGate> gates) {
     this.dimension = dimension;
     this.maxBatchBytes = maxBatchBytes;
     this.interval = interval;
@@ -206,7 +179,6 @@ public final class PlannerProcessor
     this.batchTopics = batchTopics;
     this.maxAbsLoss = maxAbsLoss;
     this.stagedInput = stagedInput;
-    this.gates = gates;
   }
 
   @Override
@@ -231,7 +203,7 @@ public final class PlannerProcessor
   /** Made on first use, on the stream thread that runs the task (its commits are the gate's). */
   private CommitGate gate() {
     if (gate == null) {
-      gate = gates.apply(context);
+      gate = CommitGate.of(context);
     }
     return gate;
   }
