@@ -95,9 +95,39 @@ public final class TopicAdmin implements AutoCloseable {
       }
     }
     String problem = coPartitionProblem(topics.coPartitioned(), counts);
+    if (problem == null) {
+      problem = stagedPartitionProblem(topics.trainers().name(), counts, config.partitions());
+    }
     if (problem != null) {
       throw new IllegalStateException(problem);
     }
+  }
+
+  /**
+   * What is wrong with the trainers topic's partition count for the assembled batches' way back to
+   * the planner, or null: the {@code staged-by-trainer} repartition topic has {@code
+   * topic.partitions} partitions and the planner's task of a trainer reads partition p of both, so
+   * a trainer's batches would reach a task without its state if the counts differed.
+   */
+  static String stagedPartitionProblem(
+      String trainers, Map<String, Integer> counts, int partitions) {
+    Integer n = counts.get(trainers);
+    if (n == null || n == partitions) {
+      return null;
+    }
+    return "topic "
+        + trainers
+        + " has "
+        + n
+        + " partitions and topic.partitions is "
+        + partitions
+        + ": assembled batches return to the planner through a repartition topic of"
+        + " topic.partitions partitions, keyed by trainer like the trainers topic, so the two"
+        + " counts must be equal. Set topic.partitions="
+        + n
+        + " (on a new application id) or recreate the trainer topics with "
+        + partitions
+        + " partitions";
   }
 
   /** What is wrong with the partition counts of the co-partitioned groups, or null. */

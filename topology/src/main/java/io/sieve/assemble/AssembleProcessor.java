@@ -42,8 +42,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Gathers a batch's fragments (keyed by batch id) and writes the batch, keyed by trainer id, once
- * every cluster has answered. A batch still waiting after the timeout is written with {@code
+ * Gathers a batch's fragments (keyed by batch id) and, once every cluster has answered, sends the
+ * batch, keyed by trainer id, back to the planner's partition of the trainer ({@code
+ * staged-by-trainer}), which writes it to the trainer's topic when the trainer has credit, in
+ * sequence order. Its embeddings stay packed, as on every private topic; they are sized here in the
+ * form the trainer receives. A batch still waiting after the timeout is written with {@code
  * complete=false} and the clusters that did not answer: flagged, never silently short. A written
  * batch leaves a marker for a while so that a fragment arriving late is dead-lettered rather than
  * starting a second batch of the same id. The marker keeps the batch's index (example id, cluster,
@@ -62,9 +65,10 @@ import org.slf4j.LoggerFactory;
  * minimums) is flagged {@code complete=false}, logged and counted per group: a complete batch holds
  * every group count its spec demands, whatever the statistics the planner worked from.
  *
- * <p>A batch's figures (counts, latency, composition, diversity, trimmed examples, group
- * shortfalls) are recorded once the stream thread has committed after writing it ({@link
- * CommitGate}): a transaction that aborts writes its batches again, and they are counted once.
+ * <p>The assembly's figures (trimmed examples, group shortfalls) are recorded once the stream
+ * thread has committed after sending the batch on ({@link CommitGate}): a transaction that aborts
+ * assembles its batches again, and they are counted once. The batch's own figures are the
+ * planner's, recorded when it writes the batch.
  *
  * <p><b>Storage, linear in fragments.</b> The store holds the batch's record under its id (header,
  * first arrival; once written, the marker and index) and each fragment under its own key, the batch
@@ -293,13 +297,14 @@ public final class AssembleProcessor
     for (BatchExample e : out.getExamples()) {
       rough += ExampleBytes.rough(e);
     }
-    int size = 2 * rough < maxBytes ? 0 : sizer.applyAsInt(out);
+    boolean packed = batch.getHeader().getPackedEmbeddings();
+    int size = 2 * rough < maxBytes ? 0 : sizer.applyAsInt(Embeddings.forTrainer(out, packed));
     if (size > maxBytes) {
       int before = out.getExamples().size();
       while (size > maxBytes && !out.getExamples().isEmpty()) {
         batch = withoutLargest(batch, out, size - maxBytes);
         out = assemble(batch, context.currentSystemTimeMs());
-        size = sizer.applyAsInt(out);
+        size = sizer.applyAsInt(Embeddings.forTrainer(out, packed));
       }
       int left = before - out.getExamples().size();
       LOG.warn(
@@ -327,17 +332,10 @@ public final class AssembleProcessor
           m.wanted());
       gate().record(() -> metrics.groupShortfall(m.group()));
     }
-    SieveMetrics.BatchFigures figures = SieveMetrics.BatchFigures.of(out);
-    BatchDiversity diversity = new BatchDiversity(out.getClusterEntropy(), out.getGroupEntropy());
-    double vendi = out.getVendiScore();
-    gate()
-        .record(
-            () -> {
-              metrics.batchWritten(figures, diversity);
-              metrics.batchVendi(figures.trainer(), vendi);
-            });
+    // the batch's own figures (count, latency, composition, diversity) are recorded by the
+    // planner when it writes the batch to the trainer's topic
     context.forward(new Record<>(out.getTrainerId(), Outcome.ok(out), timestamp));
-    // the trainer sees the batch only once the transaction commits: commit now
+    // the planner sees the batch only once the transaction commits: commit now
     context.commit();
     pending.put(
         batchId,
@@ -444,9 +442,8 @@ public final class AssembleProcessor
       answered.add(s.getClusterId());
       allSupplied &= s.getExamples().size() == s.getRequested();
       for (BatchExample e : s.getExamples()) {
-        // packed internally; as a float list (filled from the bytes in one copy) unless the
-        // trainer asked for packed bytes
-        examples.add(Embeddings.forTrainer(e, h.getPackedEmbeddings()));
+        // packed, as on every private topic: the planner gives the trainer its form on release
+        examples.add(Embeddings.forTrainer(e, true));
         float[] p = Sketches.project(Embeddings.of(e));
         if (p != null) {
           moment.add(p);

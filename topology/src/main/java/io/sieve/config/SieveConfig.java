@@ -144,6 +144,14 @@ public final class SieveConfig extends AbstractConfig {
           + " trainer that lost a batch is not starved. Set it above the longest time a trainer"
           + " may train on one batch.";
 
+  public static final String BATCH_STAGE_CONFIG = "batch.stage";
+  public static final int BATCH_STAGE_DEFAULT = -1;
+  private static final String BATCH_STAGE_DOC =
+      "Batches planned and assembled ahead of a trainer's credit, beside its window: one is written"
+          + " the moment feedback returns credit. -1: as many as the trainer's window; 0: none (a"
+          + " batch is planned only when there is credit). The policy update from batch n's"
+          + " feedback first shapes batch n + window + stage.";
+
   public static final String BATCH_MAX_BYTES_CONFIG = "batch.max.bytes";
   public static final int BATCH_MAX_BYTES_DEFAULT = 8 * 1024 * 1024;
   private static final String BATCH_MAX_BYTES_DOC =
@@ -609,6 +617,13 @@ public final class SieveConfig extends AbstractConfig {
             Range.atLeast(1000),
             Importance.MEDIUM,
             BATCH_LEASE_DOC)
+        .define(
+            BATCH_STAGE_CONFIG,
+            Type.INT,
+            BATCH_STAGE_DEFAULT,
+            Range.between(-1, 1024),
+            Importance.MEDIUM,
+            BATCH_STAGE_DOC)
         .define(
             BATCH_MAX_BYTES_CONFIG,
             Type.INT,

@@ -6,15 +6,17 @@ import io.sieve.avro.ClusterStats;
 import io.sieve.avro.DeadLetter;
 import io.sieve.avro.OutstandingBatch;
 import io.sieve.avro.PlanFragment;
+import io.sieve.avro.StagedBatch;
 import io.sieve.avro.TrainerControl;
 import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainerSpec;
 import io.sieve.avro.TrainerState;
+import io.sieve.avro.TrainingBatch;
 import io.sieve.cluster.CentroidModels;
 import io.sieve.cluster.Centroids;
 import io.sieve.config.BatchTopics;
-import io.sieve.config.SieveConfig;
 import io.sieve.config.Topics;
+import io.sieve.diversity.BatchDiversity;
 import io.sieve.policy.ClusterLineage;
 import io.sieve.policy.CoveragePolicy;
 import io.sieve.policy.Draw;
@@ -27,6 +29,8 @@ import io.sieve.policy.SamplingWeights;
 import io.sieve.policy.Seeds;
 import io.sieve.policy.SelectionPolicy;
 import io.sieve.policy.UniformPolicy;
+import io.sieve.serde.Embeddings;
+import io.sieve.stream.CommitGate;
 import io.sieve.stream.DeadLetters;
 import io.sieve.stream.Outcome;
 import io.sieve.stream.SieveMetrics;
@@ -70,8 +74,16 @@ import org.slf4j.LoggerFactory;
  * the pool draws the exact count from what it really holds; the header carries the counts the spec
  * demands, and the assembler flags a batch that misses one incomplete, logs and counts it.
  *
+ * <p><b>Staged batches.</b> Beside the window, up to {@code batch.stage} batches are planned ahead
+ * of credit. Assembled, each comes back (keyed by trainer, {@link TrainerEvent.Staged}) to {@link
+ * Stores#STAGED_BATCHES}; whenever the trainer has credit, is not paused, and the staged batch of
+ * the lowest sequence is here, the planner writes it at once ({@link Planned.Release}), in the
+ * transaction of the record that gave the credit, so that a trainer waits one transaction, not the
+ * three hops of planning, fulfilment and assembly, and batches reach it in sequence order. A
+ * changed spec, rewind, skip, quarantine or deletion discards the staged batches.
+ *
  * <p><b>Leases.</b> Every outstanding batch holds its credit until {@code batch.lease.ms} after it
- * was planned. A batch that is lost (a trainer that died before acknowledging it, a feedback record
+ * was written. A batch that is lost (a trainer that died before acknowledging it, a feedback record
  * that never came) would otherwise hold that credit for good and, once the window is used up, stop
  * the trainer's batches. The planning punctuation gives the credit of an expired lease back, counts
  * it and records a dead letter; feedback for that batch arriving later is dead-lettered as late. A
@@ -89,13 +101,26 @@ import org.slf4j.LoggerFactory;
  * never emits. A control that does not apply is dead-lettered with its reason.
  */
 public final class PlannerProcessor
-    implements Processor<String, TrainerEvent, Integer, Outcome<PlanFragment>> {
+    implements Processor<String, TrainerEvent, String, Outcome<Planned>> {
 
   public static final String STAGE = "plan";
   private static final Logger LOG = LoggerFactory.getLogger(PlannerProcessor.class);
 
   /** Most batches planned for one trainer per record or punctuation. */
   public static final int MAX_BATCHES_PER_CALL = 16;
+
+  /**
+   * Discarded staged batches remembered per trainer until they arrive (to be dropped then, by
+   * reason); past it, the oldest are forgotten and counted as unknown when they arrive.
+   */
+  static final int MAX_DISCARDED = 256;
+
+  /** Reasons a staged batch is thrown away ({@code sieve_batches_discarded_total{reason}}). */
+  public static final String DISCARD_SPEC = "spec";
+
+  public static final String DISCARD_DELETED = "deleted";
+  public static final String DISCARD_LOST = "lost";
+  public static final String DISCARD_UNKNOWN = "unknown";
 
   /** Salt of the random stream that breaks ties in group quotas, apart from the policy's. */
   private static final long GROUP_SALT = 0x67726f7570L;
@@ -107,69 +132,93 @@ public final class PlannerProcessor
   private final SieveMetrics metrics;
   private final BatchTopics batchTopics;
   private final double maxAbsLoss;
+  private final int stage;
+  private final boolean stagedInput;
+  private CommitGate gate;
   private long centroidsVersion = -1;
   private Centroids centroids;
   private long lineageVersion = -1;
   private ClusterLineage lineage;
-  private ProcessorContext<Integer, Outcome<PlanFragment>> context;
+  private ProcessorContext<String, Outcome<Planned>> context;
   private KeyValueStore<String, TrainerState> trainers;
+  private KeyValueStore<String, TrainingBatch> stagedBatches;
   private KeyValueStore<Integer, ClusterStats> clusterStats;
   private KeyValueStore<String, CentroidModel> models;
 
   /**
    * @param interval how often trainers with credit are planned for and leases checked
-   * @param lease how long an outstanding batch holds its credit ({@code batch.lease.ms})
-   */
-  public PlannerProcessor(
-      int dimension, long maxBatchBytes, Duration interval, Duration lease, SieveMetrics metrics) {
-    this(
-        dimension,
-        maxBatchBytes,
-        interval,
-        lease,
-        metrics,
-        BatchTopics.ALL_READY,
-        SieveConfig.FEEDBACK_MAX_ABS_LOSS_DEFAULT);
-  }
-
-  /**
-   * @param interval how often trainers with credit are planned for and leases checked
-   * @param lease how long an outstanding batch holds its credit ({@code batch.lease.ms})
+   * @param lease how long an outstanding batch holds its credit ({@code batch.lease.ms}), from its
+   *     release
+   * @param stage batches planned ahead of credit beside the window ({@code batch.stage}; -1: the
+   *     trainer's window, 0: none)
    * @param batchTopics which trainers' batch topics can be written: a trainer whose topic is not
    *     ready (not created yet, deleted, or colliding with another trainer's) is not planned for,
    *     so that no batch of it waits on a missing topic inside the stream thread's transaction
    * @param maxAbsLoss largest magnitude of a number in feedback that reaches a policy ({@link
    *     FeedbackRanges})
+   * @param stagedInput true for the node that receives the assembled batches ({@code
+   *     staged-by-trainer}): it stores and releases them and neither plans nor punctuates (its
+   *     output carries no fragments); the other node, fed specs, feedback and controls, does both
    */
   public PlannerProcessor(
       int dimension,
       long maxBatchBytes,
       Duration interval,
       Duration lease,
+      int stage,
       SieveMetrics metrics,
       BatchTopics batchTopics,
-      double maxAbsLoss) {
+      double maxAbsLoss,
+      boolean stagedInput) {
     this.dimension = dimension;
     this.maxBatchBytes = maxBatchBytes;
     this.interval = interval;
     this.lease = lease;
+    this.stage = stage;
     this.metrics = metrics;
     this.batchTopics = batchTopics;
     this.maxAbsLoss = maxAbsLoss;
+    this.stagedInput = stagedInput;
   }
 
   @Override
-  public void init(ProcessorContext<Integer, Outcome<PlanFragment>> context) {
+  public void init(ProcessorContext<String, Outcome<Planned>> context) {
     this.context = context;
     this.trainers = context.getStateStore(Stores.TRAINERS);
+    this.stagedBatches = context.getStateStore(Stores.STAGED_BATCHES);
     this.clusterStats = context.getStateStore(Stores.CLUSTER_STATS);
     this.models = context.getStateStore(Stores.CENTROIDS);
-    context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, now -> planAll());
+    if (!stagedInput) {
+      context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, now -> planAll());
+    }
+  }
+
+  @Override
+  public void close() {
+    if (gate != null) {
+      gate.close();
+    }
+  }
+
+  /** Made on first use, on the stream thread that runs the task (its commits are the gate's). */
+  private CommitGate gate() {
+    if (gate == null) {
+      gate = CommitGate.of(context);
+    }
+    return gate;
   }
 
   @Override
   public void process(Record<String, TrainerEvent> record) {
+    gate().release();
     TrainerEvent event = record.value();
+    if (event instanceof TrainerEvent.Staged staged) {
+      onStaged(record.key(), staged.batch());
+      return;
+    }
+    if (stagedInput) {
+      throw new IllegalStateException("the staged-batch node got a " + event);
+    }
     if (event instanceof TrainerEvent.SpecChanged changed) {
       onSpec(record.key(), changed.spec());
     } else if (event instanceof TrainerEvent.Feedback feedback) {
@@ -205,6 +254,13 @@ public final class PlannerProcessor
       return;
     }
     LOG.info("trainer {}: {}", trainerId, TrainerControls.describe(control));
+    String action = control.getAction();
+    if (action.equals(TrainerControls.REWIND)
+        || action.equals(TrainerControls.SKIP)
+        || action.equals(TrainerControls.QUARANTINE)) {
+      // staged batches were planned from the sequence or the pool before the control
+      discardStaged(state, action);
+    }
     plan(state);
     trainers.put(trainerId, state);
   }
@@ -217,6 +273,7 @@ public final class PlannerProcessor
         purge(state);
       }
       if (state != null) {
+        discardStaged(state, DISCARD_DELETED);
         state.setSpec(null);
         state.setOutstanding(new ArrayList<>());
         state.setSpecSequence(state.getSequence());
@@ -243,6 +300,7 @@ public final class PlannerProcessor
       // the batches planned before were for the former spec, and their feedback earns no credit
       state.setOutstanding(new ArrayList<>());
       state.setSpecSequence(state.getSequence());
+      discardStaged(state, DISCARD_SPEC);
     }
     state.setSpec(spec);
     state.setStateVersion(state.getStateVersion() + 1);
@@ -283,7 +341,8 @@ public final class PlannerProcessor
                 .setSlots(new ArrayList<>())
                 .setPurge(true)
                 .build();
-        context.forward(new Record<>(cluster, Outcome.ok(fragment), now));
+        context.forward(
+            new Record<>(state.getTrainerId(), Outcome.ok(new Planned.Fragment(fragment)), now));
       }
     }
   }
@@ -367,17 +426,253 @@ public final class PlannerProcessor
         KeyValue<String, TrainerState> kv = it.next();
         TrainerState s = kv.value;
         if (s.getSpec() != null
-            && (s.getOutstanding().size() < s.getSpec().getWindow() || anyExpired(s, now))) {
+                && (planned(s) < capacity(s.getSpec()) || releasable(s) || anyExpired(s, now))
+            || anyStagedLost(s, now)) {
           ready.add(kv);
         }
       }
     }
     for (KeyValue<String, TrainerState> kv : ready) {
       boolean expired = expireLeases(kv.value, now);
+      expired |= expireStaged(kv.value, now);
       if (plan(kv.value) || expired) {
         trainers.put(kv.key, kv.value);
       }
     }
+  }
+
+  /** The batches a trainer may have planned and not acknowledged: its window and its stage. */
+  private int capacity(TrainerSpec spec) {
+    return spec.getWindow() + (stage < 0 ? spec.getWindow() : stage);
+  }
+
+  /** Batches planned and not acknowledged: outstanding, and staged (not discarded). */
+  private static int planned(TrainerState state) {
+    int n = state.getOutstanding().size();
+    for (StagedBatch b : state.getStaged()) {
+      if (b.getDiscarded() == null) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The staged batch to release next: the live one of lowest sequence, or null. */
+  private static StagedBatch nextStaged(TrainerState state) {
+    StagedBatch next = null;
+    for (StagedBatch b : state.getStaged()) {
+      if (b.getDiscarded() == null && (next == null || b.getSequence() < next.getSequence())) {
+        next = b;
+      }
+    }
+    return next;
+  }
+
+  /** Whether the trainer has credit and its next staged batch is here. */
+  private static boolean releasable(TrainerState state) {
+    StagedBatch next = nextStaged(state);
+    return state.getSpec() != null
+        && !state.getPaused()
+        && next != null
+        && next.getArrived()
+        && state.getOutstanding().size() < state.getSpec().getWindow();
+  }
+
+  /**
+   * An assembled batch back from the assembler: held until the trainer has credit for it and every
+   * batch planned before it has been released, then written at once. A batch no longer staged (its
+   * spec changed, the trainer was rewound, skipped, quarantined or deleted since) is dropped.
+   */
+  private void onStaged(String trainerId, TrainingBatch batch) {
+    if (batch == null) {
+      dead("tombstone", "a staged batch record must have a value", trainerId);
+      return;
+    }
+    TrainerState state = trainers.get(trainerId);
+    StagedBatch entry = null;
+    if (state != null) {
+      for (StagedBatch b : state.getStaged()) {
+        if (b.getBatchId().equals(batch.getBatchId())) {
+          entry = b;
+          break;
+        }
+      }
+    }
+    if (entry == null || entry.getDiscarded() != null) {
+      String reason = entry == null ? DISCARD_UNKNOWN : entry.getDiscarded();
+      LOG.debug(
+          "trainer {}: batch {} arrived after it was discarded ({}); dropped",
+          trainerId,
+          batch.getBatchId(),
+          reason);
+      gate().record(() -> metrics.batchDiscarded(reason));
+      if (entry != null) {
+        List<StagedBatch> staged = new ArrayList<>(state.getStaged());
+        staged.remove(entry);
+        state.setStaged(staged);
+        trainers.put(trainerId, state);
+      }
+      return;
+    }
+    entry.setArrived(true);
+    boolean canWrite =
+        state.getSpec() != null && batchTopics.ready(trainerId, state.getSpec().getRanks());
+    // release only: the stage is refilled where credit comes back (feedback, leases, controls)
+    if (canWrite && releasable(state) && nextStaged(state) == entry) {
+      // the trainer waits for this very batch: written at once, without a round trip through
+      // the store and its changelog
+      release(state, batch);
+    } else {
+      stagedBatches.put(Stores.stagedKey(trainerId, entry.getSequence()), batch);
+      if (canWrite) {
+        release(state, null);
+      }
+    }
+    trainers.put(trainerId, state);
+  }
+
+  /**
+   * Writes the trainer's staged batches while it has credit, lowest sequence first, stopping at the
+   * first that has not arrived: batches reach the trainer in sequence order. Each becomes
+   * outstanding, its lease starting now. True if it released any.
+   *
+   * @param inHand the batch just arrived, not stored, if it is the next to release; else null
+   */
+  private boolean release(TrainerState state, TrainingBatch inHand) {
+    boolean released = false;
+    int count = 0;
+    while (releasable(state) && count < MAX_BATCHES_PER_CALL) {
+      StagedBatch next = nextStaged(state);
+      List<StagedBatch> staged = new ArrayList<>(state.getStaged());
+      staged.remove(next);
+      state.setStaged(staged);
+      String key = Stores.stagedKey(state.getTrainerId(), next.getSequence());
+      TrainingBatch batch;
+      if (inHand != null && inHand.getBatchId().equals(next.getBatchId())) {
+        batch = inHand;
+        inHand = null;
+      } else {
+        batch = stagedBatches.get(key);
+        if (batch != null) {
+          stagedBatches.delete(key);
+        }
+      }
+      if (batch == null || !batch.getBatchId().equals(next.getBatchId())) {
+        // cannot happen while the state and the store are written together; never wait on it
+        LOG.warn(
+            "trainer {}: staged batch {} is not in {}; it is skipped",
+            state.getTrainerId(),
+            next.getBatchId(),
+            Stores.STAGED_BATCHES);
+        metrics.batchDiscarded(DISCARD_LOST);
+        continue;
+      }
+      long now = context.currentSystemTimeMs();
+      TrainingBatch out = Embeddings.forTrainer(batch, state.getSpec().getPackedEmbeddings());
+      SieveMetrics.BatchFigures figures = SieveMetrics.BatchFigures.of(out, now);
+      BatchDiversity diversity = new BatchDiversity(out.getClusterEntropy(), out.getGroupEntropy());
+      double vendi = out.getVendiScore();
+      gate()
+          .record(
+              () -> {
+                metrics.batchWritten(figures, diversity);
+                metrics.batchVendi(figures.trainer(), vendi);
+              });
+      context.forward(
+          new Record<>(state.getTrainerId(), Outcome.ok(new Planned.Release(out)), now));
+      List<OutstandingBatch> outstanding = new ArrayList<>(state.getOutstanding());
+      outstanding.add(
+          OutstandingBatch.newBuilder()
+              .setBatchId(next.getBatchId())
+              .setPlannedAt(next.getPlannedAt())
+              .setLeaseExpiresAt(now + lease.toMillis())
+              .build());
+      state.setOutstanding(outstanding);
+      released = true;
+      count++;
+    }
+    if (released) {
+      // the trainer sees the batch only once this transaction commits: ask for the commit now
+      context.commit();
+    }
+    return released;
+  }
+
+  /**
+   * Throws the trainer's staged batches away ({@code reason}): those here are deleted and counted,
+   * those still being assembled are marked, to be dropped and counted when they arrive. Their
+   * examples were marked served in their cycle by the pool: they wait for the next cycle.
+   */
+  private void discardStaged(TrainerState state, String reason) {
+    if (state.getStaged().isEmpty()) {
+      return;
+    }
+    List<StagedBatch> kept = new ArrayList<>();
+    int dropped = 0;
+    int marked = 0;
+    for (StagedBatch b : state.getStaged()) {
+      if (b.getDiscarded() != null) {
+        kept.add(b);
+      } else if (b.getArrived()) {
+        stagedBatches.delete(Stores.stagedKey(state.getTrainerId(), b.getSequence()));
+        gate().record(() -> metrics.batchDiscarded(reason));
+        dropped++;
+      } else {
+        kept.add(StagedBatch.newBuilder(b).setDiscarded(reason).build());
+        marked++;
+      }
+    }
+    int over = kept.size() - MAX_DISCARDED;
+    if (over > 0) {
+      kept = new ArrayList<>(kept.subList(over, kept.size()));
+    }
+    if (dropped + marked > 0) {
+      LOG.info(
+          "trainer {}: {} staged batches discarded ({}), {} of them still being assembled",
+          state.getTrainerId(),
+          dropped + marked,
+          reason,
+          marked);
+    }
+    state.setStaged(kept);
+  }
+
+  private boolean anyStagedLost(TrainerState state, long now) {
+    for (StagedBatch b : state.getStaged()) {
+      if (!b.getArrived() && b.getPlannedAt() + lease.toMillis() <= now) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Forgets staged batches that have not arrived within {@code batch.lease.ms} of planning (the
+   * assembler writes every batch within its timeout, so this is a safety net): a live one would
+   * otherwise hold back every later batch for good. True if there was one.
+   */
+  private boolean expireStaged(TrainerState state, long now) {
+    List<StagedBatch> kept = new ArrayList<>(state.getStaged().size());
+    for (StagedBatch b : state.getStaged()) {
+      if (!b.getArrived() && b.getPlannedAt() + lease.toMillis() <= now) {
+        if (b.getDiscarded() == null) {
+          LOG.warn(
+              "trainer {}: staged batch {} did not come back from assembly within"
+                  + " batch.lease.ms={}; the batches after it are released without it",
+              state.getTrainerId(),
+              b.getBatchId(),
+              lease.toMillis());
+          metrics.batchDiscarded(DISCARD_LOST);
+        }
+        continue;
+      }
+      kept.add(b);
+    }
+    if (kept.size() == state.getStaged().size()) {
+      return false;
+    }
+    state.setStaged(kept);
+    return true;
   }
 
   private long expiry(OutstandingBatch b) {
@@ -441,16 +736,15 @@ public final class PlannerProcessor
       return false;
     }
     if (state.getPaused()) {
-      return false; // paused by an operator until a resume control
+      return false; // paused by an operator until a resume control; staged batches stay staged
     }
-    if (spec != null && state.getOutstanding().size() < spec.getWindow()) {
-      planned = followLineage(state);
+    planned = release(state, null);
+    if (spec != null && planned(state) < capacity(spec)) {
+      planned |= followLineage(state);
     }
     PlanContext planContext = null;
     int count = 0;
-    while (spec != null
-        && state.getOutstanding().size() < spec.getWindow()
-        && count < MAX_BATCHES_PER_CALL) {
+    while (spec != null && planned(state) < capacity(spec) && count < MAX_BATCHES_PER_CALL) {
       if (planContext == null) {
         planContext = withoutQuarantined(context(), state);
       }
@@ -537,16 +831,18 @@ public final class PlannerProcessor
     List<String> excluded = new ArrayList<>(state.getQuarantinedGroups());
     for (Map.Entry<Integer, PlanFragment.Builder> e : fragments.entrySet()) {
       PlanFragment fragment = e.getValue().setHeader(header).setExcludedGroups(excluded).build();
-      context.forward(new Record<>(e.getKey(), Outcome.ok(fragment), now));
+      context.forward(
+          new Record<>(state.getTrainerId(), Outcome.ok(new Planned.Fragment(fragment)), now));
     }
-    List<OutstandingBatch> outstanding = new ArrayList<>(state.getOutstanding());
-    outstanding.add(
-        OutstandingBatch.newBuilder()
+    // staged until it comes back assembled and the trainer has credit for it
+    List<StagedBatch> staged = new ArrayList<>(state.getStaged());
+    staged.add(
+        StagedBatch.newBuilder()
             .setBatchId(batchId)
+            .setSequence(sequence)
             .setPlannedAt(now)
-            .setLeaseExpiresAt(now + lease.toMillis())
             .build());
-    state.setOutstanding(outstanding);
+    state.setStaged(staged);
     state.setSequence(sequence + 1);
     // the fragments reach the pool only when this transaction commits: ask for the commit now
     // rather than at the next commit.interval.ms, which would add up to that much to the trainer's
@@ -764,7 +1060,7 @@ public final class PlannerProcessor
   private void dead(String reason, String detail, String recordId) {
     DeadLetter letter = DeadLetters.of(context, STAGE, reason, detail, recordId, null);
     context.forward(
-        new Record<Integer, Outcome<PlanFragment>>(
-            -1, Outcome.dead(letter), context.currentSystemTimeMs()));
+        new Record<String, Outcome<Planned>>(
+            recordId, Outcome.dead(letter), context.currentSystemTimeMs()));
   }
 }

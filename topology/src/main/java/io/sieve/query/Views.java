@@ -7,6 +7,7 @@ import io.sieve.avro.ClusterCursor;
 import io.sieve.avro.ClusterStats;
 import io.sieve.avro.OutstandingBatch;
 import io.sieve.avro.RecentBatches;
+import io.sieve.avro.StagedBatch;
 import io.sieve.avro.TrainerSpec;
 import io.sieve.avro.TrainerState;
 import java.time.Instant;
@@ -111,6 +112,21 @@ final class Views {
       outstanding.add(o);
     }
     out.put("outstanding", outstanding);
+    // planned ahead of credit (batch.stage), in the order they will be written; sequence above is
+    // the next one planned, past these
+    List<Map<String, Object>> staged = new ArrayList<>();
+    for (StagedBatch b : state.getStaged()) {
+      if (b.getDiscarded() != null) {
+        continue;
+      }
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("batchId", b.getBatchId());
+      o.put("sequence", b.getSequence());
+      o.put("plannedAt", Instant.ofEpochMilli(b.getPlannedAt()).toString());
+      o.put("assembled", b.getArrived());
+      staged.add(o);
+    }
+    out.put("staged", staged);
     List<Map<String, Object>> cursors = new ArrayList<>();
     for (ClusterCursor c : state.getCursors()) {
       Map<String, Object> o = new LinkedHashMap<>();

@@ -1,10 +1,12 @@
 package io.sieve.serde;
 
 import io.sieve.avro.BatchExample;
+import io.sieve.avro.TrainingBatch;
 import io.sieve.avro.TrainingExample;
 import io.sieve.cluster.Vectors;
 import java.nio.ByteBuffer;
 import java.util.AbstractList;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.RandomAccess;
 
@@ -73,6 +75,31 @@ public final class Embeddings {
    */
   public static List<Float> view(float[] v) {
     return new FloatView(v);
+  }
+
+  /**
+   * The batch with every example in the form its trainer receives ({@link #forTrainer(BatchExample,
+   * boolean)}): the batch itself when nothing changes, else a copy sharing its other field values
+   * (a builder copy would deep-copy every example only to replace it).
+   */
+  public static TrainingBatch forTrainer(TrainingBatch batch, boolean packed) {
+    List<BatchExample> examples = new ArrayList<>(batch.getExamples().size());
+    boolean same = true;
+    for (BatchExample e : batch.getExamples()) {
+      BatchExample t = forTrainer(e, packed);
+      same &= t == e;
+      examples.add(t);
+    }
+    if (same) {
+      return batch;
+    }
+    TrainingBatch copy = new TrainingBatch();
+    int fields = TrainingBatch.getClassSchema().getFields().size();
+    for (int i = 0; i < fields; i++) {
+      copy.put(i, batch.get(i));
+    }
+    copy.setExamples(examples);
+    return copy;
   }
 
   /**

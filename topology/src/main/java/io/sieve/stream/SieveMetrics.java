@@ -66,6 +66,7 @@ public final class SieveMetrics {
   public static final String GROUP_SHORTFALLS = "sieve.group.shortfalls";
   public static final String BATCH_TRIMMED = "sieve.batch.trimmed.examples";
   public static final String LEASES_EXPIRED = "sieve.batch.leases.expired";
+  public static final String BATCHES_DISCARDED = "sieve.batches.discarded";
   public static final String SCORES_UPDATED = "sieve.scores.updated";
   public static final String NEAR_DUPLICATES = "sieve.near.duplicates";
   public static final String BATCH_VENDI = "sieve.batch.vendi";
@@ -192,19 +193,24 @@ public final class SieveMetrics {
       long sequence,
       int examples,
       boolean complete,
-      long assembledAtMs,
+      long writtenAtMs,
       long latencyMs,
       Map<String, Integer> clusterCounts,
       Map<String, Integer> groupCounts) {
 
     public static BatchFigures of(TrainingBatch batch) {
+      return of(batch, batch.getAssembledAt().toEpochMilli());
+    }
+
+    /** The batch's figures as written to its trainer's topic at {@code writtenAtMs}. */
+    public static BatchFigures of(TrainingBatch batch, long writtenAtMs) {
       return new BatchFigures(
           batch.getTrainerId(),
           batch.getSequence(),
           batch.getExamples().size(),
           batch.getComplete(),
-          batch.getAssembledAt().toEpochMilli(),
-          Math.max(0, batch.getAssembledAt().toEpochMilli() - batch.getPlannedAt().toEpochMilli()),
+          writtenAtMs,
+          Math.max(0, writtenAtMs - batch.getPlannedAt().toEpochMilli()),
           Map.copyOf(batch.getClusterCounts()),
           Map.copyOf(batch.getGroupCounts()));
     }
@@ -217,7 +223,7 @@ public final class SieveMetrics {
   public void batchWritten(BatchFigures batch, BatchDiversity diversity) {
     String trainer = batch.trainer();
     batchCounters(trainer, batch.examples(), batch.complete());
-    written(trainer, batch.sequence(), batch.assembledAtMs());
+    written(trainer, batch.sequence(), batch.writtenAtMs());
     Timer.builder(BATCH_LATENCY)
         .description("Time from planning a batch (credit available) to writing it")
         .tag("trainer", trainer)
@@ -548,6 +554,24 @@ public final class SieveMetrics {
   }
 
   /** A batch of {@code trainer} went unacknowledged past its lease; its credit came back. */
+  /**
+   * A staged batch (planned, not yet released) thrown away, never written: its spec changed, the
+   * trainer was rewound, skipped, quarantined or deleted, or it never arrived ({@code reason}).
+   */
+  public void batchDiscarded(String reason) {
+    Counter.builder(BATCHES_DISCARDED)
+        .description("Staged batches thrown away before release, by reason; never written")
+        .tag("reason", reason)
+        .register(registry)
+        .increment();
+  }
+
+  /** Staged batches discarded for {@code reason}. */
+  public long batchesDiscarded(String reason) {
+    Counter c = registry.find(BATCHES_DISCARDED).tag("reason", reason).counter();
+    return c == null ? 0 : (long) c.count();
+  }
+
   public void leaseExpired(String trainer) {
     Counter.builder(LEASES_EXPIRED)
         .description("Batches whose lease expired unacknowledged, so that their credit came back")

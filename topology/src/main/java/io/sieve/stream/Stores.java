@@ -10,6 +10,7 @@ import io.sieve.avro.RecentBatches;
 import io.sieve.avro.ScoreEntry;
 import io.sieve.avro.ServedMark;
 import io.sieve.avro.TrainerState;
+import io.sieve.avro.TrainingBatch;
 import io.sieve.avro.TrainingExample;
 import io.sieve.serde.AvroSerdes;
 import java.time.Duration;
@@ -50,6 +51,12 @@ public final class Stores {
   public static final String NEAR_WINDOW = "near-window-store";
   public static final String TRAINERS = "trainer-state-store";
   public static final String ASSEMBLY = "assembly-store";
+
+  /**
+   * The planner's assembled batches not yet released to their trainer, keyed (trainer, sequence):
+   * {@link #stagedKey}. Embeddings packed, as on every private topic.
+   */
+  public static final String STAGED_BATCHES = "staged-batches-store";
 
   /** The composition of each trainer's most recent batches, for the REST API. */
   public static final String RECENT_BATCHES = "recent-batches-store";
@@ -117,6 +124,18 @@ public final class Stores {
 
   public StoreBuilder<KeyValueStore<String, PendingBatch>> assembly() {
     return persistent(ASSEMBLY, Serdes.String(), serdes.internal(PendingBatch.class));
+  }
+
+  public StoreBuilder<KeyValueStore<String, TrainingBatch>> stagedBatches() {
+    return persistent(STAGED_BATCHES, Serdes.String(), serdes.internal(TrainingBatch.class));
+  }
+
+  /**
+   * A staged batch's key: the trainer id, a NUL and the sequence in 16 hex digits, so that a
+   * trainer's batches sort by sequence.
+   */
+  public static String stagedKey(String trainerId, long sequence) {
+    return trainerId + '\u0000' + String.format("%016x", sequence);
   }
 
   public StoreBuilder<KeyValueStore<String, RecentBatches>> recentBatches() {

@@ -24,6 +24,7 @@ import io.sieve.dedup.DedupProcessor;
 import io.sieve.embed.Embedder;
 import io.sieve.embed.Embedders;
 import io.sieve.feedback.ScoreRouterProcessor;
+import io.sieve.plan.Planned;
 import io.sieve.plan.PlannerProcessor;
 import io.sieve.plan.TrainerEvent;
 import io.sieve.pool.FulfilProcessor;
@@ -64,9 +65,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *                      └→ key by content → [by-content] → dedup → assign ─┬→ [by-cluster] → pool → cluster stats
  *                                                                         └→ [model-updates] → model owner → centroids
  * trainers, feedback, controls → planner ─┬→ dead letters
- *                                         └→ [plan-by-cluster] → fulfil (reads pool) → [selections-by-batch] → assemble ─┬→ shards → sieve.batches.&lt;trainer&gt; (rank r → partition r)
- *                                                                                                                        ├→ sieve.manifests (keyed by trainer)
- *                                                                                                                        └→ [compositions-by-trainer] → recent batches
+ *                                         ├→ [plan-by-cluster] → fulfil (reads pool) → [selections-by-batch] → assemble → [staged-by-trainer] → planner-staged ─┐
+ *                                         └→ release on credit, in sequence order ←───────────────────────────────────────────────────────────────────────────┘
+ *                                              ├→ shards → sieve.batches.&lt;trainer&gt; (rank r → partition r)
+ *                                              ├→ sieve.manifests (keyed by trainer)
+ *                                              └→ [compositions-by-trainer] → recent batches
  * feedback with example losses → [feedback-by-batch] → score router (reads assembly) → [score-updates] → score update (writes the trainer's scores beside the pool)
  * </pre>
  *
@@ -107,6 +110,7 @@ public final class SieveTopology {
     builder.addStateStore(stores.served());
     builder.addStateStore(stores.nearWindow());
     builder.addStateStore(stores.trainers());
+    builder.addStateStore(stores.stagedBatches());
     builder.addStateStore(stores.assembly());
     builder.addStateStore(stores.recentBatches());
     builder.addGlobalStore(
@@ -237,31 +241,30 @@ public final class SieveTopology {
         builder.stream(
                 topics.controls().name(), topics.controls().consumed("trainer-controls-source"))
             .mapValues(v -> (TrainerEvent) new TrainerEvent.Control(v), Named.as("control-events"));
-    Map<String, KStream<Integer, Outcome<PlanFragment>>> planned =
+    Map<String, KStream<String, Outcome<Planned>>> planned =
         specs
             .merge(feedback, Named.as("trainer-events"))
             .merge(controls, Named.as("trainer-and-control-events"))
             .process(
-                () ->
-                    new PlannerProcessor(
-                        config.dimension(),
-                        config.getInt(SieveConfig.BATCH_MAX_BYTES_CONFIG),
-                        Duration.ofMillis(config.getLong(SieveConfig.PLANNER_INTERVAL_CONFIG)),
-                        Duration.ofMillis(config.getLong(SieveConfig.BATCH_LEASE_CONFIG)),
-                        metrics,
-                        batchTopics,
-                        config.getDouble(SieveConfig.FEEDBACK_MAX_ABS_LOSS_CONFIG)),
+                () -> planner(config, metrics, batchTopics, false),
                 Named.as("planner"),
-                Stores.TRAINERS)
+                Stores.TRAINERS,
+                Stores.STAGED_BATCHES)
             .split(Named.as("planned-"))
-            .branch((k, v) -> v.isOk(), Branched.as("ok"))
-            .defaultBranch(Branched.as("rejected"));
+            .branch((k, v) -> !v.isOk(), Branched.as("rejected"))
+            .branch((k, v) -> v.value() instanceof Planned.Fragment, Branched.as("fragments"))
+            .defaultBranch(Branched.as("released"));
     deadLetters(planned.get("planned-rejected"), topics, metrics, "planner");
 
     Map<String, KStream<String, Outcome<TrainingBatch>>> assembled =
         planned
-            .get("planned-ok")
-            .mapValues(Outcome::value, Named.as("unwrap-fragment"))
+            .get("planned-fragments")
+            .map(
+                (k, v) -> {
+                  PlanFragment f = ((Planned.Fragment) v.value()).fragment();
+                  return KeyValue.pair(f.getClusterId(), f);
+                },
+                Named.as("key-fragment-by-cluster"))
             .repartition(
                 Repartitioned.with(Serdes.Integer(), serdes.internal(PlanFragment.class))
                     .withName("plan-by-cluster")
@@ -290,8 +293,34 @@ public final class SieveTopology {
             .branch((k, v) -> v.isOk(), Branched.as("ok"))
             .defaultBranch(Branched.as("rejected"));
     deadLetters(assembled.get("assembled-rejected"), topics, metrics, "assembler");
+
+    // assembled batches go back to their trainer's planner task (keyed by trainer, partitioned as
+    // the trainers topic), which releases them on credit in sequence order. Kafka Streams' DSL has
+    // no cycles, so a second node of the planner, sharing its stores (and so its task), takes them.
+    Map<String, KStream<String, Outcome<Planned>>> releasedOnArrival =
+        assembled
+            .get("assembled-ok")
+            .mapValues(Outcome::value, Named.as("unwrap-batch"))
+            .repartition(
+                Repartitioned.with(Serdes.String(), serdes.internal(TrainingBatch.class))
+                    .withName("staged-by-trainer")
+                    .withNumberOfPartitions(partitions))
+            .mapValues(v -> (TrainerEvent) new TrainerEvent.Staged(v), Named.as("staged-events"))
+            .process(
+                () -> planner(config, metrics, batchTopics, true),
+                Named.as("planner-staged"),
+                Stores.TRAINERS,
+                Stores.STAGED_BATCHES)
+            .split(Named.as("staged-"))
+            .branch((k, v) -> !v.isOk(), Branched.as("rejected"))
+            .defaultBranch(Branched.as("released"));
+    deadLetters(releasedOnArrival.get("staged-rejected"), topics, metrics, "planner-staged");
+
     KStream<String, TrainingBatch> written =
-        assembled.get("assembled-ok").mapValues(Outcome::value, Named.as("unwrap-batch"));
+        planned
+            .get("planned-released")
+            .merge(releasedOnArrival.get("staged-released"), Named.as("released"))
+            .mapValues(v -> ((Planned.Release) v.value()).batch(), Named.as("unwrap-release"));
     // one record per data-parallel rank, rank r's shard to partition r; the provisioner gave the
     // topic that many partitions before the planner planned for them. The partition count the
     // partitioner is told may be stale just after the topic grew: the producer refreshes its
@@ -310,7 +339,7 @@ public final class SieveTopology {
         .mapValues(Manifests::of, Named.as("batch-manifest"))
         .to(topics.manifests().name(), topics.manifests().produced("manifests-sink"));
 
-    // the last compositions per trainer, for the REST API (keyed by trainer, not batch, from here)
+    // the last compositions per trainer, for the REST API
     written
         .mapValues(RecentBatchesProcessor::composition, Named.as("batch-composition"))
         .repartition(
@@ -349,6 +378,20 @@ public final class SieveTopology {
             Stores.SCORES);
 
     return builder.build();
+  }
+
+  private static PlannerProcessor planner(
+      SieveConfig config, SieveMetrics metrics, BatchTopics batchTopics, boolean stagedInput) {
+    return new PlannerProcessor(
+        config.dimension(),
+        config.getInt(SieveConfig.BATCH_MAX_BYTES_CONFIG),
+        Duration.ofMillis(config.getLong(SieveConfig.PLANNER_INTERVAL_CONFIG)),
+        Duration.ofMillis(config.getLong(SieveConfig.BATCH_LEASE_CONFIG)),
+        config.getInt(SieveConfig.BATCH_STAGE_CONFIG),
+        metrics,
+        batchTopics,
+        config.getDouble(SieveConfig.FEEDBACK_MAX_ABS_LOSS_CONFIG),
+        stagedInput);
   }
 
   private static <K, V> void deadLetters(

@@ -34,4 +34,13 @@ class TopicAdminTest {
     assertThat(TopicAdmin.coPartitionProblem(GROUPS, Map.of("s.trainers", 1)))
         .contains("s.feedback does not exist");
   }
+
+  @Test
+  void shouldRefuseATrainersTopicWhosePartitionsAreNotTopicPartitions() {
+    assertThat(TopicAdmin.stagedPartitionProblem("s.trainers", Map.of("s.trainers", 3), 3))
+        .isNull();
+    assertThat(TopicAdmin.stagedPartitionProblem("s.trainers", Map.of("s.trainers", 3), 6))
+        .contains("s.trainers has 3 partitions")
+        .contains("topic.partitions is 6");
+  }
 }

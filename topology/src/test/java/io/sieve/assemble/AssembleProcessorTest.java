@@ -137,49 +137,67 @@ class AssembleProcessorTest {
         .containsExactly("c3-0", "c3-1", "c5-0", "c5-1");
     assertThat(batch.getClusterCounts()).containsExactlyInAnyOrderEntriesOf(Map.of("3", 2, "5", 2));
     assertThat(batch.getGroupCounts()).containsExactlyInAnyOrderEntriesOf(Map.of("lang=en", 4));
-    assertThat(metrics.batches()).isEqualTo(1);
-    assertThat(metrics.incompleteBatches()).isZero();
+    // and it goes back to the planner, which counts it when it writes it to the trainer's topic
+    assertThat(metrics.batches()).isZero();
   }
 
   @Test
-  void shouldCountABatchOnceItsTransactionCommittedAndNotTheAbortedWriteOfIt() {
-    // Given an assembler whose stream thread has committed 5 times so far
+  void shouldCountATrimmedBatchOnceItsTransactionCommittedAndNotTheAbortedWriteOfIt() {
+    // Given an assembler whose stream thread has committed 5 times so far, and whose batches may
+    // take 3,000 bytes as serialized
     AtomicLong commits = new AtomicLong(5);
+    org.apache.kafka.common.serialization.Serializer<TrainingBatch> serializer =
+        serdes.forClass(TrainingBatch.class, false).serializer();
     processor.close();
     init();
     processor =
         new AssembleProcessor(
-            TIMEOUT, Long.MAX_VALUE, b -> 0, metrics, c -> new CommitGate(commits::get));
+            TIMEOUT,
+            3000,
+            b -> serializer.serialize("t.batches", b).length,
+            metrics,
+            c -> new CommitGate(commits::get));
     processor.init(context);
 
-    // When the batch is written but the transaction aborts: no commit, the task is closed
-    send(fragment(3, 2), 0);
-    send(fragment(5, 2), 1);
+    // When a batch too large is trimmed but the transaction aborts: no commit, the task is closed
+    send(fragmentWithTexts(3, 2, 1000), 0);
+    send(fragmentWithTexts(5, 2, 1000), 1);
     assertThat(outcomes()).hasSize(1);
-    assertThat(metrics.batches()).as("not counted before a commit").isZero();
+    assertThat(trimmed()).as("not counted before a commit").isZero();
     processor.close();
 
-    // and the task, revived on its committed state, writes the batch again and commits
+    // and the task, revived on its committed state, trims the batch again and commits
     SieveMetrics sameMetrics = metrics;
     init();
     metrics = sameMetrics;
     processor =
         new AssembleProcessor(
-            TIMEOUT, Long.MAX_VALUE, b -> 0, metrics, c -> new CommitGate(commits::get));
+            TIMEOUT,
+            3000,
+            b -> serializer.serialize("t.batches", b).length,
+            metrics,
+            c -> new CommitGate(commits::get));
     processor.init(context);
-    send(fragment(3, 2), 0);
-    send(fragment(5, 2), 1);
-    assertThat(outcomes()).hasSize(1);
-    assertThat(metrics.batches()).isZero();
+    send(fragmentWithTexts(3, 2, 1000), 0);
+    send(fragmentWithTexts(5, 2, 1000), 1);
+    List<Outcome<TrainingBatch>> out = outcomes();
+    assertThat(out).hasSize(1);
+    int left = 4 - out.get(0).value().getExamples().size();
+    assertThat(left).isPositive();
+    assertThat(trimmed()).isZero();
     commits.incrementAndGet();
     sweepAt(T0 + 1_000);
 
-    // Then it is counted once, its examples and composition with it
-    assertThat(metrics.batches()).isEqualTo(1);
-    assertThat(metrics.batchedExamples()).isEqualTo(4);
+    // Then the examples left out are counted once
+    assertThat(trimmed()).isEqualTo(left);
     sweepAt(T0 + 2_000);
     processor.close();
-    assertThat(metrics.batches()).isEqualTo(1);
+    assertThat(trimmed()).isEqualTo(left);
+  }
+
+  private double trimmed() {
+    var c = metrics.registry().find(SieveMetrics.BATCH_TRIMMED).counter();
+    return c == null ? 0 : c.count();
   }
 
   @Test
@@ -201,7 +219,6 @@ class AssembleProcessorTest {
     assertThat(batch.getMissingClusters()).containsExactly(5);
     assertThat(batch.getRequested()).isEqualTo(4);
     assertThat(batch.getExamples()).extracting(BatchExample::getClusterId).containsOnly(3);
-    assertThat(metrics.incompleteBatches()).isEqualTo(1);
 
     // When the missing fragment turns up late
     send(fragment(5, 2), 1);
@@ -216,7 +233,6 @@ class AssembleProcessorTest {
     assertThat(letter.getRecordId()).isEqualTo(BATCH);
     assertThat(letter.getTopic()).isEqualTo("selections-by-batch-repartition");
     assertThat(letter.getOffset()).isEqualTo(1L);
-    assertThat(metrics.batches()).isEqualTo(1);
 
     // and a later sweep writes nothing more
     sweepAt(T0 + 2 * TIMEOUT.toMillis());
@@ -242,7 +258,6 @@ class AssembleProcessorTest {
     // Then each sweep writes at most its bound, and the backlog drains over the following ones
     int bound = AssembleProcessor.MAX_DUE_PER_SWEEP;
     assertThat(written).containsExactly(bound, bound, backlog - 2 * bound, 0);
-    assertThat(metrics.incompleteBatches()).isEqualTo(backlog);
   }
 
   @Test

@@ -59,6 +59,7 @@ class SieveConfigTest {
     expected.put("planner.interval.ms", 200L);
     expected.put("batch.assembly.timeout.ms", 30_000L);
     expected.put("batch.lease.ms", 900_000L);
+    expected.put("batch.stage", -1);
     expected.put("batch.max.bytes", 8 * 1024 * 1024);
     expected.put("stats.publish.interval.ms", 500L);
     expected.put("processing.guarantee", "exactly_once_v2");

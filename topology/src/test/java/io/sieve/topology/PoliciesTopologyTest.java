@@ -74,6 +74,9 @@ class PoliciesTopologyTest {
       props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, 20);
       props.put(SieveConfig.CLUSTER_K_INIT_CONFIG, 3);
       props.put(SieveConfig.POOL_CAPACITY_CONFIG, 50);
+      // batches planned on credit only: these tests look at how feedback and arrivals shape the
+      // very next batch, which a stage would have planned before them (StagedBatchesTopologyTest)
+      props.put(SieveConfig.BATCH_STAGE_CONFIG, 0);
       // fixtures repeat embeddings on purpose: no near-duplicate pruning, no spawning
       props.put(SieveConfig.DEDUP_NEAR_POLICY_CONFIG, "keep");
       props.put(SieveConfig.CLUSTER_SPAWN_DISTANCE_CONFIG, 2.0);

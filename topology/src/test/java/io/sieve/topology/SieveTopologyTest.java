@@ -344,11 +344,12 @@ class SieveTopologyTest {
     ack(written.get(0).value.getBatchId());
     settle();
 
-    // Then one more batch follows, and only one
+    // Then one more batch follows, and only one: batch 2, staged (planned with 0 and 1, before
+    // any feedback: the default stage is the window)
     List<TrainingBatch> more = batches.readValuesToList();
     assertThat(more).hasSize(1);
     assertThat(more.get(0).getSequence()).isEqualTo(2L);
-    assertThat(more.get(0).getRound()).isEqualTo(1L);
+    assertThat(more.get(0).getRound()).isEqualTo(0L);
     assertThat(ids(more.get(0))).hasSize(10).doesNotHaveDuplicates();
     assertThat(deadLetters.isEmpty()).isTrue();
   }
@@ -789,10 +790,11 @@ class SieveTopologyTest {
     spec(specOf("uniform", 8, 1).build());
     settle();
 
-    // Then the new spec starts with its whole window: one batch of the new size at once
+    // Then the new spec starts with its whole window: one batch of the new size at once (batch 1,
+    // staged under the former spec, was discarded)
     List<TrainingBatch> after = batches.readValuesToList();
     assertThat(after).hasSize(1);
-    assertThat(after.get(0).getSequence()).isEqualTo(1L);
+    assertThat(after.get(0).getSequence()).isEqualTo(2L);
     assertThat(after.get(0).getExamples()).hasSize(8);
 
     // and the former spec's batch earns no credit when its feedback arrives

@@ -221,9 +221,10 @@ class TrainerControlTopologyTest {
     // When an operator tries to skip backwards
     control(action("skip").setSequence(3L));
 
-    // Then it is refused with a reason and the sequence stays
+    // Then it is refused with a reason and the sequence stays (batches 12 and 13 are planned,
+    // staged behind the two out)
     assertThat(deadReasons()).containsExactly("invalid-sequence");
-    assertThat(state().getSequence()).isEqualTo(12L);
+    assertThat(state().getSequence()).isEqualTo(14L);
   }
 
   @Test
@@ -260,8 +261,10 @@ class TrainerControlTopologyTest {
     List<TrainingBatch> next = ackAll(rewound);
     assertThat(next).extracting(TrainingBatch::getSequence).containsExactly(3L, 4L);
 
-    // And a rewind that does not go back is refused
-    control(action("rewind").setSequence(5L));
+    // And a rewind that does not go back (from the next sequence planned, past the staged batches)
+    // is refused
+    assertThat(state().getSequence()).isEqualTo(7L);
+    control(action("rewind").setSequence(7L));
     assertThat(deadReasons()).containsExactly("invalid-sequence");
   }
 
@@ -384,7 +387,9 @@ class TrainerControlTopologyTest {
     assertThat(state.getPaused()).isFalse();
     assertThat(state.getQuarantinedClusters()).isEmpty();
     assertThat(state.getQuarantinedGroups()).isEmpty();
-    assertThat(state.getSequence()).isEqualTo(2L);
+    // (two batches out and two staged)
+    assertThat(state.getSequence()).isEqualTo(4L);
+    assertThat(state.getStaged()).hasSize(2);
   }
 
   /** A run with every kind of control; each batch as its id and its examples' ids. */
