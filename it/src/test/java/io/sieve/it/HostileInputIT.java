@@ -445,7 +445,16 @@ class HostileInputIT {
             () -> !topicNames(admin).contains(topics.deadLetters().name()));
         producer.send(new ProducerRecord<>(examples, "stall", new byte[] {9, 9, 9}));
         producer.flush();
-        await("/health 503 while a task is stuck", () -> status(http, service) == 503);
+        // a starved trainer may turn /health DOWN first (the blocked thread serves it too): wait
+        // until the stall clocks of the task and its thread have run out as well
+        await(
+            "/health 503 naming the stuck task and its thread",
+            () -> {
+              String body = downBody(http, service);
+              return body != null
+                  && body.contains("committed nothing since")
+                  && body.contains("has neither polled");
+            });
         HttpResponse<String> stuck = health(http, service.probeUrl());
         assertThat(stuck.statusCode()).isEqualTo(503);
         // both views name it: the examples partition holding the record, and its blocked thread
@@ -466,6 +475,24 @@ class HostileInputIT {
         }
         controlKeepsGoing(control, "the stall");
       }
+    }
+  }
+
+  /** The body of {@code /health} when it answers 503, else null. */
+  private static String downBody(HttpClient http, SieveService service) {
+    try {
+      HttpResponse<String> h =
+          http.send(
+              HttpRequest.newBuilder(service.probeUrl().resolve("/health"))
+                  .timeout(Duration.ofSeconds(30))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      return h.statusCode() == 503 ? h.body() : null;
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
     }
   }
 

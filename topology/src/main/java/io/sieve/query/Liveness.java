@@ -19,7 +19,7 @@ import java.util.function.LongSupplier;
  * for {@code stall} ms) and {@link ThreadStalls} (a stream thread that has not polled, processed
  * nor committed for {@code stall} ms, which also catches a block with no input waiting). A trainer
  * the planner should serve and does not is caught by {@link TrainerStarvation}: credit and a pool
- * holding a batch, and no batch planned, for {@code stall} ms.
+ * holding a batch, and no batch written, for {@code stall} ms.
  *
  * <p>Holds at most {@code threshold} timestamps, one entry per recent input partition, one per
  * stream thread and one per trainer of this instance.

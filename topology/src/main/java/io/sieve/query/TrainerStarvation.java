@@ -67,6 +67,14 @@ public final class TrainerStarvation {
   }
 
   /**
+   * How far the trainer's batches have been written: its next sequence less the batches planned
+   * ahead and not yet written (staged), so that planning ahead is not mistaken for serving.
+   */
+  static long written(TrainerState state) {
+    return state.getSequence() - state.getStaged().size();
+  }
+
+  /**
    * Takes in this instance's trainers and the pool; returns every trainer that waits for a batch
    * the planner would plan, with since when, by trainer id.
    */
@@ -82,15 +90,13 @@ public final class TrainerStarvation {
       long since;
       if (!plannable(state, pool)) {
         since = -1;
-      } else if (before == null
-          || before.sinceMs() < 0
-          || before.sequence() != state.getSequence()) {
-        // first seen waiting, or a batch was planned since the last look: the clock starts now
+      } else if (before == null || before.sinceMs() < 0 || before.sequence() != written(state)) {
+        // first seen waiting, or a batch was written since the last look: the clock starts now
         since = now;
       } else {
         since = before.sinceMs();
       }
-      seen.put(id, new Seen(state.getSequence(), since));
+      seen.put(id, new Seen(written(state), since));
       if (since >= 0) {
         waiting.put(id, since);
       }
@@ -132,7 +138,7 @@ public final class TrainerStarvation {
       s.append(s.length() == 0 ? "" : "; ")
           .append("trainer ")
           .append(w.trainer())
-          .append(" has had credit and a pool holding a batch, and no batch planned, since ")
+          .append(" has had credit and a pool holding a batch, and no batch written, since ")
           .append(Instant.ofEpochMilli(w.sinceMs()))
           .append(" (")
           .append((now - w.sinceMs()) / 1000)

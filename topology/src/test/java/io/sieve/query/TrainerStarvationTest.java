@@ -50,7 +50,7 @@ class TrainerStarvationTest {
     // Then after 10 s it is starved, since the first look
     assertThat(starvation.problem(List.of(trainer("a", 5, 1)), pool(6, 6)))
         .isEqualTo(
-            "trainer a has had credit and a pool holding a batch, and no batch planned, since"
+            "trainer a has had credit and a pool holding a batch, and no batch written, since"
                 + " 1970-01-01T00:16:40Z (10 s)");
     assertThat(starvation.observe(List.of(trainer("a", 5, 1)), pool(6, 6)))
         .containsExactly(Map.entry("a", 1_000_000L));
@@ -60,6 +60,33 @@ class TrainerStarvationTest {
     assertThat(starvation.problem(List.of(trainer("a", 7, 1)), pool(6, 6))).isNull();
     assertThat(starvation.observe(List.of(trainer("a", 7, 1)), pool(6, 6)))
         .containsExactly(Map.entry("a", 1_010_000L));
+  }
+
+  @Test
+  void shouldKeepTheClockOfATrainerWhoseBatchesArePlannedAheadButNotWritten() {
+    // Given trainer a with credit, whose sequence moves from 5 to 7 only by planning two batches
+    // ahead (staged, not yet assembled): nothing was written for it
+    AtomicLong now = new AtomicLong(0);
+    TrainerStarvation starvation = new TrainerStarvation(10_000, now::get, BatchTopics.ALL_READY);
+    starvation.observe(List.of(trainer("a", 5, 1)), pool(6, 6));
+    now.addAndGet(10_000);
+    List<io.sieve.avro.StagedBatch> staged = new ArrayList<>();
+    for (long seq = 5; seq < 7; seq++) {
+      staged.add(
+          io.sieve.avro.StagedBatch.newBuilder()
+              .setBatchId("a-" + seq)
+              .setSequence(seq)
+              .setPlannedAt(0)
+              .build());
+    }
+    TrainerState ahead = TrainerState.newBuilder(trainer("a", 7, 1)).setStaged(staged).build();
+    // Then it is still waiting since the first look, and starved
+    assertThat(starvation.observe(List.of(ahead), pool(6, 6))).containsExactly(Map.entry("a", 0L));
+    assertThat(starvation.problem(List.of(ahead), pool(6, 6))).contains("trainer a ");
+    // and once one of them is written (one staged left, sequence 7), its clock restarts
+    TrainerState served =
+        TrainerState.newBuilder(ahead).setStaged(new ArrayList<>(staged.subList(1, 2))).build();
+    assertThat(starvation.problem(List.of(served), pool(6, 6))).isNull();
   }
 
   @Test
