@@ -200,8 +200,8 @@ public final class ScenarioBenchmark {
     if (!Double.isNaN(fixedShare(policy))) {
       return null;
     }
-    if (variant(policy) != null) {
-      Preset v = variant(policy);
+    Preset v = variant(policy);
+    if (v != null) {
       try {
         Policies.byName(v.policy()).checkParams(v.params());
       } catch (IllegalArgumentException e) {
@@ -711,10 +711,10 @@ public final class ScenarioBenchmark {
       params.put("group.targets", targets(d, policy));
       d.notes().put("alias " + policy, "uniform with group.targets=" + params.get("group.targets"));
     }
-    Preset preset =
-        Policies.byName(policy) != null
-            ? null
-            : variant(policy) != null ? variant(policy) : PRESETS.get(policy);
+    Preset preset = Policies.byName(policy) != null ? null : variant(policy);
+    if (preset == null && Policies.byName(policy) == null) {
+      preset = PRESETS.get(policy);
+    }
     if (preset != null) {
       name = preset.policy();
       params.putAll(preset.params());

@@ -102,7 +102,7 @@ public final class AssembleProcessor
 
   private ProcessorContext<String, Outcome<TrainingBatch>> context;
   private KeyValueStore<String, PendingBatch> pending;
-  private CommitGate gate;
+  private final CommitGate.Lazy gate;
 
   /** Fragments received per batch not yet written; bounded by the batches in flight. */
   private final Map<String, Integer> answered = new HashMap<>();
@@ -130,6 +130,7 @@ public final class AssembleProcessor
     this.sizer = sizer;
     this.metrics = metrics;
     this.gates = gates;
+    this.gate = new CommitGate.Lazy(() -> gates.apply(this.context));
   }
 
   @Override
@@ -143,22 +144,12 @@ public final class AssembleProcessor
 
   @Override
   public void close() {
-    if (gate != null) {
-      gate.close();
-    }
-  }
-
-  /** Made on first use, on the stream thread that runs the task (its commits are the gate's). */
-  private CommitGate gate() {
-    if (gate == null) {
-      gate = gates.apply(context);
-    }
-    return gate;
+    gate.close();
   }
 
   @Override
   public void process(Record<String, Selection> record) {
-    gate().release();
+    gate.get().release();
     Selection selection = record.value();
     String batchId = record.key();
     PendingBatch batch = pending.get(batchId);
@@ -264,7 +255,7 @@ public final class AssembleProcessor
   }
 
   private void sweep(long now) {
-    gate().release();
+    gate.get().release();
     // bounded work per punctuation: at most MAX_DUE_PER_SWEEP batches are written or forgotten,
     // the rest wait for the next sweep (a second later), so a backlog never outlives a transaction
     List<KeyValue<String, PendingBatch>> due = new ArrayList<>();
@@ -318,7 +309,7 @@ public final class AssembleProcessor
           size,
           left);
       String trainer = out.getTrainerId();
-      gate().record(() -> metrics.batchTrimmed(trainer, left));
+      gate.get().record(() -> metrics.batchTrimmed(trainer, left));
     }
     List<GroupQuotas.Shortfall> misses = groupMisses(batch.getHeader(), out.getExamples());
     for (GroupQuotas.Shortfall m : misses) {
@@ -330,7 +321,7 @@ public final class AssembleProcessor
           m.got(),
           m.group(),
           m.wanted());
-      gate().record(() -> metrics.groupShortfall(m.group()));
+      gate.get().record(() -> metrics.groupShortfall(m.group()));
     }
     // the batch's own figures (count, latency, composition, diversity) are recorded by the
     // planner when it writes the batch to the trainer's topic

@@ -134,7 +134,7 @@ public final class PlannerProcessor
   private final double maxAbsLoss;
   private final int stage;
   private final boolean stagedInput;
-  private CommitGate gate;
+  private final CommitGate.Lazy gate;
   private long centroidsVersion = -1;
   private Centroids centroids;
   private long lineageVersion = -1;
@@ -179,6 +179,7 @@ public final class PlannerProcessor
     this.batchTopics = batchTopics;
     this.maxAbsLoss = maxAbsLoss;
     this.stagedInput = stagedInput;
+    this.gate = new CommitGate.Lazy(() -> CommitGate.of(this.context));
   }
 
   @Override
@@ -195,22 +196,12 @@ public final class PlannerProcessor
 
   @Override
   public void close() {
-    if (gate != null) {
-      gate.close();
-    }
-  }
-
-  /** Made on first use, on the stream thread that runs the task (its commits are the gate's). */
-  private CommitGate gate() {
-    if (gate == null) {
-      gate = CommitGate.of(context);
-    }
-    return gate;
+    gate.close();
   }
 
   @Override
   public void process(Record<String, TrainerEvent> record) {
-    gate().release();
+    gate.get().release();
     TrainerEvent event = record.value();
     if (event instanceof TrainerEvent.Staged staged) {
       onStaged(record.key(), staged.batch());
@@ -505,7 +496,7 @@ public final class PlannerProcessor
           trainerId,
           batch.getBatchId(),
           reason);
-      gate().record(() -> metrics.batchDiscarded(reason));
+      gate.get().record(() -> metrics.batchDiscarded(reason));
       if (entry != null) {
         List<StagedBatch> staged = new ArrayList<>(state.getStaged());
         staged.remove(entry);
@@ -572,7 +563,7 @@ public final class PlannerProcessor
       SieveMetrics.BatchFigures figures = SieveMetrics.BatchFigures.of(out, now);
       BatchDiversity diversity = new BatchDiversity(out.getClusterEntropy(), out.getGroupEntropy());
       double vendi = out.getVendiScore();
-      gate()
+      gate.get()
           .record(
               () -> {
                 metrics.batchWritten(figures, diversity);
@@ -615,7 +606,7 @@ public final class PlannerProcessor
         kept.add(b);
       } else if (b.getArrived()) {
         stagedBatches.delete(Stores.stagedKey(state.getTrainerId(), b.getSequence()));
-        gate().record(() -> metrics.batchDiscarded(reason));
+        gate.get().record(() -> metrics.batchDiscarded(reason));
         dropped++;
       } else {
         kept.add(StagedBatch.newBuilder(b).setDiscarded(reason).build());

@@ -95,4 +95,30 @@ public final class CommitGate {
   int held() {
     return held.size();
   }
+
+  /**
+   * A gate made on first use, so on the stream thread that runs the task (its commits are the
+   * gate's), and closed with the processor.
+   */
+  public static final class Lazy {
+    private final java.util.function.Supplier<CommitGate> make;
+    private CommitGate gate;
+
+    public Lazy(java.util.function.Supplier<CommitGate> make) {
+      this.make = make;
+    }
+
+    public CommitGate get() {
+      if (gate == null) {
+        gate = make.get();
+      }
+      return gate;
+    }
+
+    public void close() {
+      if (gate != null) {
+        gate.close();
+      }
+    }
+  }
 }
