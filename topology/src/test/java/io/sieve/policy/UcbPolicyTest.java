@@ -12,6 +12,14 @@ class UcbPolicyTest {
 
   private final UcbPolicy policy = new UcbPolicy();
 
+  /** Quad's own choice: no floor, no evidence gate. */
+  private static Map<String, String> quad(Map<String, String> params) {
+    Map<String, String> p = new java.util.HashMap<>(params);
+    p.put(UcbPolicy.FLOOR, "0");
+    p.put(UcbPolicy.EVIDENCE, "0");
+    return p;
+  }
+
   @Test
   void shouldScoreClustersByMeanRewardPlusABonusInUnitsOfTheRewardsSpread() {
     // Given cluster 0 with a mean reward of 0.2 over 3 rounds, rewards with standard deviation
@@ -31,7 +39,7 @@ class UcbPolicyTest {
     // Given five equal clusters, one chosen per batch beyond no floor, and rewards in [0, 0.01]:
     // cluster 3 always near 0.01, the others at most 0.004
     TrainerState state =
-        PolicyTestData.state(UcbPolicy.NAME, Map.of(UcbPolicy.CLUSTERS, "1", UcbPolicy.FLOOR, "0"));
+        PolicyTestData.state(UcbPolicy.NAME, quad(Map.of(UcbPolicy.CLUSTERS, "1")));
     PlanContext context = PlanContext.ofSizes(PolicyTestData.sizes(500, 500, 500, 500, 500));
     java.util.Random noise = new java.util.Random(3);
     int topIsThree = 0;
@@ -139,8 +147,7 @@ class UcbPolicyTest {
     // loss
     TrainerState state =
         PolicyTestData.state(
-            UcbPolicy.NAME,
-            PolicyTestData.perBatch(Map.of(UcbPolicy.CLUSTERS, "2", UcbPolicy.FLOOR, "0")));
+            UcbPolicy.NAME, PolicyTestData.perBatch(quad(Map.of(UcbPolicy.CLUSTERS, "2"))));
     PlanContext context = PlanContext.ofSizes(PolicyTestData.sizes(500, 500, 500));
     // When ten rounds of feedback report the clusters each batch drew
     for (int r = 0; r < 10; r++) {
@@ -157,7 +164,7 @@ class UcbPolicyTest {
   @Test
   void shouldSkipAnEmptyClusterAndKeepTheBatchWhole() {
     TrainerState state =
-        PolicyTestData.state(UcbPolicy.NAME, Map.of(UcbPolicy.CLUSTERS, "1", UcbPolicy.FLOOR, "0"));
+        PolicyTestData.state(UcbPolicy.NAME, quad(Map.of(UcbPolicy.CLUSTERS, "1")));
     state.setPolicyState(Map.of("sum.0", 1.0, "n.0", 1.0, "T", 1.0, "rN", 2.0, "rMean", 0.5));
     // Given the top cluster holds only 3 items, and no floor
     Draw d = policy.draw(state, PlanContext.ofSizes(PolicyTestData.sizes(3, 50, 50)), 10, 42L);
@@ -175,5 +182,66 @@ class UcbPolicyTest {
     Draw d = policy.draw(state, PlanContext.ofSizes(PolicyTestData.sizes(100, 300)), 40, 42L);
     // Then it is split 1:3, as uniform sampling would split it, whatever the scores
     assertThat(d.perCluster()).containsEntry(0, 10).containsEntry(1, 30);
+  }
+
+  @Test
+  void shouldDrawAsUniformWouldWhenNoClusterStandsOutOfTheNoise() {
+    // Given twelve clusters of unequal pools and rounds whose rewards are noise alike for all
+    TrainerState state = PolicyTestData.state(UcbPolicy.NAME, PolicyTestData.perBatch(Map.of()));
+    PlanContext context =
+        PlanContext.ofSizes(
+            PolicyTestData.sizes(900, 800, 700, 600, 500, 400, 300, 300, 200, 200, 100, 100));
+    java.util.Random noise = new java.util.Random(11);
+    // When forty rounds report losses drawn alike for every cluster a batch drew
+    for (int r = 0; r < 40; r++) {
+      Draw d = policy.draw(state, context, 64, Seeds.mix(2, r));
+      Map<Integer, Double> losses = new java.util.TreeMap<>();
+      d.perCluster().keySet().forEach(k -> losses.put(k, 1 + 0.3 * noise.nextGaussian()));
+      policy.onFeedback(PolicyTestData.clusterLosses(losses), state, context);
+    }
+    // Then no cluster takes much more than its pool share 0.18 (the largest) or 0.02 (a small
+    // one): the top-m choice does not act on noise
+    double largest = PolicyTestData.share(policy, state, context.poolSizes(), 64, 20, 0);
+    double small = PolicyTestData.share(policy, state, context.poolSizes(), 64, 20, 10);
+    assertThat(largest).isCloseTo(900.0 / 5100, within(0.04));
+    assertThat(small).isLessThan(0.05);
+  }
+
+  @Test
+  void shouldGiveTheTopShareToAClusterThatKeepsStandingOut() {
+    // Given four equal clusters, one chosen beyond the default floor, the gate at its default
+    TrainerState state =
+        PolicyTestData.state(
+            UcbPolicy.NAME, PolicyTestData.perBatch(Map.of(UcbPolicy.CLUSTERS, "1")));
+    PlanContext context = PlanContext.ofSizes(PolicyTestData.sizes(5000, 5000, 5000, 5000));
+    java.util.Random noise = new java.util.Random(5);
+    // When every round reports a clearly higher loss on cluster 2, with noise on all
+    for (int r = 0; r < 12; r++) {
+      Draw d = policy.draw(state, context, 40, Seeds.mix(9, r));
+      Map<Integer, Double> losses = new java.util.TreeMap<>();
+      d.perCluster()
+          .keySet()
+          .forEach(k -> losses.put(k, (k == 2 ? 3.0 : 1.0) + 0.2 * noise.nextGaussian()));
+      policy.onFeedback(PolicyTestData.clusterLosses(losses), state, context);
+    }
+    // Then cluster 2 passes the gate and takes the share beyond the floor on top of its own:
+    // 1/2 + 1/2·1/4 of each batch
+    assertThat(state.getPolicyState()).containsKey("gate.2");
+    assertThat(PolicyTestData.share(policy, state, context.poolSizes(), 40, 10, 2))
+        .isCloseTo(0.625, within(0.03));
+  }
+
+  @Test
+  void shouldGateNothingWithTheEvidenceThresholdOff() {
+    // Given the gate off and one reward: Quad's choice of the top cluster needs no evidence
+    TrainerState state =
+        PolicyTestData.state(
+            UcbPolicy.NAME, PolicyTestData.perBatch(quad(Map.of(UcbPolicy.CLUSTERS, "1"))));
+    PlanContext context = PlanContext.ofSizes(PolicyTestData.sizes(100, 100, 100));
+    policy.onFeedback(PolicyTestData.clusterLosses(Map.of(0, 1.0, 1, 2.0, 2, 1.0)), state, context);
+    // Then the batch goes to one cluster, and no gate state is kept
+    Draw d = policy.draw(state, context, 10, 7L);
+    assertThat(d.perCluster()).hasSize(1);
+    assertThat(state.getPolicyState().keySet()).noneMatch(k -> k.startsWith("gate."));
   }
 }

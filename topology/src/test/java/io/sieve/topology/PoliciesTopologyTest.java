@@ -268,12 +268,21 @@ class PoliciesTopologyTest {
   @Test
   void shouldShiftUcbShareTowardTheClusterWithTheHigherLoss() {
     try (Sieve sieve = new Sieve(temp)) {
-      // Given a ucb trainer that splits each batch over its top two clusters, without a floor
+      // Given a ucb trainer in Quad's form (no floor, no evidence gate) that splits each batch
+      // over its top two clusters
       sieve.fill();
       sieve.spec(
           UcbPolicy.NAME,
           12,
-          Map.of(UcbPolicy.CLUSTERS, "2", UcbPolicy.FLOOR, "0", ROUND_BATCHES, "1"));
+          Map.of(
+              UcbPolicy.CLUSTERS,
+              "2",
+              UcbPolicy.FLOOR,
+              "0",
+              UcbPolicy.EVIDENCE,
+              "0",
+              ROUND_BATCHES,
+              "1"));
       // When batches are acknowledged with baking's loss 3 and the others' 0.5, each a round
       List<TrainingBatch> batches =
           sieve.run(15, lossByTopic(Map.of("kafka", 0.5, "football", 0.5, "baking", 3.0)));
