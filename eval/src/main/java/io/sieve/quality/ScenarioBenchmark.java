@@ -83,7 +83,8 @@ public final class ScenarioBenchmark {
       Path.of(System.getProperty("user.home"), ".cache", "sieve", "quality-data");
 
   /** Baselines that read the stream without Sieve. */
-  static final List<String> LOCAL = List.of("raw-uniform", "oracle", "static-subset");
+  static final List<String> LOCAL =
+      List.of("raw-uniform", "oracle", "static-subset", "frozen-uniform");
 
   /**
    * Baselines expressed as group targets on {@code uniform} when no policy of that name is
@@ -152,6 +153,7 @@ public final class ScenarioBenchmark {
     }
     if (s == Scenario.S6) {
       p.add("recency-uniform");
+      p.add("frozen-uniform");
     }
     p.addAll(FEEDBACK);
     return p;
@@ -516,41 +518,17 @@ public final class ScenarioBenchmark {
    * A baseline without Sieve. {@code raw-uniform} reads the stream as it arrives, shuffled with the
    * trainer's seed within each phase (a user's shuffle buffer), and turns to the second phase the
    * moment it arrives (at half the budget); {@code oracle} does the same on the clean stream;
-   * {@code static-subset} trains every round on one fixed random subset of a round's size.
+   * {@code static-subset} trains every round on one fixed random subset of a round's size; {@code
+   * frozen-uniform} is RS2 with frozen cycles, as a sampler over a snapshot of the pool runs it:
+   * each cycle is one shuffle of what was pooled when the cycle began, so what arrives mid-cycle
+   * (S6's second phase, at half the budget) waits until the cycle has served everything before it.
    */
   private void runLocal(ScenarioTrainer t, ScenarioData d, Features features) {
-    Random rng = new Random(t.seed());
-    List<ScenarioData.Example> order = new ArrayList<>();
-    long arrivalAt = -1;
-    switch (t.policy()) {
-      case "oracle" -> {
-        order.addAll(d.clean());
-        java.util.Collections.shuffle(order, rng);
-      }
-      case "static-subset" -> {
-        List<ScenarioData.Example> all = new ArrayList<>(d.stream());
-        java.util.Collections.shuffle(all, rng);
-        int round = setup(d, t.kind()).roundSize();
-        List<ScenarioData.Example> subset = all.subList(0, Math.min(round, all.size()));
-        while (order.size() < settings.budget()) {
-          order.addAll(subset);
-        }
-      }
-      default -> {
-        List<ScenarioData.Example> first = new ArrayList<>(d.firstPhase());
-        java.util.Collections.shuffle(first, rng);
-        List<ScenarioData.Example> second = new ArrayList<>(d.secondPhase());
-        java.util.Collections.shuffle(second, rng);
-        if (second.isEmpty()) {
-          order.addAll(first);
-        } else {
-          int before = Math.min(first.size(), settings.budget() / 2);
-          order.addAll(first.subList(0, before));
-          arrivalAt = before;
-          order.addAll(second);
-        }
-      }
-    }
+    LocalOrder local =
+        localOrder(
+            t.policy(), d, settings.budget(), setup(d, t.kind()).roundSize(), new Random(t.seed()));
+    List<ScenarioData.Example> order = local.order();
+    long arrivalAt = local.arrivalAt();
     int b = settings.batchSize();
     for (int i = 0; i < order.size() && !t.done(); i += b) {
       if (arrivalAt >= 0 && i >= arrivalAt) {
@@ -570,6 +548,63 @@ public final class ScenarioBenchmark {
       }
       t.trainLocal(ids, x, y, groups);
     }
+  }
+
+  /**
+   * The order in which a baseline without Sieve reads the data.
+   *
+   * @param order the examples in reading order (may run past the budget; the trainer stops)
+   * @param arrivalAt the index from which the second phase counts as arrived, or −1 without one
+   */
+  record LocalOrder(List<ScenarioData.Example> order, long arrivalAt) {}
+
+  /** {@link LocalOrder} of a baseline without Sieve (see {@link #runLocal}). */
+  static LocalOrder localOrder(
+      String policy, ScenarioData d, int budget, int roundSize, Random rng) {
+    List<ScenarioData.Example> order = new ArrayList<>();
+    long arrivalAt = -1;
+    switch (policy) {
+      case "oracle" -> {
+        order.addAll(d.clean());
+        java.util.Collections.shuffle(order, rng);
+      }
+      case "frozen-uniform" -> {
+        List<ScenarioData.Example> cycle = new ArrayList<>(d.firstPhase());
+        java.util.Collections.shuffle(cycle, rng);
+        order.addAll(cycle);
+        if (!d.secondPhase().isEmpty()) {
+          arrivalAt = Math.min(cycle.size(), budget / 2);
+          // the next cycle: everything pooled by the time the first one ends
+          List<ScenarioData.Example> next = new ArrayList<>(d.firstPhase());
+          next.addAll(d.secondPhase());
+          java.util.Collections.shuffle(next, rng);
+          order.addAll(next);
+        }
+      }
+      case "static-subset" -> {
+        List<ScenarioData.Example> all = new ArrayList<>(d.stream());
+        java.util.Collections.shuffle(all, rng);
+        List<ScenarioData.Example> subset = all.subList(0, Math.min(roundSize, all.size()));
+        while (order.size() < budget) {
+          order.addAll(subset);
+        }
+      }
+      default -> {
+        List<ScenarioData.Example> first = new ArrayList<>(d.firstPhase());
+        java.util.Collections.shuffle(first, rng);
+        List<ScenarioData.Example> second = new ArrayList<>(d.secondPhase());
+        java.util.Collections.shuffle(second, rng);
+        if (second.isEmpty()) {
+          order.addAll(first);
+        } else {
+          int before = Math.min(first.size(), budget / 2);
+          order.addAll(first.subList(0, before));
+          arrivalAt = before;
+          order.addAll(second);
+        }
+      }
+    }
+    return new LocalOrder(order, arrivalAt);
   }
 
   /** Unit-norm features of streamed examples as Sieve computes them, cached by id. */

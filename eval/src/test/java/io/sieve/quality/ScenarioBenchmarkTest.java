@@ -59,4 +59,47 @@ class ScenarioBenchmarkTest {
         .containsEntry("refinement.start", "equal");
     assertThat(ScenarioBenchmark.variant("no-such-policy:a=b")).isNull();
   }
+
+  /** A drift stream: 200 examples of class 0 first, then 50 of class 1 arriving mid-run. */
+  private static ScenarioData drift() {
+    List<ScenarioData.Example> stream = new ArrayList<>();
+    for (int i = 0; i < 250; i++) {
+      int label = i < 200 ? 0 : 1;
+      stream.add(new ScenarioData.Example("e" + i, "x", null, label, Map.of("g", "a")));
+    }
+    return new ScenarioData(
+        Scenario.S6,
+        "test",
+        "g",
+        2,
+        4,
+        stream,
+        200,
+        null,
+        "g",
+        null,
+        null,
+        Set.of(),
+        1,
+        new HashMap<>());
+  }
+
+  @Test
+  void shouldServeNothingThatArrivedMidCycleBeforeAFrozenCycleEnds() {
+    // When frozen-cycle uniform reads the drift stream with a budget of 100
+    ScenarioBenchmark.LocalOrder frozen =
+        ScenarioBenchmark.localOrder("frozen-uniform", drift(), 100, 10, new java.util.Random(3));
+    // Then the second phase counts as arrived at half the budget, but the first cycle serves all
+    // 200 examples pooled before it, each once, before any arrival, and the next cycle all 250
+    assertThat(frozen.arrivalAt()).isEqualTo(50);
+    List<ScenarioData.Example> first = frozen.order().subList(0, 200);
+    assertThat(first).allSatisfy(e -> assertThat(e.label()).isZero());
+    assertThat(first.stream().map(ScenarioData.Example::id).distinct()).hasSize(200);
+    assertThat(frozen.order().subList(200, frozen.order().size())).hasSize(250);
+    // where the raw stream turns to the arrivals the moment they come
+    ScenarioBenchmark.LocalOrder raw =
+        ScenarioBenchmark.localOrder("raw-uniform", drift(), 100, 10, new java.util.Random(3));
+    assertThat(raw.arrivalAt()).isEqualTo(50);
+    assertThat(raw.order().get(50).label()).isEqualTo(1);
+  }
 }
