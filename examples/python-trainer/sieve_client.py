@@ -529,7 +529,8 @@ class SieveClient:
     # -- feedback
 
     def ack(self, batch, example_losses=None, cluster_losses=None, group_losses=None,
-            example_learnability=None, cluster_learnability=None, evaluation=None):
+            example_learnability=None, cluster_learnability=None, evaluation=None,
+            group_learnability=None):
         """Acknowledges a batch (one unit of credit back) with the signals the trainer has, then
         commits the batch's offset: a batch counts as trained once its acknowledgement is written.
 
@@ -558,6 +559,7 @@ class SieveClient:
             "groupMetrics": {},
             "exampleLearnability": example_learnability or {},
             "clusterLearnability": cluster_learnability or {},
+            "groupLearnability": group_learnability or {},
             "evaluation": evaluation,
             "sentAt": datetime.datetime.now(datetime.timezone.utc),
         }

@@ -110,7 +110,14 @@ public final class ScenarioBenchmark {
           new Preset(IterativeRefinementPolicy.NAME, Map.of("policy.reward", "learnability")));
 
   static final List<String> FEEDBACK =
-      List.of("cluster-balanced", "iterative-refinement", "ucb", "exp3", "coverage", "equitable");
+      List.of(
+          "cluster-balanced",
+          "iterative-refinement",
+          "group-refinement",
+          "ucb",
+          "exp3",
+          "coverage",
+          "equitable");
 
   private final Settings settings;
   private final PrintStream out;
@@ -739,6 +746,7 @@ public final class ScenarioBenchmark {
     Map<String, String> params = new LinkedHashMap<>(settings.policyParams());
     params.putIfAbsent("equitable.attribute", d.groupAttribute());
     params.putIfAbsent("stratified.attribute", d.groupAttribute());
+    params.putIfAbsent("refinement.attribute", d.groupAttribute());
     String name = policy;
     if (Policies.byName(policy) == null
         && (ALIASES.contains(policy) || !Double.isNaN(fixedShare(policy)))) {

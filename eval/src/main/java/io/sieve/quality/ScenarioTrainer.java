@@ -27,11 +27,11 @@ import java.util.TreeMap;
  *
  * <p>Feedback carries what QUALITY.md allows and never a test-set figure: the training losses of
  * the batch before the step (per example, cluster and group value), learnability (loss before minus
- * loss after training on it, per example and per cluster), and every few batches an evaluation
- * round on the trainer's own validation slice: mean validation loss per group value and per cluster
- * (a validation example belongs to the nearest centre among the running means of the clusters it
- * has been sent), and the examples trained on per group value and cluster since the previous round.
- * The test set is evaluated locally only.
+ * loss after training on it, per example, cluster and group value), and every few batches an
+ * evaluation round on the trainer's own validation slice: mean validation loss per group value and
+ * per cluster (a validation example belongs to the nearest centre among the running means of the
+ * clusters it has been sent), and the examples trained on per group value and cluster since the
+ * previous round. The test set is evaluated locally only.
  */
 final class ScenarioTrainer {
 
@@ -93,6 +93,7 @@ final class ScenarioTrainer {
   private final List<Integer> keptY = new ArrayList<>();
   private final List<String> roundIds = new ArrayList<>();
   private final List<Integer> roundClusters = new ArrayList<>();
+  private final List<Map<String, String>> roundGroups = new ArrayList<>();
   private int roundStart;
   // running mean embedding per cluster id, to place the validation examples
   private final Map<Integer, double[]> centreSums = new TreeMap<>();
@@ -236,6 +237,7 @@ final class ScenarioTrainer {
     }
     Map<String, Double> learnability = new HashMap<>();
     Map<String, double[]> clusterLearn = new TreeMap<>();
+    Map<String, double[]> groupLearn = new TreeMap<>();
     double[] before;
     if (kind == Kind.ONLINE) {
       before = n == 0 ? new double[0] : model.train(x, y);
@@ -243,6 +245,7 @@ final class ScenarioTrainer {
         double gain = before[k] - model.loss(x[k], y[k]);
         learnability.put(ids[k], gain);
         accumulate(clusterLearn, Integer.toString(clusters[k]), gain);
+        accumulateGroups(groupLearn, groups.get(k), gain);
       }
     } else {
       before = new double[n];
@@ -252,6 +255,7 @@ final class ScenarioTrainer {
         keptY.add(y[k]);
         roundIds.add(ids[k]);
         roundClusters.add(clusters[k]);
+        roundGroups.add(groups.get(k));
       }
     }
     consumed += n;
@@ -262,7 +266,7 @@ final class ScenarioTrainer {
     } else {
       roundEnds = keptX.size() - roundStart >= setup.roundSize() || done();
       if (roundEnds) {
-        trainRound(learnability, clusterLearn);
+        trainRound(learnability, clusterLearn, groupLearn);
       }
     }
     Map<String, Double> exampleLosses = new HashMap<>();
@@ -281,7 +285,8 @@ final class ScenarioTrainer {
             .setClusterLosses(means(byCluster))
             .setGroupLosses(means(byGroup))
             .setExampleLearnability(learnability)
-            .setClusterLearnability(means(clusterLearn));
+            .setClusterLearnability(means(clusterLearn))
+            .setGroupLearnability(means(groupLearn));
     if (roundEnds) {
       fb.setEvaluation(evaluationRound());
     }
@@ -299,7 +304,10 @@ final class ScenarioTrainer {
    * examples (rounds), in a fresh seeded order each pass; the round's examples' learnability is
    * their loss before the round minus their loss after it.
    */
-  private void trainRound(Map<String, Double> learnability, Map<String, double[]> clusterLearn) {
+  private void trainRound(
+      Map<String, Double> learnability,
+      Map<String, double[]> clusterLearn,
+      Map<String, double[]> groupLearn) {
     int from = kind == Kind.ROUNDS ? roundStart : 0;
     int size = keptX.size() - from;
     double[] before = new double[keptX.size() - roundStart];
@@ -333,9 +341,11 @@ final class ScenarioTrainer {
       double gain = before[k - roundStart] - model.loss(keptX.get(k), keptY.get(k));
       learnability.put(roundIds.get(k - roundStart), gain);
       accumulate(clusterLearn, Integer.toString(roundClusters.get(k - roundStart)), gain);
+      accumulateGroups(groupLearn, roundGroups.get(k - roundStart), gain);
     }
     roundIds.clear();
     roundClusters.clear();
+    roundGroups.clear();
     if (kind == Kind.ROUNDS) {
       // RS2 keeps nothing between rounds: the next round is a fresh subset
       keptX.clear();
@@ -450,6 +460,14 @@ final class ScenarioTrainer {
     double[] s = sums.computeIfAbsent(key, k -> new double[2]);
     s[0] += v;
     s[1]++;
+  }
+
+  /** {@code v} into the sums of each of the example's group values, keyed attribute=value. */
+  private static void accumulateGroups(
+      Map<String, double[]> sums, Map<String, String> groups, double v) {
+    for (Map.Entry<String, String> g : groups.entrySet()) {
+      accumulate(sums, g.getKey() + "=" + g.getValue(), v);
+    }
   }
 
   private static Map<String, Double> means(Map<String, double[]> sums) {

@@ -13,6 +13,7 @@ public final class Policies {
     register(new UniformPolicy());
     register(new ClusterBalancedPolicy());
     register(new IterativeRefinementPolicy());
+    register(new GroupRefinementPolicy());
     register(new UcbPolicy());
     register(new Exp3Policy());
     register(new CoveragePolicy());

@@ -59,6 +59,16 @@ final class PolicyState {
     return out;
   }
 
+  /** The ids, as written, of the keys {@code name.<id>}. */
+  java.util.TreeSet<String> ids(String name) {
+    String prefix = name + ".";
+    java.util.TreeSet<String> out = new java.util.TreeSet<>();
+    for (String k : values.subMap(prefix, prefix + Character.MAX_VALUE).keySet()) {
+      out.add(k.substring(prefix.length()));
+    }
+    return out;
+  }
+
   static String key(String name, int cluster) {
     return name + "." + cluster;
   }

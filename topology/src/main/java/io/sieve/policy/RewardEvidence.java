@@ -45,12 +45,14 @@ final class RewardEvidence {
 
   /**
    * Adds one round's rewards (in [0, 1]) to the evidence of {@code clusters} (the others' evidence
-   * is dropped) and returns each cluster's thresholded reward in [0, 1].
+   * is dropped) and returns each cluster's thresholded reward in [0, 1]. The arms may be clusters
+   * or any other ids (a group attribute's values): evidence is kept under {@code
+   * String.valueOf(id)}.
    */
-  static TreeMap<Integer, Double> update(
+  static <K extends Comparable<? super K>> TreeMap<K, Double> update(
       PolicyState ps,
-      Map<Integer, Double> rewards,
-      Set<Integer> clusters,
+      Map<K, Double> rewards,
+      Set<K> clusters,
       double memory,
       double lambda,
       Rewards.Kind kind) {
@@ -60,8 +62,10 @@ final class RewardEvidence {
       ps.removePrefix("ev.");
     }
     ps.put("ev.kind", kind.ordinal());
-    for (int c : ps.clusters("ev.w")) {
-      if (!clusters.contains(c)) {
+    Set<String> kept = new java.util.HashSet<>();
+    clusters.forEach(k -> kept.add(String.valueOf(k)));
+    for (String c : ps.ids("ev.w")) {
+      if (!kept.contains(c)) {
         ps.remove(PolicyState.key("ev.w", c));
         ps.remove(PolicyState.key("ev.s1", c));
         ps.remove(PolicyState.key("ev.s2", c));
@@ -70,8 +74,9 @@ final class RewardEvidence {
     double roundMean = 0;
     double roundSq = 0;
     int observed = 0;
-    for (int k : clusters) {
-      Double r = rewards.get(k);
+    for (K id : clusters) {
+      String k = String.valueOf(id);
+      Double r = rewards.get(id);
       if (r == null || !Double.isFinite(r)) {
         continue; // no news of k this round: its evidence stands as it is, neither added to nor
         // aged
@@ -89,7 +94,8 @@ final class RewardEvidence {
     double dof = 0;
     double meanOfMeans = 0;
     int withEvidence = 0;
-    for (int k : clusters) {
+    for (K id : clusters) {
+      String k = String.valueOf(id);
       double w = ps.get(PolicyState.key("ev.w", k), 0);
       if (w <= 0) {
         continue;
@@ -113,16 +119,17 @@ final class RewardEvidence {
       sigma2 = 0;
     }
     meanOfMeans = withEvidence > 0 ? meanOfMeans / withEvidence : 0;
-    TreeMap<Integer, Double> out = new TreeMap<>();
-    for (int k : clusters) {
+    TreeMap<K, Double> out = new TreeMap<>();
+    for (K id : clusters) {
+      String k = String.valueOf(id);
       double w = ps.get(PolicyState.key("ev.w", k), 0);
       if (w <= 0) {
-        out.put(k, 0.5);
+        out.put(id, 0.5);
         continue;
       }
       double d = ps.get(PolicyState.key("ev.s1", k), 0) / w - meanOfMeans;
       double excess = Math.max(0, Math.abs(d) - lambda * Math.sqrt(sigma2 / w));
-      out.put(k, Math.min(1, Math.max(0, 0.5 + Math.signum(d) * excess)));
+      out.put(id, Math.min(1, Math.max(0, 0.5 + Math.signum(d) * excess)));
     }
     return out;
   }

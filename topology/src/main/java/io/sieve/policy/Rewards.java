@@ -208,8 +208,8 @@ final class Rewards {
    * The robust [0, 1] scale of the class comment: {@code clamp(0.5 + (x − m)/(2κs), 0, 1)}.
    * Non-finite values are left out.
    */
-  static TreeMap<Integer, Double> scaled(Map<Integer, Double> raw) {
-    TreeMap<Integer, Double> finite = new TreeMap<>();
+  static <K extends Comparable<? super K>> TreeMap<K, Double> scaled(Map<K, Double> raw) {
+    TreeMap<K, Double> finite = new TreeMap<>();
     raw.forEach(
         (k, v) -> {
           if (v != null && Double.isFinite(v)) {
@@ -217,7 +217,7 @@ final class Rewards {
           }
         });
     double[] x = finite.values().stream().mapToDouble(Double::doubleValue).toArray();
-    TreeMap<Integer, Double> out = new TreeMap<>();
+    TreeMap<K, Double> out = new TreeMap<>();
     if (x.length == 0) {
       return out;
     }
@@ -232,7 +232,7 @@ final class Rewards {
     if (!(s > 0)) {
       s = meanDev;
     }
-    for (Map.Entry<Integer, Double> e : finite.entrySet()) {
+    for (Map.Entry<K, Double> e : finite.entrySet()) {
       double r = s > 0 ? 0.5 + (e.getValue() - m) / (2 * KAPPA * s) : 0.5;
       out.put(e.getKey(), Math.min(1, Math.max(0, r)));
     }

@@ -1,0 +1,229 @@
+package io.sieve.policy;
+
+import io.sieve.avro.TrainerFeedback;
+import io.sieve.avro.TrainerState;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Iterative refinement (Diversify and Conquer) over the values of one group attribute instead of
+ * clusters: the arms are, say, the sources or vendors of a feed, and a source whose examples the
+ * model learns less from is drawn less.
+ *
+ * <p>Why not clusters: a low-quality source (a vendor whose annotators confuse two classes) sends
+ * ordinary-looking examples that share clusters with everybody else's, so a per-cluster reward
+ * dilutes it away; the source itself is the unit that is good or bad.
+ *
+ * <p><b>Reward</b>: learnability per value ({@code TrainerFeedback.groupLearnability}, keyed {@code
+ * attribute=value}: loss before the trainer's step minus after it, or minus a reference model's),
+ * averaged over a round ({@code policy.round.batches} acknowledged batches, or the trainer's
+ * evaluation round when it sends one). Not raw loss: it is highest on mislabelled examples, so a
+ * loss-seeking update would favour the very source it should drop. A round's means are put on the
+ * robust [0, 1] scale of {@link Rewards#scaled} and thresholded by {@link RewardEvidence} (averaged
+ * over {@code refinement.memory} rounds, moving only by what stands out beyond λ = {@code
+ * refinement.evidence} standard errors of the rounds' noise), as {@code iterative-refinement} does
+ * with clusters.
+ *
+ * <p><b>Update</b>, per closed round, in log space and relative to the pool's mix: {@code ρ_v ← ρ_v
+ * + r̃_v/τ} (τ = {@code refinement.temperature}), i.e. the paper's multiplicative {@code w_v ←
+ * w_v·e^{r̃_v/τ}} from the pool's mix (0.5 = no evidence = no move). A value gone from the pool
+ * loses its state; ρ is bounded at ±50 so that it stays finite.
+ *
+ * <p><b>Batches</b> split over the values in proportion to {@code (1 − η)·w_v + η·π_v}, {@code w_v
+ * ∝ π_v·e^{ρ_v}} and π_v the pool's share of v, with η = {@code refinement.explore} (0.1) so that a
+ * value the evidence has pushed down is still drawn and can recover; items without the attribute
+ * (and values beyond the 64 largest) form "other", held at its pool share. Each value's part is
+ * capped at its supply with the excess water-filled ({@link GroupSupply#split}); within a value the
+ * draw is uniform ({@link UniformPolicy}'s RS2 picks preferred). Without a closed round every ρ is
+ * 0 and the batches follow the pool's mix.
+ *
+ * <p>Parameters: {@code refinement.attribute} (required), {@code refinement.temperature} (1),
+ * {@code refinement.memory} (10), {@code refinement.evidence} (2), {@code refinement.explore}
+ * (0.1), {@code policy.round.batches} (10).
+ *
+ * <p>State: the open round's sums {@code gl.sum.<v>}, {@code gl.n.<v>}, {@code gl.batches}; {@code
+ * rho.<v>}; the evidence ({@link RewardEvidence}).
+ */
+public final class GroupRefinementPolicy implements SelectionPolicy {
+
+  public static final String NAME = "group-refinement";
+  public static final String ATTRIBUTE = "refinement.attribute";
+
+  private static final long SALT = 0x67726566L;
+  private static final double RHO_BOUND = 50;
+
+  private final UniformPolicy uniform = new UniformPolicy();
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  /** The parameters, checked. */
+  record Settings(
+      String attribute,
+      double temperature,
+      double memory,
+      double evidence,
+      double explore,
+      int roundBatches) {
+
+    static Settings of(Map<String, String> params) {
+      Params p = new Params(params);
+      String attribute = p.string(ATTRIBUTE, null);
+      if (attribute == null || attribute.isBlank()) {
+        throw new IllegalArgumentException(
+            ATTRIBUTE + " is required (the attribute whose values are the arms, e.g. source)");
+      }
+      if (attribute.contains("=")) {
+        throw new IllegalArgumentException(ATTRIBUTE + " must not contain '=': " + attribute);
+      }
+      return new Settings(
+          attribute,
+          p.number(
+              IterativeRefinementPolicy.TEMPERATURE,
+              IterativeRefinementPolicy.TEMPERATURE_DEFAULT,
+              1e-6,
+              1e6),
+          p.number(
+              IterativeRefinementPolicy.MEMORY, IterativeRefinementPolicy.MEMORY_DEFAULT, 1, 1e6),
+          p.number(
+              IterativeRefinementPolicy.EVIDENCE,
+              IterativeRefinementPolicy.EVIDENCE_DEFAULT,
+              0,
+              100),
+          p.number(
+              IterativeRefinementPolicy.EXPLORE, IterativeRefinementPolicy.EXPLORE_DEFAULT, 0, 1),
+          Rewards.roundBatches(params));
+    }
+  }
+
+  @Override
+  public void checkParams(Map<String, String> params) {
+    Settings.of(params);
+    if (GroupQuotas.parse(params) != null) {
+      throw new IllegalArgumentException(
+          NAME
+              + " sets the group shares itself; drop "
+              + GroupQuotas.TARGETS
+              + " / "
+              + GroupQuotas.MINIMUM);
+    }
+  }
+
+  @Override
+  public void onFeedback(TrainerFeedback feedback, TrainerState state, PlanContext context) {
+    Settings s = Settings.of(state.getSpec().getParams());
+    PolicyState ps = new PolicyState(state);
+    String prefix = s.attribute() + "=";
+    GroupSupply supply = GroupSupply.of(context, s.attribute());
+    for (Map.Entry<String, Double> e : feedback.getGroupLearnability().entrySet()) {
+      Double v = e.getValue();
+      String value = e.getKey().startsWith(prefix) ? e.getKey().substring(prefix.length()) : null;
+      if (value == null || value.isEmpty() || v == null || !Double.isFinite(v)) {
+        continue;
+      }
+      // only values the pool holds: a trainer cannot make the state grow with made-up values
+      if (supply.values().containsKey(value)) {
+        ps.add(PolicyState.key("gl.sum", value), v);
+        ps.add(PolicyState.key("gl.n", value), 1);
+      }
+    }
+    ps.add("gl.batches", 1);
+    if (feedback.getEvaluation() != null || ps.get("gl.batches", 0) >= s.roundBatches()) {
+      TreeMap<String, Double> means = new TreeMap<>();
+      for (String v : ps.ids("gl.n")) {
+        double n = ps.get(PolicyState.key("gl.n", v), 0);
+        if (n > 0) {
+          means.put(v, ps.get(PolicyState.key("gl.sum", v), 0) / n);
+        }
+      }
+      ps.removePrefix("gl.");
+      if (!means.isEmpty()) {
+        update(ps, means, supply.values().keySet(), s);
+      }
+    }
+    ps.save();
+  }
+
+  /** One round's update of the class comment, on the round's mean learnability per value. */
+  static void update(
+      PolicyState ps, Map<String, Double> learnability, java.util.Set<String> pooled, Settings s) {
+    TreeSet<String> values = new TreeSet<>(pooled);
+    for (String v : ps.ids("rho")) {
+      if (!values.contains(v)) {
+        ps.remove(PolicyState.key("rho", v));
+      }
+    }
+    Map<String, Double> inPool = new TreeMap<>();
+    learnability.forEach(
+        (v, x) -> {
+          if (values.contains(v)) {
+            inPool.put(v, x);
+          }
+        });
+    Map<String, Double> evident =
+        RewardEvidence.update(
+            ps,
+            Rewards.scaled(inPool),
+            values,
+            s.memory(),
+            s.evidence(),
+            Rewards.Kind.LEARNABILITY);
+    for (String v : values) {
+      double rho = ps.get(PolicyState.key("rho", v), 0) + evident.get(v) / s.temperature();
+      ps.put(PolicyState.key("rho", v), rho);
+    }
+    // only differences matter: centre on the mean so that ρ stays bounded over a long feed
+    double mean =
+        values.stream().mapToDouble(v -> ps.get(PolicyState.key("rho", v), 0)).average().orElse(0);
+    for (String v : values) {
+      double rho = ps.get(PolicyState.key("rho", v), 0) - mean;
+      ps.put(PolicyState.key("rho", v), Math.max(-RHO_BOUND, Math.min(RHO_BOUND, rho)));
+    }
+  }
+
+  /** Each value's weight for the batch split: {@code (1 − η)·w_v + η·π_v}, other at π_other. */
+  static Map<String, Double> weights(PolicyState ps, GroupSupply supply, double explore) {
+    double total = Math.max(1, supply.total());
+    double tilted = 0;
+    Map<String, Double> w = new HashMap<>();
+    for (Map.Entry<String, Long> e : supply.values().entrySet()) {
+      double x = e.getValue() * Math.exp(ps.get(PolicyState.key("rho", e.getKey()), 0));
+      w.put(e.getKey(), x);
+      tilted += x;
+    }
+    double named = total - supply.other();
+    Map<String, Double> out = new HashMap<>();
+    for (Map.Entry<String, Long> e : supply.values().entrySet()) {
+      // the named values share what "other" leaves, tilted by ρ, mixed with their pool shares
+      double share = tilted > 0 ? named * w.get(e.getKey()) / tilted : e.getValue();
+      out.put(e.getKey(), (1 - explore) * share + explore * e.getValue());
+    }
+    return out;
+  }
+
+  @Override
+  public Draw draw(
+      TrainerState state, SortedMap<Integer, Long> poolSizes, int batchSize, long batchSeed) {
+    return draw(state, PlanContext.ofSizes(poolSizes), batchSize, batchSeed);
+  }
+
+  @Override
+  public Draw draw(TrainerState state, PlanContext context, int batchSize, long batchSeed) {
+    Settings s = Settings.of(state.getSpec().getParams());
+    Draw base = uniform.draw(state, context.poolSizes(), batchSize, batchSeed);
+    GroupSupply supply = GroupSupply.of(context, s.attribute());
+    if (supply.values().isEmpty()) {
+      return base;
+    }
+    Map<String, Double> weight = weights(new PolicyState(state), supply, s.explore());
+    TreeMap<String, Integer> counts =
+        supply.split(weight, supply.other(), batchSize, new Random(Seeds.mix(batchSeed, SALT)));
+    return base.withGroupShares(GroupSupply.shares(s.attribute(), counts, batchSize));
+  }
+}
