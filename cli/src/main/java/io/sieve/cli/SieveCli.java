@@ -324,6 +324,15 @@ public final class SieveCli implements Callable<Integer> {
     double learningRate;
 
     @Option(
+        names = "--learnability",
+        defaultValue = "reference",
+        description =
+            "What the scenario trainers report as learnability: reference (loss minus that of a"
+                + " model trained on their validation slice, RHO-LOSS) or step (loss before minus"
+                + " after their training step). Default: ${DEFAULT-VALUE}.")
+    String learnability;
+
+    @Option(
         names = "--target",
         defaultValue = "0.9",
         description = "Time-to-accuracy target, as a fraction of uniform's final accuracy.")
@@ -400,6 +409,15 @@ public final class SieveCli implements Callable<Integer> {
                 + " budget >= batch size");
         return 2;
       }
+      if (!ScenarioBenchmark.Settings.LEARNABILITY.contains(learnability)) {
+        System.err.println(
+            "--learnability must be one of "
+                + ScenarioBenchmark.Settings.LEARNABILITY
+                + ": '"
+                + learnability
+                + "'");
+        return 2;
+      }
       ScenarioBenchmark bench;
       try {
         bench =
@@ -424,7 +442,8 @@ public final class SieveCli implements Callable<Integer> {
                     report,
                     dataDir == null ? ScenarioBenchmark.DEFAULT_DATA_DIR : dataDir,
                     new TreeMap<>(params),
-                    new TreeMap<>(config)),
+                    new TreeMap<>(config),
+                    learnability),
                 System.out);
         bench.run();
       } catch (MissingDataException e) {

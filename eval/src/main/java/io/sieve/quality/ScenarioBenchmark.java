@@ -76,7 +76,19 @@ public final class ScenarioBenchmark {
       Path reportDir,
       Path dataDir,
       Map<String, String> policyParams,
-      Map<String, String> sieveConfig) {}
+      Map<String, String> sieveConfig,
+      String learnability) {
+
+    /** The trainers' learnability: {@code reference} (the default) or {@code step}. */
+    public static final List<String> LEARNABILITY = List.of("reference", "step");
+
+    public Settings {
+      if (!LEARNABILITY.contains(learnability)) {
+        throw new IllegalArgumentException(
+            "learnability must be one of " + LEARNABILITY + ": '" + learnability + "'");
+      }
+    }
+  }
 
   /** Where {@code scripts/fetch-quality-data.sh} puts the tabular data by default. */
   public static final Path DEFAULT_DATA_DIR =
@@ -468,7 +480,8 @@ public final class ScenarioBenchmark {
         settings.evalBatches(),
         roundSize,
         settings.passes(),
-        settings.batchSize());
+        settings.batchSize(),
+        "reference".equals(settings.learnability()));
   }
 
   private List<ScenarioTrainer> runScenario(
@@ -975,6 +988,7 @@ public final class ScenarioBenchmark {
     m.put("evalPoints", settings.evalPoints());
     m.put("evalBatches", settings.evalBatches());
     m.put("passes", settings.passes());
+    m.put("learnability", settings.learnability());
     m.put("learningRate", settings.learningRate());
     m.put("targetFraction", settings.targetFraction());
     m.put("dataSeed", settings.dataSeed());

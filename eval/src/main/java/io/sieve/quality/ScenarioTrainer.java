@@ -78,7 +78,11 @@ final class ScenarioTrainer {
       int evalBatches,
       int roundSize,
       int passes,
-      int batchSize) {}
+      int batchSize,
+      boolean referenceLearnability) {}
+
+  /** Passes over the validation slice that train the reference model of learnability. */
+  static final int REFERENCE_PASSES = 30;
 
   private final String trainerId;
   private final String policy;
@@ -86,6 +90,7 @@ final class ScenarioTrainer {
   private final long seed;
   private final Setup setup;
   private final SoftmaxRegression model;
+  private final SoftmaxRegression reference;
   private final SplittableRandom rng;
   private final List<Point> curve = new ArrayList<>();
   // data-limited kinds: what the passes run over
@@ -117,6 +122,7 @@ final class ScenarioTrainer {
     this.model =
         new SoftmaxRegression(setup.classes(), setup.dimension(), setup.learningRate(), seed);
     this.rng = new SplittableRandom(seed ^ 0x5DEECE66DL);
+    this.reference = setup.referenceLearnability() ? reference(setup, seed) : null;
     test();
     this.nextTest = setup.testEvery();
   }
@@ -205,6 +211,54 @@ final class ScenarioTrainer {
         .build();
   }
 
+  /**
+   * The reference model of learnability (RHO-LOSS's irreducible-loss model, Mindermann et al., ICML
+   * 2022): the same model trained on the trainer's own validation slice only, several passes in a
+   * seeded order. An example's loss under it is what no amount of this stream's data is expected to
+   * remove: high for a wrong label, low for what the task makes easy.
+   */
+  private static SoftmaxRegression reference(Setup setup, long seed) {
+    SoftmaxRegression m =
+        new SoftmaxRegression(
+            setup.classes(), setup.dimension(), setup.learningRate(), seed ^ 0x7265664cL);
+    Labelled v = setup.validation();
+    int n = v.y().length;
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    SplittableRandom r = new SplittableRandom(seed ^ 0x72656650L);
+    int b = setup.batchSize();
+    for (int pass = 0; pass < REFERENCE_PASSES; pass++) {
+      for (int i = n - 1; i > 0; i--) {
+        int j = r.nextInt(i + 1);
+        int t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+      for (int s = 0; s < n; s += b) {
+        int m2 = Math.min(b, n - s);
+        float[][] bx = new float[m2][];
+        int[] by = new int[m2];
+        for (int i = 0; i < m2; i++) {
+          bx[i] = v.x()[order[s + i]];
+          by[i] = v.y()[order[s + i]];
+        }
+        m.train(bx, by);
+      }
+    }
+    return m;
+  }
+
+  /**
+   * An example's learnability, given its loss before the trainer trained on it: minus its loss
+   * after (the step's gain), or, with a reference model, minus the reference's loss (the reducible
+   * loss: what the model could still learn of it; a mislabelled example's is negative).
+   */
+  private double learnability(double before, float[] x, int y) {
+    return before - (reference != null ? reference.loss(x, y) : model.loss(x, y));
+  }
+
   /** Trains on examples read without Sieve (a baseline); no feedback goes anywhere. */
   void trainLocal(String[] ids, float[][] x, int[] y, List<Map<String, String>> groups) {
     int[] clusters = new int[ids.length];
@@ -242,7 +296,7 @@ final class ScenarioTrainer {
     if (kind == Kind.ONLINE) {
       before = n == 0 ? new double[0] : model.train(x, y);
       for (int k = 0; k < n; k++) {
-        double gain = before[k] - model.loss(x[k], y[k]);
+        double gain = learnability(before[k], x[k], y[k]);
         learnability.put(ids[k], gain);
         accumulate(clusterLearn, Integer.toString(clusters[k]), gain);
         accumulateGroups(groupLearn, groups.get(k), gain);
@@ -338,7 +392,7 @@ final class ScenarioTrainer {
       }
     }
     for (int k = roundStart; k < keptX.size(); k++) {
-      double gain = before[k - roundStart] - model.loss(keptX.get(k), keptY.get(k));
+      double gain = learnability(before[k - roundStart], keptX.get(k), keptY.get(k));
       learnability.put(roundIds.get(k - roundStart), gain);
       accumulate(clusterLearn, Integer.toString(roundClusters.get(k - roundStart)), gain);
       accumulateGroups(groupLearn, roundGroups.get(k - roundStart), gain);

@@ -36,6 +36,10 @@ class ScenarioTrainerTest {
   }
 
   private static ScenarioTrainer.Setup setup(int evalBatches, int roundSize) {
+    return setup(evalBatches, roundSize, false);
+  }
+
+  private static ScenarioTrainer.Setup setup(int evalBatches, int roundSize, boolean reference) {
     return new ScenarioTrainer.Setup(
         2,
         3,
@@ -51,7 +55,8 @@ class ScenarioTrainerTest {
         evalBatches,
         roundSize,
         3,
-        16);
+        16,
+        reference);
   }
 
   private static TrainingBatch batch(int seq, ScenarioTrainer.Labelled data) {
@@ -232,5 +237,35 @@ class ScenarioTrainerTest {
     }
     assertThat(ones).isEqualTo(6); // five one-hot parts and the constant
     assertThat(f[f.length - 3]).isEqualTo(0.74f);
+  }
+
+  @Test
+  void referenceLearnabilityIsNegativeForAWrongLabelAndPositiveForAnUnlearntRightOne() {
+    // Given an online trainer whose learnability is reducible loss against a reference model
+    // trained on its validation slice
+    ScenarioTrainer t =
+        new ScenarioTrainer("t", "uniform", ScenarioTrainer.Kind.ONLINE, 1, setup(4, 64, true));
+    ScenarioTrainer.Labelled stream = points(2000, 3);
+    // When its first batch has every other example's label flipped (ids e0-0, e0-2, ...)
+    TrainingBatch clean = batch(0, stream);
+    List<BatchExample> mixed = new ArrayList<>();
+    for (int k = 0; k < clean.getExamples().size(); k++) {
+      BatchExample e = clean.getExamples().get(k);
+      if (k % 2 == 0) {
+        String flipped = "0".equals(e.getLabel()) ? "1" : "0";
+        e = BatchExample.newBuilder(e).setLabel(flipped).build();
+      }
+      mixed.add(e);
+    }
+    TrainerFeedback f = t.train(TrainingBatch.newBuilder(clean).setExamples(mixed).build());
+    // Then the flipped examples' learnability is negative on average (the reference is surer of
+    // the other label than the untrained model is), the right ones' positive
+    double[] sum = new double[2];
+    f.getExampleLearnability()
+        .forEach((id, v) -> sum[Integer.parseInt(id.substring(id.indexOf('-') + 1)) % 2] += v);
+    assertThat(sum[0] / 8).isLessThan(-0.1);
+    assertThat(sum[1] / 8).isGreaterThan(0.1);
+    // and the group means carry it too
+    assertThat(f.getGroupLearnability()).containsOnlyKeys("grp=a", "grp=b");
   }
 }
