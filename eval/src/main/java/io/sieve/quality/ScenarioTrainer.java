@@ -227,27 +227,48 @@ final class ScenarioTrainer {
     for (int i = 0; i < n; i++) {
       order[i] = i;
     }
-    SplittableRandom r = new SplittableRandom(seed ^ 0x72656650L);
-    int b = setup.batchSize();
-    for (int pass = 0; pass < REFERENCE_PASSES; pass++) {
-      for (int i = n - 1; i > 0; i--) {
-        int j = r.nextInt(i + 1);
+    passes(
+        m,
+        i -> v.x()[i],
+        i -> v.y()[i],
+        order,
+        REFERENCE_PASSES,
+        setup.batchSize(),
+        new SplittableRandom(seed ^ 0x72656650L));
+    return m;
+  }
+
+  /**
+   * {@code passes} passes of mini-batch steps of {@code m} over the examples {@code order} names,
+   * reshuffled by {@code rng} before each pass.
+   */
+  private static void passes(
+      SoftmaxRegression m,
+      java.util.function.IntFunction<float[]> x,
+      java.util.function.IntUnaryOperator y,
+      int[] order,
+      int passes,
+      int batch,
+      SplittableRandom rng) {
+    int size = order.length;
+    for (int pass = 0; pass < passes; pass++) {
+      for (int i = size - 1; i > 0; i--) {
+        int j = rng.nextInt(i + 1);
         int t = order[i];
         order[i] = order[j];
         order[j] = t;
       }
-      for (int s = 0; s < n; s += b) {
-        int m2 = Math.min(b, n - s);
-        float[][] bx = new float[m2][];
-        int[] by = new int[m2];
-        for (int i = 0; i < m2; i++) {
-          bx[i] = v.x()[order[s + i]];
-          by[i] = v.y()[order[s + i]];
+      for (int s = 0; s < size; s += batch) {
+        int n = Math.min(batch, size - s);
+        float[][] bx = new float[n][];
+        int[] by = new int[n];
+        for (int i = 0; i < n; i++) {
+          bx[i] = x.apply(order[s + i]);
+          by[i] = y.applyAsInt(order[s + i]);
         }
         m.train(bx, by);
       }
     }
-    return m;
   }
 
   /**
@@ -372,25 +393,7 @@ final class ScenarioTrainer {
     for (int i = 0; i < size; i++) {
       order[i] = from + i;
     }
-    int b = setup.batchSize();
-    for (int pass = 0; pass < setup.passes(); pass++) {
-      for (int i = size - 1; i > 0; i--) {
-        int j = rng.nextInt(i + 1);
-        int t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-      }
-      for (int s = 0; s < size; s += b) {
-        int m = Math.min(b, size - s);
-        float[][] bx = new float[m][];
-        int[] by = new int[m];
-        for (int i = 0; i < m; i++) {
-          bx[i] = keptX.get(order[s + i]);
-          by[i] = keptY.get(order[s + i]);
-        }
-        model.train(bx, by);
-      }
-    }
+    passes(model, keptX::get, keptY::get, order, setup.passes(), setup.batchSize(), rng);
     for (int k = roundStart; k < keptX.size(); k++) {
       double gain = learnability(before[k - roundStart], keptX.get(k), keptY.get(k));
       learnability.put(roundIds.get(k - roundStart), gain);

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -552,27 +551,33 @@ public final class EquitablePolicy implements SelectionPolicy {
   @Override
   public Draw draw(TrainerState state, PlanContext context, int batchSize, long batchSeed) {
     Settings s = Settings.of(state.getSpec().getParams());
-    Draw base = uniform.draw(state, context.poolSizes(), batchSize, batchSeed);
-    GroupSupply supply = GroupSupply.of(context, s.attribute());
-    if (supply.values().isEmpty()) {
-      return base;
-    }
     PolicyState ps = new PolicyState(state);
-    Map<String, Double> weight = new HashMap<>();
-    supply
-        .values()
-        .forEach((v, count) -> weight.put(v, count * ps.get(PolicyState.key("ratio", v), 1)));
-    TreeMap<String, Integer> counts =
-        supply.split(weight, supply.other(), batchSize, new Random(Seeds.mix(batchSeed, SALT)));
-    // values outside today's named ones keep their counters; admitting new ones is capped
-    long known = ps.view().keySet().stream().filter(k -> k.startsWith("planned.")).count();
-    for (Map.Entry<String, Integer> e : counts.entrySet()) {
-      String key = PolicyState.key("planned", e.getKey());
-      if (ps.has(key) || known++ < 2 * GroupSupply.MAX_VALUES) {
-        ps.add(key, e.getValue());
-      }
-    }
-    ps.save();
-    return base.withGroupShares(GroupSupply.shares(s.attribute(), counts, batchSize));
+    return GroupSupply.drawShares(
+        uniform,
+        state,
+        context,
+        s.attribute(),
+        batchSize,
+        batchSeed,
+        SALT,
+        supply -> {
+          Map<String, Double> weight = new HashMap<>();
+          supply
+              .values()
+              .forEach((v, count) -> weight.put(v, count * ps.get(PolicyState.key("ratio", v), 1)));
+          return weight;
+        },
+        GroupSupply::other,
+        counts -> {
+          // values outside today's named ones keep their counters; admitting new ones is capped
+          long known = ps.view().keySet().stream().filter(k -> k.startsWith("planned.")).count();
+          for (Map.Entry<String, Integer> e : counts.entrySet()) {
+            String key = PolicyState.key("planned", e.getKey());
+            if (ps.has(key) || known++ < 2 * GroupSupply.MAX_VALUES) {
+              ps.add(key, e.getValue());
+            }
+          }
+          ps.save();
+        });
   }
 }

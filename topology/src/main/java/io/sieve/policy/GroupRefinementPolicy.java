@@ -4,7 +4,6 @@ import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainerState;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Random;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -216,14 +215,17 @@ public final class GroupRefinementPolicy implements SelectionPolicy {
   @Override
   public Draw draw(TrainerState state, PlanContext context, int batchSize, long batchSeed) {
     Settings s = Settings.of(state.getSpec().getParams());
-    Draw base = uniform.draw(state, context.poolSizes(), batchSize, batchSeed);
-    GroupSupply supply = GroupSupply.of(context, s.attribute());
-    if (supply.values().isEmpty()) {
-      return base;
-    }
-    Map<String, Double> weight = weights(new PolicyState(state), supply, s.explore());
-    TreeMap<String, Integer> counts =
-        supply.split(weight, supply.other(), batchSize, new Random(Seeds.mix(batchSeed, SALT)));
-    return base.withGroupShares(GroupSupply.shares(s.attribute(), counts, batchSize));
+    PolicyState ps = new PolicyState(state);
+    return GroupSupply.drawShares(
+        uniform,
+        state,
+        context,
+        s.attribute(),
+        batchSize,
+        batchSeed,
+        SALT,
+        supply -> weights(ps, supply, s.explore()),
+        GroupSupply::other,
+        null);
   }
 }

@@ -1,5 +1,6 @@
 package io.sieve.policy;
 
+import io.sieve.avro.TrainerState;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -7,10 +8,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Pooled items per value of one group attribute, over all clusters, as the group policies ({@code
- * equitable}, {@code stratified}, {@code label-balanced}) see the pool.
+ * equitable}, {@code group-refinement}, {@code stratified}, {@code label-balanced}) see the pool.
  *
  * <p>Only the {@link #MAX_VALUES} values with the most items are named; the rest, and items without
  * the attribute, are "other" ({@link #other}). The cap bounds what such a policy keeps per value in
@@ -108,6 +112,44 @@ public record GroupSupply(TreeMap<String, Long> values, long total) {
       out.put(names.get(j), counts[j]);
     }
     return out;
+  }
+
+  /**
+   * A batch split over the values of {@code attribute}: uniform's picks ({@link UniformPolicy}'s
+   * RS2 cursors, the preferred candidates) with exact group shares, each value's part in proportion
+   * to what {@code weights} gives it (and "other" to {@code otherWeight}), capped at its supply
+   * ({@link #split}, rounded with the batch's seed and {@code salt}); uniform's own draw when the
+   * pool holds no value of the attribute.
+   *
+   * @param onCounts sees the counts per named value before the draw is returned (a policy that
+   *     tracks what it planned); may be null
+   */
+  static Draw drawShares(
+      UniformPolicy uniform,
+      TrainerState state,
+      PlanContext context,
+      String attribute,
+      int batchSize,
+      long batchSeed,
+      long salt,
+      Function<GroupSupply, Map<String, Double>> weights,
+      ToDoubleFunction<GroupSupply> otherWeight,
+      Consumer<TreeMap<String, Integer>> onCounts) {
+    Draw base = uniform.draw(state, context.poolSizes(), batchSize, batchSeed);
+    GroupSupply supply = of(context, attribute);
+    if (supply.values().isEmpty()) {
+      return base;
+    }
+    TreeMap<String, Integer> counts =
+        supply.split(
+            weights.apply(supply),
+            otherWeight.applyAsDouble(supply),
+            batchSize,
+            new Random(Seeds.mix(batchSeed, salt)));
+    if (onCounts != null) {
+      onCounts.accept(counts);
+    }
+    return base.withGroupShares(shares(attribute, counts, batchSize));
   }
 
   /** Counts per value as the exact group shares of a batch of {@code n}, keyed attr=value. */

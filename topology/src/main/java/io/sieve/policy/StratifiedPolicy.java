@@ -3,9 +3,7 @@ package io.sieve.policy;
 import io.sieve.avro.TrainerState;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Random;
 import java.util.SortedMap;
-import java.util.TreeMap;
 
 /**
  * Stratified sampling: each batch split equally over the values of one group attribute, uniform
@@ -100,18 +98,21 @@ public final class StratifiedPolicy implements SelectionPolicy {
   @Override
   public Draw draw(TrainerState state, PlanContext context, int batchSize, long batchSeed) {
     Map<String, String> params = state.getSpec().getParams();
-    String attribute = attribute(params);
     double power = new Params(params).number(POWER, POWER_DEFAULT, 0, 1);
-    Draw base = uniform.draw(state, context.poolSizes(), batchSize, batchSeed);
-    GroupSupply supply = GroupSupply.of(context, attribute);
-    if (supply.values().isEmpty()) {
-      return base;
-    }
-    Map<String, Double> weight = new HashMap<>();
-    supply.values().forEach((v, n) -> weight.put(v, Math.pow(n, power)));
-    double other = supply.other() > 0 ? Math.pow(supply.other(), power) : 0;
-    TreeMap<String, Integer> counts =
-        supply.split(weight, other, batchSize, new Random(Seeds.mix(batchSeed, SALT)));
-    return base.withGroupShares(GroupSupply.shares(attribute, counts, batchSize));
+    return GroupSupply.drawShares(
+        uniform,
+        state,
+        context,
+        attribute(params),
+        batchSize,
+        batchSeed,
+        SALT,
+        supply -> {
+          Map<String, Double> weight = new HashMap<>();
+          supply.values().forEach((v, n) -> weight.put(v, Math.pow(n, power)));
+          return weight;
+        },
+        supply -> supply.other() > 0 ? Math.pow(supply.other(), power) : 0,
+        null);
   }
 }
