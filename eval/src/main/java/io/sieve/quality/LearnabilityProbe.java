@@ -1,0 +1,132 @@
+package io.sieve.quality;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+
+/**
+ * How well two kinds of learnability tell S2's noisy sources from the clean ones, without Sieve: an
+ * online trainer (the scenario trainer's model and step size) reads a shuffle of the S2 stream in
+ * batches of 64 and, for every example, reports the step's gain (loss before minus after the step)
+ * and the reducible loss (loss before minus that of a reference model trained on a 1,000-example
+ * validation slice, as {@link ScenarioTrainer} does by default). It prints each kind's mean and
+ * standard deviation on the noisy sources' examples and on the others, and each source's round
+ * means every 8 batches (the online trainer's evaluation period).
+ *
+ * <p>Usage: {@code java -cp cli/target/sieve-cli-*-all.jar io.sieve.quality.LearnabilityProbe
+ * [seed] [batches]} (defaults 1 and 80), with Fashion-MNIST where the quality benchmark reads it.
+ */
+public final class LearnabilityProbe {
+
+  private static final int BATCH = 64;
+  private static final int ROUND = 8;
+
+  /** The quality benchmark's default data seed (the split and the noisy sources). */
+  private static final long DATA_SEED = 7;
+
+  private LearnabilityProbe() {}
+
+  public static void main(String[] args) {
+    long seed = args.length > 0 ? Long.parseLong(args[0]) : 1;
+    int batches = args.length > 1 ? Integer.parseInt(args[1]) : 80;
+    Dataset d = FashionMnist.load(FashionMnist.DEFAULT_DIR, 30_000, 6_000, DATA_SEED);
+    Scenarios.Noisy noisy =
+        Scenarios.noisy(
+            d.stream(),
+            Scenarios.S2_CONFUSED_PAIRS,
+            Scenarios.S2_SOURCE_SHARE,
+            Scenarios.S2_CLEAN_SOURCES,
+            DATA_SEED);
+    SoftmaxRegression reference = new SoftmaxRegression(d.classes(), d.dimension(), 0.05, seed);
+    Random rng = new Random(seed);
+    List<Dataset.Item> validation = new ArrayList<>(d.test().subList(0, 1_000));
+    for (int pass = 0; pass < ScenarioTrainer.REFERENCE_PASSES; pass++) {
+      Collections.shuffle(validation, rng);
+      for (int s = 0; s < validation.size(); s += BATCH) {
+        int m = Math.min(BATCH, validation.size() - s);
+        float[][] x = new float[m][];
+        int[] y = new int[m];
+        for (int i = 0; i < m; i++) {
+          x[i] = unit(validation.get(s + i).features());
+          y[i] = validation.get(s + i).label();
+        }
+        reference.train(x, y);
+      }
+    }
+    List<ScenarioData.Example> stream = new ArrayList<>(noisy.stream());
+    Collections.shuffle(stream, rng);
+    SoftmaxRegression model = new SoftmaxRegression(d.classes(), d.dimension(), 0.05, seed);
+    // [step gain noisy, step gain clean, reducible noisy, reducible clean] × [sum, sum², n]
+    double[][] all = new double[4][3];
+    Map<String, double[]> roundStep = new TreeMap<>();
+    Map<String, double[]> roundReducible = new TreeMap<>();
+    int next = 0;
+    for (int b = 0; b < batches && next + BATCH <= stream.size(); b++) {
+      float[][] x = new float[BATCH][];
+      int[] y = new int[BATCH];
+      String[] source = new String[BATCH];
+      boolean[] bad = new boolean[BATCH];
+      for (int i = 0; i < BATCH; i++) {
+        ScenarioData.Example e = stream.get(next++);
+        x[i] = unit(e.embedding());
+        y[i] = e.label();
+        source[i] = e.groups().get("source");
+        bad[i] = noisy.bad().contains(e.id());
+      }
+      double[] before = model.train(x, y);
+      for (int i = 0; i < BATCH; i++) {
+        double step = before[i] - model.loss(x[i], y[i]);
+        double reducible = before[i] - reference.loss(x[i], y[i]);
+        int kind = bad[i] ? 0 : 1;
+        add(all[kind], step);
+        add(all[kind + 2], reducible);
+        add(roundStep.computeIfAbsent(source[i], k -> new double[3]), step);
+        add(roundReducible.computeIfAbsent(source[i], k -> new double[3]), reducible);
+      }
+      if ((b + 1) % ROUND == 0) {
+        StringBuilder line = new StringBuilder("round " + (b + 1) / ROUND + ":");
+        for (String s : roundStep.keySet()) {
+          line.append(
+              String.format(
+                  " %s step %.3f reducible %.3f (n=%d)",
+                  s,
+                  mean(roundStep.get(s)),
+                  mean(roundReducible.get(s)),
+                  (int) roundStep.get(s)[2]));
+        }
+        System.out.println(line);
+        roundStep.clear();
+        roundReducible.clear();
+      }
+    }
+    String[] names = {
+      "step gain, noisy sources", "step gain, clean sources",
+      "reducible loss, noisy sources", "reducible loss, clean sources"
+    };
+    for (int k = 0; k < 4; k++) {
+      double m = mean(all[k]);
+      System.out.printf(
+          "%s: mean %.3f sd %.3f n %d%n",
+          names[k], m, Math.sqrt(Math.max(0, all[k][1] / all[k][2] - m * m)), (int) all[k][2]);
+    }
+  }
+
+  private static void add(double[] acc, double v) {
+    acc[0] += v;
+    acc[1] += v * v;
+    acc[2]++;
+  }
+
+  private static double mean(double[] acc) {
+    return acc[0] / acc[2];
+  }
+
+  private static float[] unit(float[] v) {
+    float[] c = v.clone();
+    io.sieve.cluster.Vectors.normalize(c);
+    return c;
+  }
+}
