@@ -4,6 +4,7 @@ import io.sieve.avro.BatchExample;
 import io.sieve.avro.EvaluationRound;
 import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainingBatch;
+import io.sieve.policy.GroupValues;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -320,7 +321,7 @@ final class ScenarioTrainer {
         double gain = learnability(before[k], x[k], y[k]);
         learnability.put(ids[k], gain);
         accumulate(clusterLearn, Integer.toString(clusters[k]), gain);
-        accumulateGroups(groupLearn, groups.get(k), gain);
+        accumulateGroups(groupLearn, groups.get(k), y[k], gain);
       }
     } else {
       before = new double[n];
@@ -398,7 +399,7 @@ final class ScenarioTrainer {
       double gain = learnability(before[k - roundStart], keptX.get(k), keptY.get(k));
       learnability.put(roundIds.get(k - roundStart), gain);
       accumulate(clusterLearn, Integer.toString(roundClusters.get(k - roundStart)), gain);
-      accumulateGroups(groupLearn, roundGroups.get(k - roundStart), gain);
+      accumulateGroups(groupLearn, roundGroups.get(k - roundStart), keptY.get(k), gain);
     }
     roundIds.clear();
     roundClusters.clear();
@@ -519,12 +520,16 @@ final class ScenarioTrainer {
     s[1]++;
   }
 
-  /** {@code v} into the sums of each of the example's group values, keyed attribute=value. */
+  /**
+   * {@code v} into the sums of each of the example's group values, keyed attribute=value, and of
+   * its label, keyed {@code @label=<label>} (the attribute under which Sieve counts labels).
+   */
   private static void accumulateGroups(
-      Map<String, double[]> sums, Map<String, String> groups, double v) {
+      Map<String, double[]> sums, Map<String, String> groups, int label, double v) {
     for (Map.Entry<String, String> g : groups.entrySet()) {
       accumulate(sums, g.getKey() + "=" + g.getValue(), v);
     }
+    accumulate(sums, GroupValues.LABEL + "=" + label, v);
   }
 
   private static Map<String, Double> means(Map<String, double[]> sums) {

@@ -246,12 +246,13 @@ class ScenarioTrainerTest {
     ScenarioTrainer t =
         new ScenarioTrainer("t", "uniform", ScenarioTrainer.Kind.ONLINE, 1, setup(4, 64, true));
     ScenarioTrainer.Labelled stream = points(2000, 3);
-    // When its first batch has every other example's label flipped (ids e0-0, e0-2, ...)
+    // When its first batch has half its examples' labels flipped, of both classes (ids e0-0, e0-1,
+    // e0-4, e0-5, ...)
     TrainingBatch clean = batch(0, stream);
     List<BatchExample> mixed = new ArrayList<>();
     for (int k = 0; k < clean.getExamples().size(); k++) {
       BatchExample e = clean.getExamples().get(k);
-      if (k % 2 == 0) {
+      if (k % 4 < 2) {
         String flipped = "0".equals(e.getLabel()) ? "1" : "0";
         e = BatchExample.newBuilder(e).setLabel(flipped).build();
       }
@@ -262,10 +263,12 @@ class ScenarioTrainerTest {
     // the other label than the untrained model is), the right ones' positive
     double[] sum = new double[2];
     f.getExampleLearnability()
-        .forEach((id, v) -> sum[Integer.parseInt(id.substring(id.indexOf('-') + 1)) % 2] += v);
+        .forEach(
+            (id, v) ->
+                sum[Integer.parseInt(id.substring(id.indexOf('-') + 1)) % 4 < 2 ? 0 : 1] += v);
     assertThat(sum[0] / 8).isLessThan(-0.1);
     assertThat(sum[1] / 8).isGreaterThan(0.1);
     // and the group means carry it too
-    assertThat(f.getGroupLearnability()).containsOnlyKeys("grp=a", "grp=b");
+    assertThat(f.getGroupLearnability()).containsOnlyKeys("grp=a", "grp=b", "@label=0", "@label=1");
   }
 }
