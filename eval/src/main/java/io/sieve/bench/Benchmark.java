@@ -214,6 +214,20 @@ public final class Benchmark {
         }
       }
     }
+    // by topic, from the last repetition: where the writes go
+    Map<String, List<Double>> byTopic = new java.util.TreeMap<>();
+    runs.get(Kind.FULL)
+        .get(runs.get(Kind.FULL).size() - 1)
+        .forEach(
+            (key, value) -> {
+              if (key.startsWith("topic ")) {
+                String name = key.substring(6).replaceAll("(RecordsPerRecord|BytesPerRecord)$", "");
+                byTopic
+                    .computeIfAbsent(name, t -> new ArrayList<>(List.of(0.0, 0.0)))
+                    .set(key.endsWith("RecordsPerRecord") ? 0 : 1, round3(value));
+              }
+            });
+    r.put("fullWritesPerRecordByTopic", byTopic);
     r.put("ratioFullToPassthroughPerRep", ratios(ratioPassthrough));
     r.put("ratioFullToPassthroughMedian", round3(median(ratioPassthrough)));
     r.put("ratioFullToStoreBaselinePerRep", ratios(ratioStore));
@@ -619,6 +633,11 @@ public final class Benchmark {
           r.get("fullRepartitionBytesPerRecord"),
           r.get("fullOutputRecordsPerRecord"),
           r.get("fullOutputBytesPerRecord"));
+      @SuppressWarnings("unchecked")
+      Map<String, List<Double>> byTopic =
+          (Map<String, List<Double>>) r.get("fullWritesPerRecordByTopic");
+      byTopic.forEach(
+          (topic, v) -> out.printf("    %s: %s records / %s bytes%n", topic, v.get(0), v.get(1)));
     }
     @SuppressWarnings("unchecked")
     Map<String, Object> l = (Map<String, Object>) result.get("latency");
@@ -723,7 +742,8 @@ public final class Benchmark {
 
   /**
    * Records and bytes the topology's producers have sent so far, summed by kind of topic
-   * ("changelog", "repartition", "output"), from the producers' per-topic metrics.
+   * ("changelog", "repartition", "output") and by topic ("topic NAME"), from the producers'
+   * per-topic metrics.
    */
   private static Map<String, double[]> written(KafkaStreams streams) {
     Map<String, double[]> sums = new LinkedHashMap<>();
@@ -752,6 +772,7 @@ public final class Benchmark {
                       ? "changelog"
                       : topic.endsWith("-repartition") ? "repartition" : "output";
               sums.get(kind)[field] += v;
+              sums.computeIfAbsent("topic " + topic, t -> new double[2])[field] += v;
             });
     return sums;
   }
