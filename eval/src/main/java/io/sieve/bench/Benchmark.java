@@ -200,6 +200,34 @@ public final class Benchmark {
               median(
                   runs.get(kind).stream().map(m -> m.get("processCpuMicrosPerRecord")).toList())));
     }
+    for (String kind : List.of("changelog", "repartition", "output")) {
+      for (String unit : List.of("RecordsPerRecord", "BytesPerRecord")) {
+        List<Double> v =
+            runs.get(Kind.FULL).stream()
+                .map(m -> m.getOrDefault(kind + unit, Double.NaN))
+                .filter(d -> !d.isNaN())
+                .toList();
+        if (!v.isEmpty()) {
+          r.put(
+              "full" + Character.toUpperCase(kind.charAt(0)) + kind.substring(1) + unit,
+              round1(median(v)));
+        }
+      }
+    }
+    // by topic, from the last repetition: where the writes go
+    Map<String, List<Double>> byTopic = new java.util.TreeMap<>();
+    runs.get(Kind.FULL)
+        .get(runs.get(Kind.FULL).size() - 1)
+        .forEach(
+            (key, value) -> {
+              if (key.startsWith("topic ")) {
+                String name = key.substring(6).replaceAll("(RecordsPerRecord|BytesPerRecord)$", "");
+                byTopic
+                    .computeIfAbsent(name, t -> new ArrayList<>(List.of(0.0, 0.0)))
+                    .set(key.endsWith("RecordsPerRecord") ? 0 : 1, round3(value));
+              }
+            });
+    r.put("fullWritesPerRecordByTopic", byTopic);
     r.put("ratioFullToPassthroughPerRep", ratios(ratioPassthrough));
     r.put("ratioFullToPassthroughMedian", round3(median(ratioPassthrough)));
     r.put("ratioFullToStoreBaselinePerRep", ratios(ratioStore));
@@ -218,7 +246,8 @@ public final class Benchmark {
             () ->
                 service.metrics().pooledCount()
                     + service.metrics().duplicates()
-                    + service.metrics().nearDuplicates());
+                    + service.metrics().nearDuplicates(),
+            true);
       }
     }
     LongAdder count = new LongAdder();
@@ -231,7 +260,7 @@ public final class Benchmark {
             ? Passthrough.build(inTopic, outTopic, count)
             : StorePassthrough.build(inTopic, outTopic, count);
     try (KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties())) {
-      return timeUntil(streams, count::sum);
+      return timeUntil(streams, count::sum, false);
     }
   }
 
@@ -293,7 +322,7 @@ public final class Benchmark {
   }
 
   /** Starts the app and times it from the end of the seed prefix to the end of the stream. */
-  private Map<String, Double> timeUntil(KafkaStreams streams, LongSupplier done)
+  private Map<String, Double> timeUntil(KafkaStreams streams, LongSupplier done, boolean writes)
       throws InterruptedException {
     if (streams.state() == KafkaStreams.State.CREATED) {
       streams.start();
@@ -307,6 +336,7 @@ public final class Benchmark {
     long startSeen = done.getAsLong();
     long cpu0 = processCpuNanos();
     long threads0 = streamThreadCpuNanos();
+    Map<String, double[]> written0 = writes ? written(streams) : Map.of();
     while (done.getAsLong() < total && System.nanoTime() < deadline) {
       Thread.sleep(5);
     }
@@ -320,6 +350,17 @@ public final class Benchmark {
     m.put("recordsPerSecond", timed / seconds);
     m.put("processCpuMicrosPerRecord", (processCpuNanos() - cpu0) / 1e3 / timed);
     m.put("streamThreadCpuMicrosPerRecord", (streamThreadCpuNanos() - threads0) / 1e3 / timed);
+    if (writes) {
+      // what the topology wrote per record in the timed part: every changelogged put and every
+      // repartitioned record is a send in the stream thread's transaction
+      Map<String, double[]> written1 = written(streams);
+      for (Map.Entry<String, double[]> e : written1.entrySet()) {
+        double[] before = written0.getOrDefault(e.getKey(), new double[2]);
+        String kind = e.getKey();
+        m.merge(kind + "RecordsPerRecord", (e.getValue()[0] - before[0]) / timed, Double::sum);
+        m.merge(kind + "BytesPerRecord", (e.getValue()[1] - before[1]) / timed, Double::sum);
+      }
+    }
     return m;
   }
 
@@ -580,6 +621,24 @@ public final class Benchmark {
           r.get("storeStreamThreadCpuMicrosPerRecordMedian"),
           r.get("fullStreamThreadCpuMicrosPerRecordMedian"));
     }
+    for (Map.Entry<String, Map<String, Object>> e : cases.entrySet()) {
+      Map<String, Object> r = e.getValue();
+      out.printf(
+          "%s, full topology, written per ingested record: changelog %s records / %s bytes,"
+              + " repartition %s / %s, output %s / %s%n",
+          e.getKey(),
+          r.get("fullChangelogRecordsPerRecord"),
+          r.get("fullChangelogBytesPerRecord"),
+          r.get("fullRepartitionRecordsPerRecord"),
+          r.get("fullRepartitionBytesPerRecord"),
+          r.get("fullOutputRecordsPerRecord"),
+          r.get("fullOutputBytesPerRecord"));
+      @SuppressWarnings("unchecked")
+      Map<String, List<Double>> byTopic =
+          (Map<String, List<Double>>) r.get("fullWritesPerRecordByTopic");
+      byTopic.forEach(
+          (topic, v) -> out.printf("    %s: %s records / %s bytes%n", topic, v.get(0), v.get(1)));
+    }
     @SuppressWarnings("unchecked")
     Map<String, Object> l = (Map<String, Object>) result.get("latency");
     if (l != null) {
@@ -679,6 +738,43 @@ public final class Benchmark {
           .setEmbedding(embedding)
           .build();
     }
+  }
+
+  /**
+   * Records and bytes the topology's producers have sent so far, summed by kind of topic
+   * ("changelog", "repartition", "output") and by topic ("topic NAME"), from the producers'
+   * per-topic metrics.
+   */
+  private static Map<String, double[]> written(KafkaStreams streams) {
+    Map<String, double[]> sums = new LinkedHashMap<>();
+    for (String kind : List.of("changelog", "repartition", "output")) {
+      sums.put(kind, new double[2]);
+    }
+    streams
+        .metrics()
+        .forEach(
+            (name, metric) -> {
+              String topic = name.tags().get("topic");
+              if (!"producer-topic-metrics".equals(name.group()) || topic == null) {
+                return;
+              }
+              int field =
+                  switch (name.name()) {
+                    case "record-send-total" -> 0;
+                    case "byte-total" -> 1;
+                    default -> -1;
+                  };
+              if (field < 0 || !(metric.metricValue() instanceof Double v)) {
+                return;
+              }
+              String kind =
+                  topic.endsWith("-changelog")
+                      ? "changelog"
+                      : topic.endsWith("-repartition") ? "repartition" : "output";
+              sums.get(kind)[field] += v;
+              sums.computeIfAbsent("topic " + topic, t -> new double[2])[field] += v;
+            });
+    return sums;
   }
 
   private static long processCpuNanos() {

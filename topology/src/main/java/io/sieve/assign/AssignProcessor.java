@@ -67,6 +67,13 @@ public final class AssignProcessor implements Processor<String, TrainingExample,
   private final List<ByteBuffer> spawnCandidates = new ArrayList<>();
   private int samplesSent;
 
+  /**
+   * Whether the awaiting store is known to be empty: this task drained it and put nothing since.
+   * The store is this task's alone, so nothing else fills it; a scan of a store emptied by deletes
+   * still walks every tombstone until RocksDB compacts them away, four times a second per task.
+   */
+  private boolean awaitingDrained;
+
   public AssignProcessor(
       int bootstrapSize, Duration updateInterval, double spawnDistance, int kMax) {
     this.bootstrapSize = bootstrapSize;
@@ -84,6 +91,7 @@ public final class AssignProcessor implements Processor<String, TrainingExample,
     // records since the last commit: sums, samples and candidates held from before would count
     // those records twice, so start from nothing, as after a restart.
     clearHeld();
+    awaitingDrained = false;
     refreshModel();
     if (centroids == null) {
       // samples held in memory before a restart are gone; offer the waiting examples again
@@ -117,6 +125,7 @@ public final class AssignProcessor implements Processor<String, TrainingExample,
     TrainingExample example = record.value();
     if (centroids == null) {
       awaiting.put(example.getId(), example);
+      awaitingDrained = false;
       if (samplesSent + samples.size() < bootstrapSize) {
         samples.add(Embeddings.pack(Embeddings.of(example)));
       }
@@ -166,7 +175,7 @@ public final class AssignProcessor implements Processor<String, TrainingExample,
   }
 
   private void onRefresh() {
-    if (!refreshModel()) {
+    if (!refreshModel() || awaitingDrained) {
       return;
     }
     List<KeyValue<String, TrainingExample>> drained = new ArrayList<>();
@@ -180,6 +189,7 @@ public final class AssignProcessor implements Processor<String, TrainingExample,
       assign(new Record<>(kv.key, kv.value, now), kv.value);
       awaiting.delete(kv.key);
     }
+    awaitingDrained = true;
   }
 
   /** Loads a newer model from the global store; true when a model is in hand. */

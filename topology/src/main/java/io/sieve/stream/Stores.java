@@ -109,8 +109,16 @@ public final class Stores {
     return persistent(SERVED, Serdes.Bytes(), serdes.internal(ServedMark.class));
   }
 
+  /**
+   * Cached: the pool rewrites its cluster's statistics for every example, so without a cache each
+   * example cost a RocksDB put and a changelog record for a value that the next example of the
+   * cluster replaces. Kafka Streams flushes the cache to the store and its changelog before every
+   * commit (and on eviction), inside the same transaction, so what a commit acknowledges is still
+   * in the changelog; between commits, the latest value per cluster is written once.
+   */
   public StoreBuilder<KeyValueStore<Integer, ClusterStats>> poolStats() {
-    return persistent(POOL_STATS, Serdes.Integer(), serdes.internal(ClusterStats.class));
+    return persistent(POOL_STATS, Serdes.Integer(), serdes.internal(ClusterStats.class))
+        .withCachingEnabled();
   }
 
   /** Each cluster's near-duplicate window: (cluster, position) → entry. */

@@ -32,14 +32,14 @@ class AssignProcessorTest {
 
   private MockProcessorContext<String, Assigned> context;
   private KeyValueStore<String, CentroidModel> models;
+  private KeyValueStore<String, TrainingExample> awaiting;
 
   @BeforeEach
   void setUp() {
     context = new MockProcessorContext<>();
     context.setCurrentSystemTimeMs(1_000L);
     AvroSerdes serdes = new AvroSerdes(new InMemorySchemaRegistry());
-    KeyValueStore<String, TrainingExample> awaiting =
-        inMemory(Stores.AWAITING_MODEL, serdes.forClass(TrainingExample.class, false));
+    awaiting = inMemory(Stores.AWAITING_MODEL, serdes.forClass(TrainingExample.class, false));
     awaiting.init(context.getStateStoreContext(), awaiting);
     context.addStateStore(awaiting);
     models = inMemory(Stores.CENTROIDS, serdes.forClass(CentroidModel.class, false));
@@ -94,6 +94,27 @@ class AssignProcessorTest {
         p.getPunctuator().punctuate(context.currentSystemTimeMs());
       }
     }
+  }
+
+  /** Runs the model-refresh punctuation, as Streams does on the wall clock. */
+  private void refresh() {
+    context.setCurrentSystemTimeMs(context.currentSystemTimeMs() + 250);
+    for (MockProcessorContext.CapturedPunctuator p : context.scheduledPunctuators()) {
+      if (p.getInterval().equals(Duration.ofMillis(250))) {
+        p.getPunctuator().punctuate(context.currentSystemTimeMs());
+      }
+    }
+  }
+
+  private List<String> pooledIds() {
+    List<String> out = new ArrayList<>();
+    for (MockProcessorContext.CapturedForward<? extends String, ? extends Assigned> f :
+        context.forwarded()) {
+      if (f.record().value() instanceof Assigned.ToPool) {
+        out.add(f.record().key());
+      }
+    }
+    return out;
   }
 
   private List<ModelUpdate> updatesSent() {
@@ -155,5 +176,36 @@ class AssignProcessorTest {
     List<ModelUpdate> updates = updatesSent();
     assertThat(count(updates, 0)).isEqualTo(2);
     assertThat(count(updates, 1)).isEqualTo(1);
+  }
+
+  @Test
+  void shouldAssignExamplesThatAwaitedTheModelOnceAndThoseRestoredAfterARestart() {
+    // Given an assigner without a model, which holds two examples in its awaiting store
+    CentroidModel model = models.get(Topics.MODEL_KEY);
+    models.delete(Topics.MODEL_KEY);
+    AssignProcessor p = new AssignProcessor(10, INTERVAL, 2.0, 256);
+    p.init(context);
+    p.process(new Record<>("a", example("a", 1, 0, 0, 0), 0L));
+    p.process(new Record<>("c", example("c", 0, 1, 0, 0), 0L));
+    refresh();
+    assertThat(pooledIds()).isEmpty();
+
+    // When the model arrives: both are assigned, once, and the store is drained
+    models.put(Topics.MODEL_KEY, model);
+    refresh();
+    refresh();
+    assertThat(pooledIds()).containsExactly("a", "c");
+    assertThat(awaiting.approximateNumEntries()).isZero();
+
+    // When the task starts again over a store that holds an example (restored from its changelog)
+    p.close();
+    context.resetForwards();
+    awaiting.put("d", example("d", 0, 1, 0, 0));
+    p.init(context);
+    refresh();
+
+    // Then that example is assigned too
+    assertThat(pooledIds()).containsExactly("d");
+    assertThat(awaiting.approximateNumEntries()).isZero();
   }
 }
