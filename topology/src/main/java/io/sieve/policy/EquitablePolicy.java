@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -77,7 +76,7 @@ import java.util.TreeSet;
  * ratio to the pool share), {@code pts.v} and the points {@code pn.i.v}, {@code pl.i.v}; and {@code
  * round} (last evaluation round), {@code perRound} (E).
  */
-public final class EquitablePolicy implements SelectionPolicy {
+public final class EquitablePolicy implements GroupSharePolicy {
 
   public static final String NAME = "equitable";
   public static final String ATTRIBUTE = "equitable.attribute";
@@ -540,12 +539,6 @@ public final class EquitablePolicy implements SelectionPolicy {
         sum += share[j];
       }
     }
-  }
-
-  @Override
-  public Draw draw(
-      TrainerState state, SortedMap<Integer, Long> poolSizes, int batchSize, long batchSeed) {
-    return draw(state, PlanContext.ofSizes(poolSizes), batchSize, batchSeed);
   }
 
   @Override

@@ -4,7 +4,6 @@ import io.sieve.avro.TrainerFeedback;
 import io.sieve.avro.TrainerState;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -47,7 +46,7 @@ import java.util.TreeSet;
  * <p>State: the open round's sums {@code gl.sum.<v>}, {@code gl.n.<v>}, {@code gl.batches}; {@code
  * rho.<v>}; the evidence ({@link RewardEvidence}).
  */
-public final class GroupRefinementPolicy implements SelectionPolicy {
+public final class GroupRefinementPolicy implements GroupSharePolicy {
 
   public static final String NAME = "group-refinement";
   public static final String ATTRIBUTE = "refinement.attribute";
@@ -204,12 +203,6 @@ public final class GroupRefinementPolicy implements SelectionPolicy {
       out.put(e.getKey(), (1 - explore) * share + explore * e.getValue());
     }
     return out;
-  }
-
-  @Override
-  public Draw draw(
-      TrainerState state, SortedMap<Integer, Long> poolSizes, int batchSize, long batchSeed) {
-    return draw(state, PlanContext.ofSizes(poolSizes), batchSize, batchSeed);
   }
 
   @Override

@@ -3,7 +3,6 @@ package io.sieve.policy;
 import io.sieve.avro.TrainerState;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.SortedMap;
 
 /**
  * Stratified sampling: each batch split equally over the values of one group attribute, uniform
@@ -27,7 +26,7 @@ import java.util.SortedMap;
  * tops each value up from its own items (a small value's items therefore repeat sooner, which is
  * the point of balancing).
  */
-public final class StratifiedPolicy implements SelectionPolicy {
+public final class StratifiedPolicy implements GroupSharePolicy {
 
   public static final String NAME = "stratified";
   public static final String LABEL_BALANCED = "label-balanced";
@@ -87,12 +86,6 @@ public final class StratifiedPolicy implements SelectionPolicy {
               + " / "
               + GroupQuotas.MINIMUM);
     }
-  }
-
-  @Override
-  public Draw draw(
-      TrainerState state, SortedMap<Integer, Long> poolSizes, int batchSize, long batchSeed) {
-    return draw(state, PlanContext.ofSizes(poolSizes), batchSize, batchSeed);
   }
 
   @Override
