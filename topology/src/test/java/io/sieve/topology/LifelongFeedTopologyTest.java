@@ -187,9 +187,10 @@ class LifelongFeedTopologyTest {
       // and each trainer's cursors and per-cluster policy numbers followed the live clusters (UCB
       // keeps sum.k, n.k and the last validation loss val.k per cluster, the round's reward
       // accumulators, at most four per cluster reported in the round and reset when it closes,
-      // and seven numbers of its own; 75 retired clusters would leave 150 keys or more behind)
+      // the evidence ev.w.k, ev.s1.k, ev.s2.k and the gate gate.k, and eight numbers of its own;
+      // 75 retired clusters would leave 150 keys or more behind)
       assertThat(peakCursors).isLessThanOrEqualTo(clusters);
-      assertThat(peakPolicyKeys).isLessThanOrEqualTo(7 * clusters + 7);
+      assertThat(peakPolicyKeys).isLessThanOrEqualTo(11 * clusters + 8);
       // and the metric series per cluster (pool gauges, batch shares and counts per trainer,
       // policy-state gauges) stayed within what the live clusters need
       assertThat(peakClusterSeries).isLessThanOrEqualTo(clusters * (3 + 3 * TRAINERS.size() + 2));
