@@ -18,6 +18,7 @@ import io.sieve.policy.CoveragePolicy;
 import io.sieve.policy.EquitablePolicy;
 import io.sieve.policy.Exp3Policy;
 import io.sieve.policy.GroupQuotas;
+import io.sieve.policy.GroupRefinementPolicy;
 import io.sieve.policy.IterativeRefinementPolicy;
 import io.sieve.policy.StratifiedPolicy;
 import io.sieve.policy.UcbPolicy;
@@ -212,12 +213,16 @@ class PoliciesTopologyTest {
   }
 
   private static double share(List<TrainingBatch> batches, String topic) {
+    return share(batches, "topic", topic);
+  }
+
+  private static double share(List<TrainingBatch> batches, String attribute, String value) {
     long mine = 0;
     long all = 0;
     for (TrainingBatch b : batches) {
       for (BatchExample e : b.getExamples()) {
         all++;
-        mine += topic.equals(e.getGroups().get("topic")) ? 1 : 0;
+        mine += value.equals(e.getGroups().get(attribute)) ? 1 : 0;
       }
     }
     return mine / (double) all;
@@ -262,6 +267,31 @@ class PoliciesTopologyTest {
       assertThat(batches.get(29).getExamples())
           .filteredOn(e -> "kafka".equals(e.getGroups().get("topic")))
           .allSatisfy(e -> assertThat(e.getWeight()).isLessThan(1.0));
+    }
+  }
+
+  @Test
+  void shouldDrawLessOfTheGroupValueTheTrainerLearnsLeastFrom() {
+    try (Sieve sieve = new Sieve(temp)) {
+      // Given a group-refinement trainer over lang (a third of the pool is fr)
+      sieve.fill();
+      sieve.spec(
+          GroupRefinementPolicy.NAME,
+          12,
+          Map.of(GroupRefinementPolicy.ATTRIBUTE, "lang", ROUND_BATCHES, "1"));
+      // When every batch is acknowledged with fr's learnability far below en's, each a round
+      List<TrainingBatch> batches =
+          sieve.run(
+              20,
+              b ->
+                  TrainerFeedback.newBuilder()
+                      .setGroupLearnability(Map.of("lang=fr", -1.0, "lang=en", 0.5)));
+      // Then the first batch follows the pool's mix, and the last ones hold little more fr than
+      // the exploration share keeps (η·π = 0.1·1/3)
+      assertThat(share(batches.subList(0, 1), "lang", "fr")).isCloseTo(1 / 3.0, within(0.09));
+      assertThat(share(batches.subList(15, 20), "lang", "fr")).isLessThan(0.1);
+      assertThat(sieve.trainerState().getPolicyState().get("rho.fr"))
+          .isLessThan(sieve.trainerState().getPolicyState().get("rho.en"));
     }
   }
 
