@@ -148,9 +148,41 @@ class GroupRefinementPolicyTest {
         .hasMessageContaining(GroupQuotas.TARGETS);
     assertThat(
             Params.unknown(
-                    Map.of(GroupRefinementPolicy.ATTRIBUTE, "source", "refinement.floor", "0"),
+                    Map.of(GroupRefinementPolicy.ATTRIBUTE, "source", "refinement.start", "equal"),
                     () -> policy.checkParams(Map.of(GroupRefinementPolicy.ATTRIBUTE, "source")))
                 .unknown())
-        .containsExactly("refinement.floor");
+        .containsExactly("refinement.start");
+  }
+
+  @Test
+  void shouldNotRunAwayWithAValueThatKeepsAnEdge() {
+    // Given a floor ε = 0.5
+    TrainerState state = trainer(Map.of(IterativeRefinementPolicy.FLOOR, "0.5"));
+    // When source c's learnability stays above the others' for a hundred rounds (a real but
+    // lasting difference, as between parts of speech on a clean stream)
+    Random noise = new Random(6);
+    for (int r = 0; r < 100; r++) {
+      Map<String, Double> l = new TreeMap<>();
+      for (String v : new String[] {"a", "b", "d"}) {
+        l.put(v, 0.06 + 0.02 * noise.nextGaussian());
+      }
+      l.put("c", 0.12 + 0.02 * noise.nextGaussian());
+      policy.onFeedback(learnability(l), state, context());
+    }
+    // Then c gains share but settles where its edge and the floor's pull balance, far from the
+    // nearly whole batch that compounding alone gives it
+    double c = share(state, "c");
+    assertThat(c).isGreaterThan(0.12).isLessThan(0.3);
+    TrainerState unbounded = trainer(Map.of());
+    Random same = new Random(6);
+    for (int r = 0; r < 100; r++) {
+      Map<String, Double> l = new TreeMap<>();
+      for (String v : new String[] {"a", "b", "d"}) {
+        l.put(v, 0.06 + 0.02 * same.nextGaussian());
+      }
+      l.put("c", 0.12 + 0.02 * same.nextGaussian());
+      policy.onFeedback(learnability(l), unbounded, context());
+    }
+    assertThat(share(unbounded, "c")).isGreaterThan(0.6);
   }
 }
