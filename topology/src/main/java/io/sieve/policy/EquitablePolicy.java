@@ -173,13 +173,7 @@ public final class EquitablePolicy implements GroupSharePolicy {
   @Override
   public void checkParams(Map<String, String> params) {
     Settings.of(params);
-    if (GroupQuotas.parse(params) != null) {
-      throw new IllegalArgumentException(
-          "equitable sets the group shares itself; drop "
-              + GroupQuotas.TARGETS
-              + " / "
-              + GroupQuotas.MINIMUM);
-    }
+    GroupSharePolicy.refuseGroupTargets("equitable", params);
   }
 
   @Override

@@ -114,14 +114,7 @@ public final class GroupRefinementPolicy implements GroupSharePolicy {
   @Override
   public void checkParams(Map<String, String> params) {
     Settings.of(params);
-    if (GroupQuotas.parse(params) != null) {
-      throw new IllegalArgumentException(
-          NAME
-              + " sets the group shares itself; drop "
-              + GroupQuotas.TARGETS
-              + " / "
-              + GroupQuotas.MINIMUM);
-    }
+    GroupSharePolicy.refuseGroupTargets(NAME, params);
   }
 
   @Override

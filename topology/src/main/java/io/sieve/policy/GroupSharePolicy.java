@@ -14,6 +14,18 @@ interface GroupSharePolicy extends SelectionPolicy {
   @Override
   Draw draw(TrainerState state, PlanContext context, int batchSize, long batchSeed);
 
+  /** Refuses group targets or minimums in {@code params}: such a policy sets the shares itself. */
+  static void refuseGroupTargets(String policy, java.util.Map<String, String> params) {
+    if (GroupQuotas.parse(params) != null) {
+      throw new IllegalArgumentException(
+          policy
+              + " sets the group shares itself; drop "
+              + GroupQuotas.TARGETS
+              + " / "
+              + GroupQuotas.MINIMUM);
+    }
+  }
+
   @Override
   default Draw draw(
       TrainerState state, SortedMap<Integer, Long> poolSizes, int batchSize, long batchSeed) {

@@ -78,14 +78,7 @@ public final class StratifiedPolicy implements GroupSharePolicy {
   public void checkParams(Map<String, String> params) {
     attribute(params);
     new Params(params).number(POWER, POWER_DEFAULT, 0, 1);
-    if (GroupQuotas.parse(params) != null) {
-      throw new IllegalArgumentException(
-          name
-              + " sets the group shares itself; drop "
-              + GroupQuotas.TARGETS
-              + " / "
-              + GroupQuotas.MINIMUM);
-    }
+    GroupSharePolicy.refuseGroupTargets(name, params);
   }
 
   @Override
