@@ -181,6 +181,13 @@ public final class SieveCli implements Callable<Integer> {
     int window;
 
     @Option(
+        names = "--packed",
+        description =
+            "The latency trainer asks for packed float32 embeddings (packedEmbeddings) rather than"
+                + " arrays of floats.")
+    boolean packed;
+
+    @Option(
         names = "--latency-batches",
         defaultValue = "1000",
         description =
@@ -207,6 +214,13 @@ public final class SieveCli implements Callable<Integer> {
                 + " it (default: ${DEFAULT-VALUE}).")
     int poolRecords;
 
+    @Option(
+        names = "--set",
+        description =
+            "A setting of Sieve's configuration for every Sieve run of the benchmark, key=value;"
+                + " repeatable (e.g. --set batch.stage=4 --set streams.commit.interval.ms=50).")
+    Map<String, String> settings = new LinkedHashMap<>();
+
     @Option(names = "--report", description = "Directory to write benchmark.json into.")
     Path report;
 
@@ -221,10 +235,12 @@ public final class SieveCli implements Callable<Integer> {
                   cases,
                   batchSize,
                   window,
+                  packed,
                   latencyBatches,
                   stepsPerSecond,
                   latencyLimit,
                   poolRecords,
+                  settings,
                   report),
               System.out)
           .run();

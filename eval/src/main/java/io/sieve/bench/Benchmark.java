@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -89,11 +90,18 @@ public final class Benchmark {
       List<String> cases,
       int batchSize,
       int window,
+      boolean packed,
       int latencyBatches,
       double stepsPerSecond,
       Duration latencyLimit,
       int poolRecords,
-      Path reportDir) {}
+      Map<String, String> settings,
+      Path reportDir) {
+
+    public Options {
+      settings = Map.copyOf(settings);
+    }
+  }
 
   private enum Kind {
     PASSTHROUGH,
@@ -123,6 +131,7 @@ public final class Benchmark {
       result.put("repetitions", o.repetitions());
       result.put("processingGuarantee", StreamsConfig.EXACTLY_ONCE_V2);
       result.put("cores", Runtime.getRuntime().availableProcessors());
+      result.put("settings", new TreeMap<>(o.settings()));
       result.put("broker", "child process (pid " + kafka.pid() + ")");
       Map<String, Object> cases = new LinkedHashMap<>();
       for (Case c : CASES) {
@@ -132,6 +141,15 @@ public final class Benchmark {
       }
       result.put("ingest", cases);
       if (o.latencyBatches() > 0) {
+        // the floor under a release: one bare transaction, as small as feedback and as large as
+        // a batch of the latency run, on the same broker (no Kafka Streams, no Sieve)
+        Map<String, Object> floor = new LinkedHashMap<>();
+        floor.put("small", HopFloor.measure(kafka, "bench.hop-floor.small", 300, 1_000));
+        floor.put(
+            "batchSized",
+            HopFloor.measure(
+                kafka, "bench.hop-floor.batch", 300, o.batchSize() * (o.dimension() * 4 + 200)));
+        result.put("transactionalHopFloor", floor);
         result.put("latency", runLatency(kafka, registry, work, serdes));
       }
       if (o.poolRecords() > 0) {
@@ -286,6 +304,8 @@ public final class Benchmark {
     props.put(SieveConfig.CLUSTER_K_MAX_CONFIG, c.k());
     // the model is bootstrapped within the seed prefix, before the timed part of the stream
     props.put(SieveConfig.CLUSTER_BOOTSTRAP_SIZE_CONFIG, Math.max(c.k() * 4, o.seedRecords() / 2));
+    // the user's settings (--set) last: Sieve's keys, or Kafka Streams' under "streams."
+    props.putAll(o.settings());
     return new SieveConfig(props);
   }
 
@@ -408,6 +428,7 @@ public final class Benchmark {
                   .setPolicy("uniform")
                   .setBatchSize(o.batchSize())
                   .setWindow(o.window())
+                  .setPackedEmbeddings(o.packed())
                   .build());
       long specWall = System.currentTimeMillis();
       for (long s = 0; s < o.window(); s++) {
@@ -465,6 +486,7 @@ public final class Benchmark {
     Map<String, Object> l = new LinkedHashMap<>();
     l.put("batchSize", o.batchSize());
     l.put("window", o.window());
+    l.put("packedEmbeddings", o.packed());
     l.put("trainerStepsPerSecond", o.stepsPerSecond());
     l.put("batches", done);
     l.put("creditToBatchP50Ms", millis(percentile(sorted, 0.50)));
@@ -484,9 +506,50 @@ public final class Benchmark {
         toReceived.add(Math.max(0, st[2] - st[1]));
       }
     }
-    for (List<Long> part : List.of(toPlanned, toAssembled, toReceived)) {
+    // a batch assembled before its credit came was waiting, staged: its credit → batch is the
+    // release alone; the others waited for the batch path (plan, fulfil, assemble) as well
+    List<Long> releaseOnly = new ArrayList<>();
+    List<Long> toReleased = new ArrayList<>();
+    List<Long> releasedToReceived = new ArrayList<>();
+    List<Long> assembledAt = new ArrayList<>();
+    for (long seq = o.window(); seq < done; seq++) {
+      long[] st = stamps.get(seq);
+      Long credit = creditWall.get(seq);
+      if (st != null && credit != null) {
+        assembledAt.add(st[1]);
+        if (st[1] <= credit) {
+          releaseOnly.add(Math.max(0, st[2] - credit));
+          toReleased.add(Math.max(0, st[3] - credit));
+          releasedToReceived.add(Math.max(0, st[2] - st[3]));
+        }
+      }
+    }
+    for (List<Long> part :
+        List.of(
+            toPlanned,
+            toAssembled,
+            toReceived,
+            releaseOnly,
+            toReleased,
+            releasedToReceived,
+            assembledAt)) {
       part.sort(Comparator.naturalOrder());
     }
+    l.put(
+        "stagedBeforeCreditShare",
+        round3((double) releaseOnly.size() / Math.max(1, toPlanned.size())));
+    l.put("stagedCreditToBatchP50Ms", percentile(releaseOnly, 0.5));
+    l.put("stagedCreditToBatchP99Ms", percentile(releaseOnly, 0.99));
+    l.put("stagedCreditToReleasedP50Ms", percentile(toReleased, 0.5));
+    l.put("stagedReleasedToReceivedP50Ms", percentile(releasedToReceived, 0.5));
+    l.put(
+        "assembledBatchesPerSecond",
+        assembledAt.size() < 2
+            ? null
+            : round1(
+                (assembledAt.size() - 1)
+                    * 1000.0
+                    / Math.max(1, assembledAt.get(assembledAt.size() - 1) - assembledAt.get(0))));
     l.put("creditToPlannedP50Ms", percentile(toPlanned, 0.5));
     l.put("plannedToAssembledP50Ms", percentile(toAssembled, 0.5));
     l.put("assembledToReceivedP50Ms", percentile(toReceived, 0.5));
@@ -497,7 +560,10 @@ public final class Benchmark {
   /** Credit times by sequence, wall clock, to compare with the batches' own stamps. */
   private final Map<Long, Long> creditWall = new ConcurrentHashMap<>();
 
-  /** Per sequence: the batch's plannedAt, assembledAt and when it was read (epoch ms). */
+  /**
+   * Per sequence: the batch's plannedAt, assembledAt, when it was read and its record's timestamp
+   * (when the planner released it), epoch ms.
+   */
   private final Map<Long, long[]> stamps = new ConcurrentHashMap<>();
 
   /** Batch ids by sequence, as the reader thread saw them. */
@@ -551,7 +617,8 @@ public final class Benchmark {
               new long[] {
                 b.getPlannedAt().toEpochMilli(),
                 b.getAssembledAt().toEpochMilli(),
-                System.currentTimeMillis()
+                System.currentTimeMillis(),
+                r.timestamp()
               });
           receivedAt.putIfAbsent(b.getSequence(), now);
         }
@@ -640,14 +707,35 @@ public final class Benchmark {
           (topic, v) -> out.printf("    %s: %s records / %s bytes%n", topic, v.get(0), v.get(1)));
     }
     @SuppressWarnings("unchecked")
+    Map<String, Map<String, Object>> floor =
+        (Map<String, Map<String, Object>>) result.get("transactionalHopFloor");
+    if (floor != null) {
+      out.printf(
+          "%nOne bare transactional hop on this broker (no Sieve), send -> read_committed:%n");
+      floor.forEach(
+          (name, m) ->
+              out.printf(
+                  "  %s (%,d bytes, %s transactions): p50 %s ms, p99 %s ms (commit alone p50 %s ms,"
+                      + " p99 %s ms)%n",
+                  name,
+                  m.get("payloadBytes"),
+                  m.get("transactions"),
+                  m.get("sendToReadP50Ms"),
+                  m.get("sendToReadP99Ms"),
+                  m.get("commitP50Ms"),
+                  m.get("commitP99Ms")));
+    }
+    @SuppressWarnings("unchecked")
     Map<String, Object> l = (Map<String, Object>) result.get("latency");
     if (l != null) {
       out.printf(
-          "%nTrainer side (batch %s, window %s, %s steps/s, %s batches): credit -> batch p50 %s ms,"
+          "%nTrainer side (batch %s, window %s, %s, %s steps/s, %s batches): credit -> batch p50 %s"
+              + " ms,"
               + " p99 %s ms, max %s ms; stall %.1f%% of %s s; p50 credit -> planned %s ms,"
               + " planned -> assembled %s ms, assembled -> received %s ms%n",
           l.get("batchSize"),
           l.get("window"),
+          Boolean.TRUE.equals(l.get("packedEmbeddings")) ? "packed embeddings" : "float arrays",
           l.get("trainerStepsPerSecond"),
           l.get("batches"),
           l.get("creditToBatchP50Ms"),
@@ -658,6 +746,16 @@ public final class Benchmark {
           l.get("creditToPlannedP50Ms"),
           l.get("plannedToAssembledP50Ms"),
           l.get("assembledToReceivedP50Ms"));
+      out.printf(
+          "Staged before their credit: %.0f%% of batches (credit -> batch p50 %s ms, p99 %s ms;"
+              + " p50 credit -> released %s ms, released -> received %s ms); batches assembled"
+              + " %s/s%n",
+          ((Double) l.get("stagedBeforeCreditShare")) * 100,
+          l.get("stagedCreditToBatchP50Ms"),
+          l.get("stagedCreditToBatchP99Ms"),
+          l.get("stagedCreditToReleasedP50Ms"),
+          l.get("stagedReleasedToReceivedP50Ms"),
+          l.get("assembledBatchesPerSecond"));
     }
     @SuppressWarnings("unchecked")
     Map<String, Object> f = (Map<String, Object>) result.get("footprint");
