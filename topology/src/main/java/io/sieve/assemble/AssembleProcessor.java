@@ -325,9 +325,8 @@ public final class AssembleProcessor
     }
     // the batch's own figures (count, latency, composition, diversity) are recorded by the
     // planner when it writes the batch to the trainer's topic
+    // staged, it reaches the planner at the thread's next commit; no commit is asked for here
     context.forward(new Record<>(out.getTrainerId(), Outcome.ok(out), timestamp));
-    // the planner sees the batch only once the transaction commits: commit now
-    context.commit();
     pending.put(
         batchId,
         PendingBatch.newBuilder(batch)

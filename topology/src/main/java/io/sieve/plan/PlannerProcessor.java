@@ -835,10 +835,10 @@ public final class PlannerProcessor
             .build());
     state.setStaged(staged);
     state.setSequence(sequence + 1);
-    // the fragments reach the pool only when this transaction commits: ask for the commit now
-    // rather than at the next commit.interval.ms, which would add up to that much to the trainer's
-    // wait at each of the batch's three hops (Kafka Streams folds requests into one commit)
-    context.commit();
+    // the fragments reach the pool at the thread's next commit (commit.interval.ms). A commit asked
+    // for at each hop of every batch made the stream threads commit after nearly every record
+    // (Kafka Streams halves its records per loop after each commit), which starved ingest and
+    // held feedback back; only a release, which a trainer is waiting on, asks for one
   }
 
   /**

@@ -138,9 +138,10 @@ public final class FulfilProcessor implements Processor<Integer, PlanFragment, S
             .setExamples(examples)
             .setSlots(slots)
             .build();
+    // no commit is asked for here: the fragment reaches the assembler at the thread's next commit
+    // (commit.interval.ms), while the staged batches ahead of it keep the trainer served (see
+    // PlannerProcessor#release, the one place that asks)
     context.forward(record.withKey(fragment.getHeader().getBatchId()).withValue(selection));
-    // a trainer waits on this batch: commit now, not at the next commit interval
-    context.commit();
   }
 
   /**

@@ -306,7 +306,7 @@ class AssembleProcessorTest {
   }
 
   @Test
-  void shouldKeepEachFragmentUnderItsOwnKeyAndAskForACommitWhenItWritesTheBatch() {
+  void shouldKeepEachFragmentUnderItsOwnKeyAndLeaveTheCommitToTheInterval() {
     // When the first of two fragments arrives
     send(fragment(3, 2), 0);
 
@@ -317,11 +317,11 @@ class AssembleProcessorTest {
     assertThat(stored.getSelections().get(0).getExamples()).hasSize(2);
     assertThat(context.committed()).as("no commit asked before the batch is written").isFalse();
 
-    // and when the second arrives, the batch is written, a commit asked for at once (the trainer
-    // sees the batch only when the transaction commits), and the fragment entries go
+    // and when the second arrives, the batch is sent on to its planner and the fragment entries
+    // go; no commit is asked for (a staged batch rides the commit interval: only a release asks)
     send(fragment(5, 2), 1);
     assertThat(outcomes()).hasSize(1);
-    assertThat(context.committed()).isTrue();
+    assertThat(context.committed()).isFalse();
     assertThat(store.get(AssembleProcessor.fragmentKey(BATCH, 3))).isNull();
     assertThat(store.get(AssembleProcessor.fragmentKey(BATCH, 5))).isNull();
     assertThat(store.get(BATCH).getEmitted()).isTrue();
