@@ -216,6 +216,30 @@ public final class ScenarioBenchmark {
     }
   }
 
+  /** The policy parameters naming a group attribute, which a scenario fills in with its own. */
+  static final List<String> ATTRIBUTE_KEYS =
+      List.of("equitable.attribute", "stratified.attribute", "refinement.attribute");
+
+  /**
+   * {@code params} with {@code attribute} under each of {@link #ATTRIBUTE_KEYS} that {@code policy}
+   * takes and {@code params} does not name.
+   */
+  static Map<String, String> withAttribute(
+      String policy, Map<String, String> params, String attribute) {
+    Map<String, String> filled = new LinkedHashMap<>(params);
+    for (String key : ATTRIBUTE_KEYS) {
+      filled.putIfAbsent(key, attribute);
+    }
+    Set<String> unknown = io.sieve.plan.TrainerSpecs.paramNames(policy, filled).unknown();
+    Map<String, String> out = new LinkedHashMap<>(params);
+    for (String key : ATTRIBUTE_KEYS) {
+      if (!out.containsKey(key) && !unknown.contains(key)) {
+        out.put(key, attribute);
+      }
+    }
+    return out;
+  }
+
   /** Null when the benchmark can run {@code policy}, else why not. */
   public static String unknown(String policy) {
     if (!Double.isNaN(fixedShare(policy))) {
@@ -224,7 +248,9 @@ public final class ScenarioBenchmark {
     Preset v = variant(policy);
     if (v != null) {
       try {
-        Policies.byName(v.policy()).checkParams(v.params());
+        // the scenario fills in its group attribute where the variant names none (see spec)
+        Policies.byName(v.policy())
+            .checkParams(withAttribute(v.policy(), v.params(), "scenario-attribute"));
       } catch (IllegalArgumentException e) {
         return "policy variant '" + policy + "': " + e.getMessage();
       }
@@ -757,9 +783,9 @@ public final class ScenarioBenchmark {
   /** The trainer's spec: the policy (or its group-target form), the scenario's attribute. */
   TrainerSpec spec(ScenarioData d, String policy, String id, long seed) {
     Map<String, String> params = new LinkedHashMap<>(settings.policyParams());
-    params.putIfAbsent("equitable.attribute", d.groupAttribute());
-    params.putIfAbsent("stratified.attribute", d.groupAttribute());
-    params.putIfAbsent("refinement.attribute", d.groupAttribute());
+    for (String key : ATTRIBUTE_KEYS) {
+      params.putIfAbsent(key, d.groupAttribute());
+    }
     String name = policy;
     if (Policies.byName(policy) == null
         && (ALIASES.contains(policy) || !Double.isNaN(fixedShare(policy)))) {

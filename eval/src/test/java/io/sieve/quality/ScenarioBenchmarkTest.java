@@ -60,6 +60,26 @@ class ScenarioBenchmarkTest {
     assertThat(ScenarioBenchmark.variant("no-such-policy:a=b")).isNull();
   }
 
+  @Test
+  void shouldLetAVariantLeaveItsGroupAttributeToTheScenario() {
+    // A variant of a policy that needs a group attribute, naming none: the scenario fills it in
+    assertThat(ScenarioBenchmark.unknown("group-refinement:refinement.floor=0.5")).isNull();
+    assertThat(ScenarioBenchmark.unknown("group-refinement:refinement.floor=2"))
+        .contains("refinement.floor");
+
+    // and only under the keys the policy takes; a variant's own attribute stays
+    assertThat(
+            ScenarioBenchmark.withAttribute(
+                "group-refinement", Map.of("refinement.floor", "0.5"), "pos"))
+        .containsEntry("refinement.attribute", "pos")
+        .doesNotContainKeys("equitable.attribute", "stratified.attribute");
+    assertThat(
+            ScenarioBenchmark.withAttribute(
+                "group-refinement", Map.of("refinement.attribute", "@label"), "pos"))
+        .containsEntry("refinement.attribute", "@label");
+    assertThat(ScenarioBenchmark.withAttribute("uniform", Map.of(), "pos")).isEmpty();
+  }
+
   /** A drift stream: 200 examples of class 0 first, then 50 of class 1 arriving mid-run. */
   private static ScenarioData drift() {
     List<ScenarioData.Example> stream = new ArrayList<>();
