@@ -493,21 +493,12 @@ public final class Benchmark {
     l.put("creditToBatchP99Ms", millis(percentile(sorted, 0.99)));
     l.put("creditToBatchMaxMs", sorted.isEmpty() ? null : millis(sorted.get(sorted.size() - 1)));
     l.put("stallShareOfWallTime", round3((double) stallNanos / Math.max(1, wallNanos)));
-    // where credit → batch goes, from the batches' own stamps (wall clock, milliseconds)
+    // where credit → batch goes, from the batches' own stamps (wall clock, milliseconds). A batch
+    // assembled before its credit came was waiting, staged: its credit → batch is the release
+    // alone; the others waited for the batch path (plan, fulfil, assemble) as well
     List<Long> toPlanned = new ArrayList<>();
     List<Long> toAssembled = new ArrayList<>();
     List<Long> toReceived = new ArrayList<>();
-    for (long seq = o.window(); seq < done; seq++) {
-      long[] st = stamps.get(seq);
-      Long credit = creditWall.get(seq);
-      if (st != null && credit != null) {
-        toPlanned.add(Math.max(0, st[0] - credit));
-        toAssembled.add(Math.max(0, st[1] - st[0]));
-        toReceived.add(Math.max(0, st[2] - st[1]));
-      }
-    }
-    // a batch assembled before its credit came was waiting, staged: its credit → batch is the
-    // release alone; the others waited for the batch path (plan, fulfil, assemble) as well
     List<Long> releaseOnly = new ArrayList<>();
     List<Long> toReleased = new ArrayList<>();
     List<Long> releasedToReceived = new ArrayList<>();
@@ -515,13 +506,17 @@ public final class Benchmark {
     for (long seq = o.window(); seq < done; seq++) {
       long[] st = stamps.get(seq);
       Long credit = creditWall.get(seq);
-      if (st != null && credit != null) {
-        assembledAt.add(st[1]);
-        if (st[1] <= credit) {
-          releaseOnly.add(Math.max(0, st[2] - credit));
-          toReleased.add(Math.max(0, st[3] - credit));
-          releasedToReceived.add(Math.max(0, st[2] - st[3]));
-        }
+      if (st == null || credit == null) {
+        continue;
+      }
+      toPlanned.add(Math.max(0, st[0] - credit));
+      toAssembled.add(Math.max(0, st[1] - st[0]));
+      toReceived.add(Math.max(0, st[2] - st[1]));
+      assembledAt.add(st[1]);
+      if (st[1] <= credit) {
+        releaseOnly.add(Math.max(0, st[2] - credit));
+        toReleased.add(Math.max(0, st[3] - credit));
+        releasedToReceived.add(Math.max(0, st[2] - st[3]));
       }
     }
     for (List<Long> part :
