@@ -148,11 +148,13 @@ public final class SieveConfig extends AbstractConfig {
   public static final int BATCH_STAGE_DEFAULT = -1;
   private static final String BATCH_STAGE_DOC =
       "Batches planned and assembled ahead of a trainer's credit, beside its window: one is written"
-          + " the moment feedback returns credit. -1: as many as the trainer's window; 0: none (a"
+          + " the moment feedback returns credit. -1: the trainer's window for a policy its"
+          + " feedback steers, twice the window for the others; 0: none (a"
           + " batch is planned only when there is credit). The policy update from batch n's"
           + " feedback first shapes batch n + window + stage. A trainer that steps faster than"
           + " the batch path's hops take (each rides commit.interval.ms) stalls less with about"
-          + " twice its window (README, Trainer-side latency).";
+          + " twice its window, the default for the policies feedback does not steer (README,"
+          + " Trainer-side latency).";
 
   public static final String BATCH_MAX_BYTES_CONFIG = "batch.max.bytes";
   public static final int BATCH_MAX_BYTES_DEFAULT = 8 * 1024 * 1024;

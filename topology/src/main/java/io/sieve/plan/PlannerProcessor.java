@@ -432,9 +432,24 @@ public final class PlannerProcessor
     }
   }
 
-  /** The batches a trainer may have planned and not acknowledged: its window and its stage. */
+  /**
+   * The batches a trainer may have planned and not acknowledged: its window and its stage. The
+   * default stage (-1) is the window for a policy its feedback steers (which would steer later with
+   * a deeper stage), twice the window for the others, whose batches feedback does not shape and
+   * whose trainer a deeper stage shields from the hops' commit interval.
+   */
   private int capacity(TrainerSpec spec) {
-    return spec.getWindow() + (stage < 0 ? spec.getWindow() : stage);
+    return spec.getWindow() + stage(spec, stage);
+  }
+
+  /** The stage of a trainer under the {@code batch.stage} setting {@code configured}. */
+  static int stage(TrainerSpec spec, int configured) {
+    if (configured >= 0) {
+      return configured;
+    }
+    SelectionPolicy policy = Policies.byName(spec.getPolicy());
+    boolean steered = policy != null && policy.steeredByFeedback();
+    return steered ? spec.getWindow() : 2 * spec.getWindow();
   }
 
   /** Batches planned and not acknowledged: outstanding, and staged (not discarded). */

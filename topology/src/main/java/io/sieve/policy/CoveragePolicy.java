@@ -73,6 +73,11 @@ public final class CoveragePolicy implements SelectionPolicy {
   }
 
   @Override
+  public boolean steeredByFeedback() {
+    return true;
+  }
+
+  @Override
   public void checkParams(Map<String, String> params) {
     Params p = new Params(params);
     p.number(BETA, BETA_DEFAULT, 0, 0.99);

@@ -177,6 +177,11 @@ public final class EquitablePolicy implements GroupSharePolicy {
   }
 
   @Override
+  public boolean steeredByFeedback() {
+    return true;
+  }
+
+  @Override
   public void onFeedback(TrainerFeedback feedback, TrainerState state, PlanContext context) {
     EvaluationRound round = feedback.getEvaluation();
     if (round == null) {

@@ -126,6 +126,11 @@ public final class Exp3Policy implements SelectionPolicy {
   }
 
   @Override
+  public boolean steeredByFeedback() {
+    return true;
+  }
+
+  @Override
   public void onFeedback(TrainerFeedback feedback, TrainerState state, PlanContext context) {
     PolicyState ps = new PolicyState(state);
     Rewards.Round round = Rewards.absorb(feedback, ps, context, state.getSpec().getParams());

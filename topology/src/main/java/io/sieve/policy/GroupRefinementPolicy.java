@@ -118,6 +118,11 @@ public final class GroupRefinementPolicy implements GroupSharePolicy {
   }
 
   @Override
+  public boolean steeredByFeedback() {
+    return true;
+  }
+
+  @Override
   public void onFeedback(TrainerFeedback feedback, TrainerState state, PlanContext context) {
     Settings s = Settings.of(state.getSpec().getParams());
     PolicyState ps = new PolicyState(state);

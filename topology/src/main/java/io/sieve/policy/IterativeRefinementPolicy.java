@@ -122,6 +122,11 @@ public final class IterativeRefinementPolicy implements SelectionPolicy {
   }
 
   @Override
+  public boolean steeredByFeedback() {
+    return true;
+  }
+
+  @Override
   public void onFeedback(TrainerFeedback feedback, TrainerState state, PlanContext context) {
     Map<String, String> params = state.getSpec().getParams();
     PolicyState ps = new PolicyState(state);

@@ -41,6 +41,15 @@ public interface SelectionPolicy {
   default void onFeedback(TrainerFeedback feedback, TrainerState state, PlanContext context) {}
 
   /**
+   * Whether the trainer's feedback shapes this policy's later batches (through {@link #onFeedback}
+   * or the scores its losses leave in the pool). The planner stages fewer batches ahead for such a
+   * policy, since feedback first shapes batch n + window + stage. The default: no.
+   */
+  default boolean steeredByFeedback() {
+    return false;
+  }
+
+  /**
    * The expected share of a batch per cluster under this policy, for the draw just made from {@code
    * state} (after {@link #draw}); the sampling weights of the batch's examples are the pool shares
    * over these ({@link SamplingWeights}). The default, null, takes the draw's own counts.

@@ -790,11 +790,11 @@ class SieveTopologyTest {
     spec(specOf("uniform", 8, 1).build());
     settle();
 
-    // Then the new spec starts with its whole window: one batch of the new size at once (batch 1,
-    // staged under the former spec, was discarded)
+    // Then the new spec starts with its whole window: one batch of the new size at once (batches 1
+    // and 2, staged under the former spec, twice its window, were discarded)
     List<TrainingBatch> after = batches.readValuesToList();
     assertThat(after).hasSize(1);
-    assertThat(after.get(0).getSequence()).isEqualTo(2L);
+    assertThat(after.get(0).getSequence()).isEqualTo(3L);
     assertThat(after.get(0).getExamples()).hasSize(8);
 
     // and the former spec's batch earns no credit when its feedback arrives

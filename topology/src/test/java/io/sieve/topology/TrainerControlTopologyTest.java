@@ -221,10 +221,10 @@ class TrainerControlTopologyTest {
     // When an operator tries to skip backwards
     control(action("skip").setSequence(3L));
 
-    // Then it is refused with a reason and the sequence stays (batches 12 and 13 are planned,
-    // staged behind the two out)
+    // Then it is refused with a reason and the sequence stays (batches 12 to 15 are planned,
+    // staged behind the two out: twice the window of a policy feedback does not steer)
     assertThat(deadReasons()).containsExactly("invalid-sequence");
-    assertThat(state().getSequence()).isEqualTo(14L);
+    assertThat(state().getSequence()).isEqualTo(16L);
   }
 
   @Test
@@ -263,8 +263,8 @@ class TrainerControlTopologyTest {
 
     // And a rewind that does not go back (from the next sequence planned, past the staged batches)
     // is refused
-    assertThat(state().getSequence()).isEqualTo(7L);
-    control(action("rewind").setSequence(7L));
+    assertThat(state().getSequence()).isEqualTo(9L);
+    control(action("rewind").setSequence(9L));
     assertThat(deadReasons()).containsExactly("invalid-sequence");
   }
 
@@ -387,9 +387,9 @@ class TrainerControlTopologyTest {
     assertThat(state.getPaused()).isFalse();
     assertThat(state.getQuarantinedClusters()).isEmpty();
     assertThat(state.getQuarantinedGroups()).isEmpty();
-    // (two batches out and two staged)
-    assertThat(state.getSequence()).isEqualTo(4L);
-    assertThat(state.getStaged()).hasSize(2);
+    // (two batches out and four staged: twice the window of a policy feedback does not steer)
+    assertThat(state.getSequence()).isEqualTo(6L);
+    assertThat(state.getStaged()).hasSize(4);
   }
 
   /** A run with every kind of control; each batch as its id and its examples' ids. */
