@@ -161,7 +161,7 @@ public final class AvroSerdes {
       this.registry = registry;
       this.schema = schemaOf(type);
       this.suffix = isKey ? "-key" : "-value";
-      this.writer = new SpecificDatumWriter<>(schema, SpecificData.getForClass(type));
+      this.writer = new BulkFloatWriter<>(schema, SpecificData.getForClass(type));
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.sieve.avro.TrainingBatch;
 import io.sieve.avro.TrainingExample;
 import io.sieve.cluster.Vectors;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.List;
@@ -121,7 +122,7 @@ public final class Embeddings {
         return e;
       }
       bytes = null;
-      list = view(Vectors.unpack(e.getPacked()));
+      list = new PackedFloats(e.getPacked());
     }
     return new BatchExample(
         e.getId(),
@@ -135,6 +136,43 @@ public final class Embeddings {
         e.getWeight(),
         e.getEmbeddedBy(),
         bytes);
+  }
+
+  /**
+   * A fixed-size list view of packed float32 little-endian bytes, as a trainer that wants {@code
+   * array<float>} receives them: {@link BulkFloatWriter} writes its bytes as they are (the Avro
+   * binary form of an array of floats is its count, the floats' little-endian bytes and a zero), so
+   * a public batch's embeddings are neither unpacked nor boxed on their way out. Any other reader
+   * boxes one value at a time.
+   */
+  public static final class PackedFloats extends AbstractList<Float> implements RandomAccess {
+    private final ByteBuffer bytes;
+
+    PackedFloats(ByteBuffer packed) {
+      if ((packed.remaining() & 3) != 0) {
+        throw new IllegalArgumentException(
+            "vector byte length " + packed.remaining() + " is not a multiple of 4");
+      }
+      this.bytes = packed.slice().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * The floats as little-endian bytes, a view from position 0 over the array it wraps (so an
+     * encoder copies them once); the caller must not write to it.
+     */
+    public ByteBuffer littleEndianBytes() {
+      return bytes.duplicate();
+    }
+
+    @Override
+    public Float get(int index) {
+      return bytes.getFloat(4 * index);
+    }
+
+    @Override
+    public int size() {
+      return bytes.capacity() / 4;
+    }
   }
 
   private static final class FloatView extends AbstractList<Float> implements RandomAccess {
