@@ -109,9 +109,12 @@ enum Scenario {
     return java.util.Arrays.stream(values()).map(s -> s.name() + " (" + s.label + ")").toList();
   }
 
-  /** Whether the scenario has an oracle (the clean stream). */
+  /**
+   * Whether the scenario has an oracle: the clean stream (S1, S2), or the balanced stream before
+   * its tail was cut (S5).
+   */
   boolean hasOracle() {
-    return this == S1 || this == S2;
+    return this == S1 || this == S2 || this == S5;
   }
 
   /** Whether labels matter enough to compare label-balanced sampling. */

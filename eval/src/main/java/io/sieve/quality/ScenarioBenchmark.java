@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
@@ -430,6 +431,10 @@ public final class ScenarioBenchmark {
         stream =
             Scenarios.longTail(d.stream(), d.classes(), Scenarios.S5_IMBALANCE_RATIO, attribute);
         notes.put("classCounts", classCounts(stream, d.classes()));
+        // the oracle: the same file before its tail was cut (every class at its full supply), so
+        // a budget read from it is balanced with no class short of examples: the ceiling of
+        // any rebalancing of the tailed stream at this budget and model
+        clean = Scenarios.plain(d.stream(), attribute);
       }
       case S6 -> {
         newClass = (int) (seed % d.classes());
@@ -563,11 +568,12 @@ public final class ScenarioBenchmark {
   /**
    * A baseline without Sieve. {@code raw-uniform} reads the stream as it arrives, shuffled with the
    * trainer's seed within each phase (a user's shuffle buffer), and turns to the second phase the
-   * moment it arrives (at half the budget); {@code oracle} does the same on the clean stream;
-   * {@code static-subset} trains every round on one fixed random subset of a round's size; {@code
-   * frozen-uniform} is RS2 with frozen cycles, as a sampler over a snapshot of the pool runs it:
-   * each cycle is one shuffle of what was pooled when the cycle began, so what arrives mid-cycle
-   * (S6's second phase, at half the budget) waits until the cycle has served everything before it.
+   * moment it arrives (at half the budget); {@code oracle} does the same on the clean stream (S5:
+   * the balanced file before its tail was cut); {@code static-subset} trains every round on one
+   * fixed random subset of a round's size; {@code frozen-uniform} is RS2 with frozen cycles, as a
+   * sampler over a snapshot of the pool runs it: each cycle is one shuffle of what was pooled when
+   * the cycle began, so what arrives mid-cycle (S6's second phase, at half the budget) waits until
+   * the cycle has served everything before it.
    */
   private void runLocal(ScenarioTrainer t, ScenarioData d, Features features) {
     LocalOrder local =
@@ -845,8 +851,15 @@ public final class ScenarioBenchmark {
     }
     double total = weight.values().stream().mapToDouble(Double::doubleValue).sum();
     List<String> parts = new ArrayList<>();
+    // rounded down, so that the written shares never sum to more than 1
     weight.forEach(
-        (v, w) -> parts.add(attribute + "=" + v + ":" + String.format("%.6f", w / total)));
+        (v, w) ->
+            parts.add(
+                attribute
+                    + "="
+                    + v
+                    + ":"
+                    + String.format(Locale.ROOT, "%.6f", Math.floor(w / total * 1e6) / 1e6)));
     return String.join(",", parts);
   }
 
@@ -949,6 +962,12 @@ public final class ScenarioBenchmark {
           ScenarioTrainer t = trainers.get(batch.getTrainerId());
           if (t == null || t.done()) {
             continue; // past the budget: not acknowledged, so no more batches are planned
+          }
+          if (!secondSent && t.consumed() >= settings.budget() / 2) {
+            // S6: a trainer at half its budget waits for the slowest, so that the new part
+            // arrives at the same point of every trainer's budget (as for the local baselines)
+            held.add(r);
+            continue;
           }
           TrainerFeedback feedback = t.train(batch);
           producer.send(

@@ -18,7 +18,8 @@ import java.util.Set;
  * @param stream every example sent to Sieve, in arrival order
  * @param arrival index into {@code stream} where the second phase starts (S6), or {@code
  *     stream.size()} when the whole stream is sent before training
- * @param clean the oracle's stream (the stream without its copies or its bad sources), or null
+ * @param clean the oracle's stream (the stream without its copies or its bad sources; S5: before
+ *     its tail was cut), or null
  * @param testAttribute the attribute the validation and test sets are broken down by (the stream's
  *     own attribute may not exist off the stream, as S2's sources do not)
  * @param validation the trainers' own validation slice, unit-norm features

@@ -42,10 +42,46 @@ class ScenarioBenchmarkTest {
   void shouldGiveTheScarcestValueItsFixedShareAndTheOthersTheRestBySupply() {
     // When the targets of share-0.3 are taken over groups of 90, 10 and 20
     String targets = ScenarioBenchmark.targets(groups(), "share-0.3");
-    // Then b, the scarcest, gets 0.3 and a and c split 0.7 as 90 : 20
-    assertThat(targets)
-        .isEqualTo(
-            String.format("g=a:%.6f,g=b:%.6f,g=c:%.6f", 0.7 * 90 / 110, 0.3, 0.7 * 20 / 110));
+    // Then b, the scarcest, gets 0.3 and a and c split 0.7 as 90 : 20 (rounded down)
+    assertThat(targets).isEqualTo("g=a:0.572727,g=b:0.300000,g=c:0.127272");
+  }
+
+  @Test
+  void shouldWriteSharesAPolicyAcceptsWhateverTheirRounding() {
+    // Given S5's class counts, whose square-root shares rounded to the nearest millionth sum to
+    // 1.000001
+    int[] counts = {6000, 3596, 2156, 1292, 774, 464, 278, 166, 100, 60};
+    List<ScenarioData.Example> stream = new ArrayList<>();
+    for (int c = 0; c < counts.length; c++) {
+      for (int i = 0; i < counts[c]; i++) {
+        stream.add(new ScenarioData.Example(c + "-" + i, "x", null, c, Map.of()));
+      }
+    }
+    ScenarioData longTail =
+        new ScenarioData(
+            Scenario.S5,
+            "test",
+            "g",
+            counts.length,
+            4,
+            stream,
+            stream.size(),
+            null,
+            "g",
+            null,
+            null,
+            Set.of(),
+            -1,
+            new HashMap<>());
+    // When the square-root-balanced targets are taken over the labels
+    String targets = ScenarioBenchmark.targets(longTail, "sqrt-balanced");
+    double sum = 0;
+    for (String part : targets.split(",")) {
+      sum += Double.parseDouble(part.substring(part.indexOf(':') + 1));
+    }
+    // Then they sum to at most 1, within the rounding of 1, and uniform takes them
+    assertThat(sum).isLessThanOrEqualTo(1).isGreaterThan(1 - 1e-5);
+    new io.sieve.policy.UniformPolicy().checkParams(Map.of("group.targets", targets));
   }
 
   @Test
