@@ -38,16 +38,22 @@ import java.util.TreeSet;
  * state.
  *
  * <p><b>Batches</b> split over the values in proportion to {@code (1 − η)·w_v + η·π_v}, {@code w_v
- * ∝ π_v·e^{ρ_v}} and π_v the pool's share of v, with η = {@code refinement.explore} (0.1) so that a
- * value the evidence has pushed down is still drawn and can recover; items without the attribute
- * (and values beyond the 64 largest) form "other", held at its pool share. Each value's part is
- * capped at its supply with the excess water-filled ({@link GroupSupply#split}); within a value the
- * draw is uniform ({@link UniformPolicy}'s RS2 picks preferred). Without a closed round every ρ is
- * 0 and the batches follow the pool's mix.
+ * ∝ π_v·e^{ρ_v}} and π_v the reference mix (the pool's share of v; see Start), with η = {@code
+ * refinement.explore} (0.1) so that a value the evidence has pushed down is still drawn and can
+ * recover; items without the attribute (and values beyond the 64 largest) form "other", held at its
+ * pool share. Each value's part is capped at its supply with the excess water-filled ({@link
+ * GroupSupply#split}); within a value the draw is uniform ({@link UniformPolicy}'s RS2 picks
+ * preferred). Without a closed round every ρ is 0 and the batches follow the pool's mix.
  *
- * <p>Parameters: {@code refinement.attribute} (required), {@code refinement.temperature} (1),
- * {@code refinement.floor} (0), {@code refinement.memory} (10), {@code refinement.evidence} (2),
- * {@code refinement.explore} (0.1), {@code policy.round.batches} (10).
+ * <p><b>Start</b> ({@code refinement.start}): π is the pool's mix ({@code pool}, the default), or
+ * 1/K over the K named values ({@code equal}, the paper's w⁰): a long tail's small values, which
+ * the pool's mix would draw a few times a run, too few to score, then start level with the rest,
+ * and the exploration share and the floor pull towards the equal mix.
+ *
+ * <p>Parameters: {@code refinement.attribute} (required), {@code refinement.start} ({@code pool}),
+ * {@code refinement.temperature} (1), {@code refinement.floor} (0), {@code refinement.memory} (10),
+ * {@code refinement.evidence} (2), {@code refinement.explore} (0.1), {@code policy.round.batches}
+ * (10).
  *
  * <p>State: the open round's sums {@code gl.sum.<v>}, {@code gl.n.<v>}, {@code gl.batches}; {@code
  * rho.<v>}; the evidence ({@link RewardEvidence}).
@@ -78,6 +84,7 @@ public final class GroupRefinementPolicy implements GroupSharePolicy {
       double evidence,
       double explore,
       double floor,
+      boolean equalStart,
       int roundBatches) {
 
     static Settings of(Map<String, String> params) {
@@ -107,6 +114,7 @@ public final class GroupRefinementPolicy implements GroupSharePolicy {
           p.number(
               IterativeRefinementPolicy.EXPLORE, IterativeRefinementPolicy.EXPLORE_DEFAULT, 0, 1),
           p.number(IterativeRefinementPolicy.FLOOR, FLOOR_DEFAULT, 0, 1),
+          IterativeRefinementPolicy.startsEqual(params),
           Rewards.roundBatches(params));
     }
   }
@@ -182,13 +190,10 @@ public final class GroupRefinementPolicy implements GroupSharePolicy {
             s.evidence(),
             Rewards.Kind.LEARNABILITY);
     // w_v ∝ π_v·e^{ρ_v + r̃_v/τ}, then w ← (1 − ε)·w + ε·π, stored as ρ_v = ln(w_v/π_v)
-    double named = 0;
-    for (long n : supply.values().values()) {
-      named += n;
-    }
+    Map<String, Double> reference = reference(supply, s.equalStart());
     Map<String, Double> logw = new TreeMap<>();
     for (String v : values) {
-      double pi = supply.values().get(v) / named;
+      double pi = reference.get(v);
       logw.put(
           v,
           Math.log(pi) + ps.get(PolicyState.key("rho", v), 0) + evident.get(v) / s.temperature());
@@ -196,29 +201,51 @@ public final class GroupRefinementPolicy implements GroupSharePolicy {
     double lse =
         LogSpace.logSumExp(logw.values().stream().mapToDouble(Double::doubleValue).toArray());
     for (String v : values) {
-      double pi = supply.values().get(v) / named;
+      double pi = reference.get(v);
       double w = (1 - s.floor()) * Math.exp(logw.get(v) - lse) + s.floor() * pi;
       // bounded below so that a value pushed down for months stays finite (e^−50 is nothing)
       ps.put(PolicyState.key("rho", v), Math.max(-RHO_BOUND, Math.log(w / pi)));
     }
   }
 
-  /** Each value's weight for the batch split: {@code (1 − η)·w_v + η·π_v}, other at π_other. */
-  static Map<String, Double> weights(PolicyState ps, GroupSupply supply, double explore) {
+  /**
+   * The reference mix π over the named values: their shares of the pool, or 1/K each under {@code
+   * refinement.start=equal} (the paper's w⁰, as {@code iterative-refinement} has it).
+   */
+  static Map<String, Double> reference(GroupSupply supply, boolean equal) {
+    double named = 0;
+    for (long n : supply.values().values()) {
+      named += n;
+    }
+    Map<String, Double> pi = new TreeMap<>();
+    int k = supply.values().size();
+    for (Map.Entry<String, Long> e : supply.values().entrySet()) {
+      pi.put(e.getKey(), equal || named <= 0 ? 1.0 / k : e.getValue() / named);
+    }
+    return pi;
+  }
+
+  /**
+   * Each value's weight for the batch split: {@code (1 − η)·w_v + η·π_v} over what "other" leaves,
+   * other at its pool share.
+   */
+  static Map<String, Double> weights(
+      PolicyState ps, GroupSupply supply, double explore, boolean equal) {
     double total = Math.max(1, supply.total());
+    double named = total - supply.other();
+    Map<String, Double> pi = reference(supply, equal);
     double tilted = 0;
     Map<String, Double> w = new HashMap<>();
-    for (Map.Entry<String, Long> e : supply.values().entrySet()) {
+    for (Map.Entry<String, Double> e : pi.entrySet()) {
       double x = e.getValue() * Math.exp(ps.get(PolicyState.key("rho", e.getKey()), 0));
       w.put(e.getKey(), x);
       tilted += x;
     }
-    double named = total - supply.other();
     Map<String, Double> out = new HashMap<>();
-    for (Map.Entry<String, Long> e : supply.values().entrySet()) {
-      // the named values share what "other" leaves, tilted by ρ, mixed with their pool shares
-      double share = tilted > 0 ? named * w.get(e.getKey()) / tilted : e.getValue();
-      out.put(e.getKey(), (1 - explore) * share + explore * e.getValue());
+    for (Map.Entry<String, Double> e : pi.entrySet()) {
+      // the named values share what "other" leaves, tilted by ρ, mixed with π
+      double share = tilted > 0 ? w.get(e.getKey()) / tilted : e.getValue();
+      out.put(e.getKey(), named * ((1 - explore) * share + explore * e.getValue()));
     }
     return out;
   }
@@ -235,7 +262,7 @@ public final class GroupRefinementPolicy implements GroupSharePolicy {
         batchSize,
         batchSeed,
         SALT,
-        supply -> weights(ps, supply, s.explore()),
+        supply -> weights(ps, supply, s.explore(), s.equalStart()),
         GroupSupply::other,
         null);
   }

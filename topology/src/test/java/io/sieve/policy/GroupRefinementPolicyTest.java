@@ -148,10 +148,50 @@ class GroupRefinementPolicyTest {
         .hasMessageContaining(GroupQuotas.TARGETS);
     assertThat(
             Params.unknown(
-                    Map.of(GroupRefinementPolicy.ATTRIBUTE, "source", "refinement.start", "equal"),
+                    Map.of(GroupRefinementPolicy.ATTRIBUTE, "source", "refinement.begin", "equal"),
                     () -> policy.checkParams(Map.of(GroupRefinementPolicy.ATTRIBUTE, "source")))
                 .unknown())
-        .containsExactly("refinement.start");
+        .containsExactly("refinement.begin");
+    assertThatThrownBy(
+            () ->
+                policy.checkParams(
+                    Map.of(
+                        GroupRefinementPolicy.ATTRIBUTE,
+                        "source",
+                        IterativeRefinementPolicy.START,
+                        "flat")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(IterativeRefinementPolicy.START);
+  }
+
+  @Test
+  void shouldStartLevelAcrossValuesGivenTheEqualStart() {
+    // Given the paper's start, equal over the four sources whose pool shares are 50/30/10/10 %
+    TrainerState equal = trainer(Map.of(IterativeRefinementPolicy.START, "equal"));
+    // Then before any round every source gets a quarter of the batch
+    for (String v : new String[] {"a", "b", "c", "d"}) {
+      assertThat(share(equal, v)).as(v).isCloseTo(0.25, within(0.01));
+    }
+  }
+
+  @Test
+  void shouldPushDownFromTheEqualStartAndExploreAtTheEqualShare() {
+    // Given the equal start, when d's learnability stays below the others' for twenty rounds
+    TrainerState state = trainer(Map.of(IterativeRefinementPolicy.START, "equal"));
+    Random noise = new Random(4);
+    for (int r = 0; r < 20; r++) {
+      Map<String, Double> l = new TreeMap<>();
+      for (String v : new String[] {"a", "b", "c"}) {
+        l.put(v, 0.06 + 0.02 * noise.nextGaussian());
+      }
+      l.put("d", 0.02 + 0.02 * noise.nextGaussian());
+      policy.onFeedback(learnability(l), state, context());
+    }
+    // Then d falls from its quarter towards the exploration share η/K = 0.025, not η·π_d = 0.01,
+    // and c, a tenth of the pool, keeps at least twice its pool share (a, b and c level but for
+    // their noise)
+    assertThat(share(state, "d")).isLessThan(0.08).isGreaterThanOrEqualTo(0.024);
+    assertThat(share(state, "c")).isGreaterThan(0.2);
   }
 
   /** A hundred rounds in which c's learnability stays above the others' (a lasting edge). */
