@@ -141,6 +141,12 @@ final class ScenarioReport {
             PairedStats.mean(
                 finite(
                     bySeed(ts, seeds, t -> t.badConsumed() / (double) Math.max(1, t.consumed())))));
+        if (d.newClass() >= 0) {
+          p.put(
+              "newClassConsumed",
+              PairedStats.mean(
+                  finite(bySeed(ts, seeds, t -> (double) t.classesConsumed()[d.newClass()]))));
+        }
         p.put(
             "naturalMixAccuracy",
             PairedStats.mean(finite(bySeed(ts, seeds, t -> naturalMix(last(t), prior)))));
@@ -173,6 +179,7 @@ final class ScenarioReport {
           run.put("finalGroupAccuracy", last(t).groupAccuracy());
           run.put("examplesToTarget", examplesToTarget(s, t, target));
           run.put("groupsConsumed", t.groupsConsumed());
+          run.put("classesConsumed", t.classesConsumed());
           run.put("curve", t.curve());
           runs.add(run);
         }
@@ -274,6 +281,9 @@ final class ScenarioReport {
       if (s == Scenario.S5) {
         head.append(" natural-mix accuracy |");
       }
+      if (s == Scenario.S6) {
+        head.append(" new-class examples trained on |");
+      }
       md.append(head.toString().replace("|  ", "| ")).append('\n');
       md.append("|---".repeat((int) head.chars().filter(ch -> ch == '|').count() - 1))
           .append("|\n");
@@ -309,6 +319,9 @@ final class ScenarioReport {
         }
         if (s == Scenario.S5) {
           row.append(String.format(" %.3f |", (Double) p.get("naturalMixAccuracy")));
+        }
+        if (s == Scenario.S6) {
+          row.append(String.format(" %.0f |", (Double) p.get("newClassConsumed")));
         }
         md.append(row).append('\n');
       }

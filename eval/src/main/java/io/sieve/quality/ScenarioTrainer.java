@@ -109,6 +109,7 @@ final class ScenarioTrainer {
   private final Map<String, Long> groupsConsumed = new TreeMap<>();
   private long consumed;
   private long badConsumed;
+  private long[] classesConsumed;
   private long batches;
   private long nextTest;
   private long evaluationRounds;
@@ -120,6 +121,7 @@ final class ScenarioTrainer {
     this.kind = kind;
     this.seed = seed;
     this.setup = setup;
+    this.classesConsumed = new long[setup.classes()];
     this.model =
         new SoftmaxRegression(setup.classes(), setup.dimension(), setup.learningRate(), seed);
     this.rng = new SplittableRandom(seed ^ 0x5DEECE66DL);
@@ -166,6 +168,11 @@ final class ScenarioTrainer {
 
   Map<String, Long> groupsConsumed() {
     return groupsConsumed;
+  }
+
+  /** Examples trained on per label, 0..classes−1. */
+  long[] classesConsumed() {
+    return classesConsumed.clone();
   }
 
   long evaluationRounds() {
@@ -294,6 +301,9 @@ final class ScenarioTrainer {
     for (int k = 0; k < n; k++) {
       if (setup.bad().contains(ids[k])) {
         badConsumed++;
+      }
+      if (y[k] >= 0 && y[k] < classesConsumed.length) {
+        classesConsumed[y[k]]++;
       }
       for (Map.Entry<String, String> g : groups.get(k).entrySet()) {
         String key = g.getKey() + "=" + g.getValue();
