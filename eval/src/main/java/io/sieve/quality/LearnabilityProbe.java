@@ -16,8 +16,13 @@ import java.util.TreeMap;
  * standard deviation on the noisy sources' examples and on the others, and each source's round
  * means every 8 batches (the online trainer's evaluation period).
  *
+ * <p>With {@code wordnet} as third argument it reads S0's clean WordNet stream instead and prints
+ * the round means per part of speech: how far the values of a clean stream's attribute differ in
+ * learnability, and for how long.
+ *
  * <p>Usage: {@code java -cp cli/target/sieve-cli-*-all.jar io.sieve.quality.LearnabilityProbe
- * [seed] [batches]} (defaults 1 and 80), with Fashion-MNIST where the quality benchmark reads it.
+ * [seed] [batches] [fashion-mnist|wordnet]} (defaults 1, 80 and fashion-mnist), with the data where
+ * the quality benchmark reads it.
  */
 public final class LearnabilityProbe {
 
@@ -32,14 +37,27 @@ public final class LearnabilityProbe {
   public static void main(String[] args) {
     long seed = args.length > 0 ? Long.parseLong(args[0]) : 1;
     int batches = args.length > 1 ? Integer.parseInt(args[1]) : 80;
-    Dataset d = FashionMnist.load(FashionMnist.DEFAULT_DIR, 30_000, 6_000, DATA_SEED);
+    boolean wordnet = args.length > 2 && "wordnet".equals(args[2]);
+    Dataset d =
+        wordnet
+            ? WordNet.load(
+                WordNet.DEFAULT_DIR,
+                30_000,
+                6_000,
+                DATA_SEED,
+                io.sieve.config.SieveConfig.EMBEDDING_DIMENSION_DEFAULT)
+            : FashionMnist.load(FashionMnist.DEFAULT_DIR, 30_000, 6_000, DATA_SEED);
+    String attribute = wordnet ? WordNet.GROUP_ATTRIBUTE : "source";
     Scenarios.Noisy noisy =
-        Scenarios.noisy(
-            d.stream(),
-            Scenarios.S2_CONFUSED_PAIRS,
-            Scenarios.S2_SOURCE_SHARE,
-            Scenarios.S2_CLEAN_SOURCES,
-            DATA_SEED);
+        wordnet
+            ? new Scenarios.Noisy(Scenarios.plain(d.stream(), attribute), java.util.Set.of())
+            : Scenarios.noisy(
+                d.stream(),
+                Scenarios.S2_CONFUSED_PAIRS,
+                Scenarios.S2_SOURCE_SHARE,
+                Scenarios.S2_CLEAN_SOURCES,
+                DATA_SEED);
+    ScenarioBenchmark.Features features = new ScenarioBenchmark.Features(d.dimension());
     SoftmaxRegression reference = new SoftmaxRegression(d.classes(), d.dimension(), 0.05, seed);
     Random rng = new Random(seed);
     List<Dataset.Item> validation = new ArrayList<>(d.test().subList(0, 1_000));
@@ -50,7 +68,7 @@ public final class LearnabilityProbe {
         float[][] x = new float[m][];
         int[] y = new int[m];
         for (int i = 0; i < m; i++) {
-          x[i] = unit(validation.get(s + i).features());
+          x[i] = validation.get(s + i).features().clone();
           y[i] = validation.get(s + i).label();
         }
         reference.train(x, y);
@@ -59,6 +77,8 @@ public final class LearnabilityProbe {
     List<ScenarioData.Example> stream = new ArrayList<>(noisy.stream());
     Collections.shuffle(stream, rng);
     SoftmaxRegression model = new SoftmaxRegression(d.classes(), d.dimension(), 0.05, seed);
+    double[] classLoss = classLoss(model, validation, d.classes());
+    Map<String, double[]> roundClass = new TreeMap<>();
     // [step gain noisy, step gain clean, reducible noisy, reducible clean] × [sum, sum², n]
     double[][] all = new double[4][3];
     Map<String, double[]> roundStep = new TreeMap<>();
@@ -71,9 +91,9 @@ public final class LearnabilityProbe {
       boolean[] bad = new boolean[BATCH];
       for (int i = 0; i < BATCH; i++) {
         ScenarioData.Example e = stream.get(next++);
-        x[i] = unit(e.embedding());
+        x[i] = features.of(e);
         y[i] = e.label();
-        source[i] = e.groups().get("source");
+        source[i] = e.groups().get(attribute);
         bad[i] = noisy.bad().contains(e.id());
       }
       double[] before = model.train(x, y);
@@ -85,21 +105,25 @@ public final class LearnabilityProbe {
         add(all[kind + 2], reducible);
         add(roundStep.computeIfAbsent(source[i], k -> new double[3]), step);
         add(roundReducible.computeIfAbsent(source[i], k -> new double[3]), reducible);
+        add(roundClass.computeIfAbsent(source[i], k -> new double[3]), classLoss[y[i]] - before[i]);
       }
       if ((b + 1) % ROUND == 0) {
         StringBuilder line = new StringBuilder("round " + (b + 1) / ROUND + ":");
         for (String s : roundStep.keySet()) {
           line.append(
               String.format(
-                  " %s step %.3f reducible %.3f (n=%d)",
+                  " %s step %.3f reducible %.3f class %.3f (n=%d)",
                   s,
                   mean(roundStep.get(s)),
                   mean(roundReducible.get(s)),
+                  mean(roundClass.get(s)),
                   (int) roundStep.get(s)[2]));
         }
         System.out.println(line);
         roundStep.clear();
         roundReducible.clear();
+        roundClass.clear();
+        classLoss = classLoss(model, validation, d.classes());
       }
     }
     String[] names = {
@@ -114,6 +138,22 @@ public final class LearnabilityProbe {
     }
   }
 
+  /** The model's mean loss on the validation examples of each label (ln C for a label absent). */
+  private static double[] classLoss(
+      SoftmaxRegression model, List<Dataset.Item> validation, int classes) {
+    double[] sum = new double[classes];
+    int[] n = new int[classes];
+    for (Dataset.Item v : validation) {
+      sum[v.label()] += model.loss(v.features(), v.label());
+      n[v.label()]++;
+    }
+    double[] out = new double[classes];
+    for (int c = 0; c < classes; c++) {
+      out[c] = n[c] > 0 ? sum[c] / n[c] : Math.log(classes);
+    }
+    return out;
+  }
+
   private static void add(double[] acc, double v) {
     acc[0] += v;
     acc[1] += v * v;
@@ -122,11 +162,5 @@ public final class LearnabilityProbe {
 
   private static double mean(double[] acc) {
     return acc[0] / acc[2];
-  }
-
-  private static float[] unit(float[] v) {
-    float[] c = v.clone();
-    io.sieve.cluster.Vectors.normalize(c);
-    return c;
   }
 }

@@ -80,8 +80,10 @@ public final class ScenarioBenchmark {
       Map<String, String> sieveConfig,
       String learnability) {
 
-    /** The trainers' learnability: {@code reference} (the default) or {@code step}. */
-    public static final List<String> LEARNABILITY = List.of("reference", "step");
+    /**
+     * The trainers' learnability: {@code reference} (the default), {@code step} or {@code class}.
+     */
+    public static final List<String> LEARNABILITY = ScenarioTrainer.Setup.LEARNABILITY;
 
     public Settings {
       if (!LEARNABILITY.contains(learnability)) {
@@ -512,7 +514,7 @@ public final class ScenarioBenchmark {
         roundSize,
         settings.passes(),
         settings.batchSize(),
-        "reference".equals(settings.learnability()));
+        settings.learnability());
   }
 
   private List<ScenarioTrainer> runScenario(

@@ -80,7 +80,18 @@ final class ScenarioTrainer {
       int roundSize,
       int passes,
       int batchSize,
-      boolean referenceLearnability) {}
+      String learnability) {
+
+    /** The kinds of learnability a trainer reports ({@link ScenarioTrainer#learnability}). */
+    static final List<String> LEARNABILITY = List.of("reference", "step", "class");
+
+    Setup {
+      if (!LEARNABILITY.contains(learnability)) {
+        throw new IllegalArgumentException(
+            "learnability must be one of " + LEARNABILITY + ": '" + learnability + "'");
+      }
+    }
+  }
 
   /** Passes over the validation slice that train the reference model of learnability. */
   static final int REFERENCE_PASSES = 30;
@@ -92,6 +103,8 @@ final class ScenarioTrainer {
   private final Setup setup;
   private final SoftmaxRegression model;
   private final SoftmaxRegression reference;
+  // class learnability: the model's mean validation loss per label, refreshed at each round
+  private double[] classLoss;
   private final SplittableRandom rng;
   private final List<Point> curve = new ArrayList<>();
   // data-limited kinds: what the passes run over
@@ -125,7 +138,8 @@ final class ScenarioTrainer {
     this.model =
         new SoftmaxRegression(setup.classes(), setup.dimension(), setup.learningRate(), seed);
     this.rng = new SplittableRandom(seed ^ 0x5DEECE66DL);
-    this.reference = setup.referenceLearnability() ? reference(setup, seed) : null;
+    this.reference = "reference".equals(setup.learnability()) ? reference(setup, seed) : null;
+    this.classLoss = "class".equals(setup.learnability()) ? classLoss() : null;
     test();
     this.nextTest = setup.testEvery();
   }
@@ -282,10 +296,33 @@ final class ScenarioTrainer {
   /**
    * An example's learnability, given its loss before the trainer trained on it: minus its loss
    * after (the step's gain), or, with a reference model, minus the reference's loss (the reducible
-   * loss: what the model could still learn of it; a mislabelled example's is negative).
+   * loss: what the model could still learn of it; a mislabelled example's is negative), or ({@code
+   * class}) the model's mean validation loss on the example's label minus the example's loss: an
+   * example that costs the model far more than its label's validation examples do is likely
+   * mislabelled (the small-loss criterion of learning with noisy labels), while a group of clean
+   * examples averages near 0 however hard its labels are.
    */
   private double learnability(double before, float[] x, int y) {
+    if (classLoss != null) {
+      return classLoss[y] - before;
+    }
     return before - (reference != null ? reference.loss(x, y) : model.loss(x, y));
+  }
+
+  /** The model's mean loss on its validation examples of each label (ln C for a label absent). */
+  private double[] classLoss() {
+    Labelled v = setup.validation();
+    double[] sum = new double[setup.classes()];
+    int[] n = new int[setup.classes()];
+    for (int k = 0; k < v.y().length; k++) {
+      sum[v.y()[k]] += model.loss(v.x()[k], v.y()[k]);
+      n[v.y()[k]]++;
+    }
+    double[] out = new double[setup.classes()];
+    for (int c = 0; c < out.length; c++) {
+      out[c] = n[c] > 0 ? sum[c] / n[c] : Math.log(setup.classes());
+    }
+    return out;
   }
 
   /** Trains on examples read without Sieve (a baseline); no feedback goes anywhere. */
@@ -375,6 +412,9 @@ final class ScenarioTrainer {
             .setGroupLearnability(means(groupLearn));
     if (roundEnds) {
       fb.setEvaluation(evaluationRound());
+      if (classLoss != null && kind == Kind.ONLINE) {
+        classLoss = classLoss();
+      }
     }
     if (consumed >= nextTest || done()) {
       test();
@@ -399,6 +439,9 @@ final class ScenarioTrainer {
     double[] before = new double[keptX.size() - roundStart];
     for (int k = roundStart; k < keptX.size(); k++) {
       before[k - roundStart] = model.loss(keptX.get(k), keptY.get(k));
+    }
+    if (classLoss != null) {
+      classLoss = classLoss(); // the model as the round's losses before were taken
     }
     int[] order = new int[size];
     for (int i = 0; i < size; i++) {

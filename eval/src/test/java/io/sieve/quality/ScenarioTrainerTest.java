@@ -40,6 +40,10 @@ class ScenarioTrainerTest {
   }
 
   private static ScenarioTrainer.Setup setup(int evalBatches, int roundSize, boolean reference) {
+    return setup(evalBatches, roundSize, reference ? "reference" : "step");
+  }
+
+  private static ScenarioTrainer.Setup setup(int evalBatches, int roundSize, String learnability) {
     return new ScenarioTrainer.Setup(
         2,
         3,
@@ -56,7 +60,7 @@ class ScenarioTrainerTest {
         roundSize,
         3,
         16,
-        reference);
+        learnability);
   }
 
   private static TrainingBatch batch(int seq, ScenarioTrainer.Labelled data) {
@@ -270,5 +274,38 @@ class ScenarioTrainerTest {
     assertThat(sum[1] / 8).isGreaterThan(0.1);
     // and the group means carry it too
     assertThat(f.getGroupLearnability()).containsOnlyKeys("grp=a", "grp=b", "@label=0", "@label=1");
+  }
+
+  @Test
+  void classLearnabilityIsFarBelowZeroForAWrongLabelAndNearZeroForARightOne() {
+    // Given an online trainer whose learnability is its validation loss on the example's label
+    // minus the example's loss, trained on ten clean batches
+    ScenarioTrainer t =
+        new ScenarioTrainer("t", "uniform", ScenarioTrainer.Kind.ONLINE, 1, setup(4, 64, "class"));
+    ScenarioTrainer.Labelled stream = points(2000, 3);
+    for (int b = 0; b < 10; b++) {
+      t.train(batch(b, stream));
+    }
+    // When a batch has half its examples' labels flipped
+    TrainingBatch clean = batch(10, stream);
+    List<BatchExample> mixed = new ArrayList<>();
+    for (int k = 0; k < clean.getExamples().size(); k++) {
+      BatchExample e = clean.getExamples().get(k);
+      if (k % 4 < 2) {
+        String flipped = "0".equals(e.getLabel()) ? "1" : "0";
+        e = BatchExample.newBuilder(e).setLabel(flipped).build();
+      }
+      mixed.add(e);
+    }
+    TrainerFeedback f = t.train(TrainingBatch.newBuilder(clean).setExamples(mixed).build());
+    // Then the flipped examples cost the model far more than their label's validation examples
+    // do, and the right ones about what those do
+    double[] sum = new double[2];
+    f.getExampleLearnability()
+        .forEach(
+            (id, v) ->
+                sum[Integer.parseInt(id.substring(id.indexOf('-') + 1)) % 4 < 2 ? 0 : 1] += v);
+    assertThat(sum[0] / 8).isLessThan(-0.5);
+    assertThat(Math.abs(sum[1] / 8)).isLessThan(0.2);
   }
 }
