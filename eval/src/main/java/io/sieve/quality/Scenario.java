@@ -5,10 +5,10 @@ import java.util.Locale;
 
 /**
  * The scenarios of the selection-quality benchmark (QUALITY.md): conditions real pipelines face
- * where selection should pay (S1, S2, S3, S5, S6), and guards where it should not change anything
- * (S0, S4). Each names its data, its primary metric (declared before any result) and the baseline
- * its paired differences are taken against; the transformations are in {@link Scenarios}, each with
- * the published rate its strength comes from.
+ * where selection should pay (S1 and its image form S1I, S2, S3, S5, S6), and guards where it
+ * should not change anything (S0, S4). Each names its data, its primary metric (declared before any
+ * result) and the baseline its paired differences are taken against; the transformations are in
+ * {@link Scenarios}, each with the published rate its strength comes from.
  */
 enum Scenario {
   S0(
@@ -25,6 +25,14 @@ enum Scenario {
       "raw-uniform",
       "web-crawl redundancy: half the stream near-copies of popular items (Zipf popularity),"
           + " edited like re-crawls, in random order; Sieve with its defaults"),
+  S1I(
+      "redundancy-image",
+      "fashion-mnist",
+      Metric.ACCURACY,
+      "raw-uniform",
+      "web-crawl redundancy on images: half the stream near-copies of popular items (Zipf"
+          + " popularity), jittered to cosine 0.985–0.999, in random order; Sieve with its"
+          + " defaults"),
   S2(
       "noisy-source",
       "fashion-mnist",
@@ -114,7 +122,7 @@ enum Scenario {
    * its tail was cut (S5).
    */
   boolean hasOracle() {
-    return this == S1 || this == S2 || this == S5;
+    return this == S1 || this == S1I || this == S2 || this == S5;
   }
 
   /** Whether labels matter enough to compare label-balanced sampling. */
@@ -127,6 +135,6 @@ enum Scenario {
     // S1 runs Sieve as a user would against a crawl: its defaults, which drop near duplicates.
     // Everywhere else they are kept, so that uniform through Sieve gets no free deduplication
     // that the raw-stream baseline lacks (QUALITY.md, S0).
-    return this == S1 ? "drop" : "keep";
+    return this == S1 || this == S1I ? "drop" : "keep";
   }
 }

@@ -384,7 +384,7 @@ public final class ScenarioBenchmark {
     String attribute = d.groupAttribute();
     switch (s) {
       case S0, S4 -> stream = Scenarios.plain(d.stream(), attribute);
-      case S1 -> {
+      case S1, S1I -> {
         Scenarios.Redundant r =
             Scenarios.redundant(
                 d.stream(), attribute, Scenarios.S1_COPY_SHARE, Scenarios.S1_ZIPF_EXPONENT, seed);

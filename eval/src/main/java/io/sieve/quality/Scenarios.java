@@ -32,6 +32,12 @@ final class Scenarios {
           "click here to share",
           "see also related entries",
           "this page was last edited");
+  // S1 on images: a copy of one image met again by a crawl (re-encoded, resized, re-compressed)
+  // differs from it by small pixel noise; each copy's features are jittered to a cosine drawn
+  // uniformly in this range (the benchmark's S1 specification for image copies), so that some
+  // copies are closer than Sieve's default ε = 0.01 for producer embeddings catches and some not.
+  static final double S1_JITTER_MIN_COSINE = 0.985;
+  static final double S1_JITTER_MAX_COSINE = 0.999;
 
   // S2. Real data sets carry 8.0–38.5 % corrupted labels (Song et al., "Learning from Noisy
   // Labels with Deep Neural Networks: A Survey", IEEE TNNLS 2022); three noisy sources of 3 %
@@ -79,7 +85,8 @@ final class Scenarios {
    * S1: {@code items.size()·(1 − share)} originals, and as many copies as make {@code share} of the
    * stream, each of an original picked with Zipf popularity (rank = position among the shuffled
    * originals), edited as a re-crawl edits a page: one word dropped, and on half of them a
-   * boilerplate phrase added. The stream is shuffled.
+   * boilerplate phrase added; an image (an item without text) is jittered instead ({@link
+   * #jitter}). The stream is shuffled.
    */
   static Redundant redundant(
       List<Dataset.Item> items, String attribute, double share, double zipf, long seed) {
@@ -97,13 +104,47 @@ final class Scenarios {
       stream.add(
           new ScenarioData.Example(
               src.id() + "~c" + c,
-              recrawl(src.text(), rng),
-              src.embedding() == null ? null : src.embedding().clone(),
+              src.text() == null ? null : recrawl(src.text(), rng),
+              src.text() != null
+                  ? (src.embedding() == null ? null : src.embedding().clone())
+                  : jitter(src.embedding(), rng),
               src.label(),
               src.groups()));
     }
     java.util.Collections.shuffle(stream, rng);
     return new Redundant(stream, originals);
+  }
+
+  /**
+   * The features of an image copy: the original plus Gaussian pixel noise, its part along the
+   * original removed and scaled so that the copy's cosine to the original is exactly a value drawn
+   * uniformly in [{@link #S1_JITTER_MIN_COSINE}, {@link #S1_JITTER_MAX_COSINE}].
+   */
+  static float[] jitter(float[] x, Random rng) {
+    double c =
+        S1_JITTER_MIN_COSINE + (S1_JITTER_MAX_COSINE - S1_JITTER_MIN_COSINE) * rng.nextDouble();
+    double xx = 0;
+    for (float v : x) {
+      xx += v * v;
+    }
+    double[] n = new double[x.length];
+    double nx = 0;
+    for (int i = 0; i < n.length; i++) {
+      n[i] = rng.nextGaussian();
+      nx += n[i] * x[i];
+    }
+    double nn = 0;
+    for (int i = 0; i < n.length; i++) {
+      n[i] -= nx / xx * x[i]; // orthogonal to the original
+      nn += n[i] * n[i];
+    }
+    // x + t·|x|·n̂ with n̂ ⟂ x has cosine 1/√(1 + t²) to x
+    double scale = Math.sqrt(xx) * Math.sqrt(1 / (c * c) - 1) / Math.sqrt(nn);
+    float[] out = new float[x.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (float) (x[i] + scale * n[i]);
+    }
+    return out;
   }
 
   /** One word dropped (when there are three or more), and on half the copies a boilerplate. */

@@ -217,4 +217,45 @@ class ScenariosTest {
     assertThat(ScenarioBenchmark.targets(d, "sqrt-balanced"))
         .isEqualTo("label=0:0.673708,label=1:0.326291");
   }
+
+  @Test
+  void imageRedundancyJittersEachCopyToACosineInTheStatedRange() {
+    // Given 2,000 images (no text)
+    List<Dataset.Item> items = imageItems(2000, 10, 3);
+    // When S1 turns half the stream into copies
+    Scenarios.Redundant r = Scenarios.redundant(items, "family", 0.5, 0.8, 7);
+    Map<String, ScenarioData.Example> byId =
+        r.originals().stream().collect(Collectors.toMap(ScenarioData.Example::id, e -> e));
+    List<ScenarioData.Example> copies =
+        r.stream().stream().filter(e -> e.id().contains("~c")).toList();
+    assertThat(copies).hasSize(1000);
+    double lowest = 1;
+    double highest = 0;
+    for (ScenarioData.Example c : copies) {
+      ScenarioData.Example src = byId.get(c.id().substring(0, c.id().indexOf("~c")));
+      // Then each copy is text-free, keeps its label, and sits at a cosine within the range
+      assertThat(c.text()).isNull();
+      assertThat(c.label()).isEqualTo(src.label());
+      double cos = cosine(c.embedding(), src.embedding());
+      lowest = Math.min(lowest, cos);
+      highest = Math.max(highest, cos);
+    }
+    assertThat(lowest).isGreaterThanOrEqualTo(Scenarios.S1_JITTER_MIN_COSINE - 1e-5);
+    assertThat(highest).isLessThanOrEqualTo(Scenarios.S1_JITTER_MAX_COSINE + 1e-5);
+    // spread over the range, not piled at one end
+    assertThat(lowest).isLessThan(0.987);
+    assertThat(highest).isGreaterThan(0.997);
+  }
+
+  private static double cosine(float[] a, float[] b) {
+    double ab = 0;
+    double aa = 0;
+    double bb = 0;
+    for (int i = 0; i < a.length; i++) {
+      ab += a[i] * b[i];
+      aa += a[i] * a[i];
+      bb += b[i] * b[i];
+    }
+    return ab / Math.sqrt(aa * bb);
+  }
 }
