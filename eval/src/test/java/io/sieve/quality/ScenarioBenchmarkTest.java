@@ -3,10 +3,8 @@ package io.sieve.quality;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class ScenarioBenchmarkTest {
@@ -21,21 +19,7 @@ class ScenarioBenchmarkTest {
             stream.add(new ScenarioData.Example(g + i, "x", null, 0, Map.of("g", g)));
           }
         });
-    return new ScenarioData(
-        Scenario.S3,
-        "test",
-        "g",
-        2,
-        4,
-        stream,
-        0,
-        stream,
-        "g",
-        null,
-        null,
-        Set.of(),
-        -1,
-        new HashMap<>());
+    return TestScenarioData.of(Scenario.S3, 2, 4, stream, 0, stream, -1);
   }
 
   @Test
@@ -58,21 +42,7 @@ class ScenarioBenchmarkTest {
       }
     }
     ScenarioData longTail =
-        new ScenarioData(
-            Scenario.S5,
-            "test",
-            "g",
-            counts.length,
-            4,
-            stream,
-            stream.size(),
-            null,
-            "g",
-            null,
-            null,
-            Set.of(),
-            -1,
-            new HashMap<>());
+        TestScenarioData.of(Scenario.S5, counts.length, 4, stream, stream.size(), null, -1);
     // When the square-root-balanced targets are taken over the labels
     String targets = ScenarioBenchmark.targets(longTail, "sqrt-balanced");
     double sum = 0;
@@ -123,21 +93,7 @@ class ScenarioBenchmarkTest {
       int label = i < 200 ? 0 : 1;
       stream.add(new ScenarioData.Example("e" + i, "x", null, label, Map.of("g", "a")));
     }
-    return new ScenarioData(
-        Scenario.S6,
-        "test",
-        "g",
-        2,
-        4,
-        stream,
-        200,
-        null,
-        "g",
-        null,
-        null,
-        Set.of(),
-        1,
-        new HashMap<>());
+    return TestScenarioData.of(Scenario.S6, 2, 4, stream, 200, null, 1);
   }
 
   @Test

@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -194,22 +193,7 @@ class ScenariosTest {
           new ScenarioData.Example(
               "x" + i, null, new float[] {1}, i < 81 ? 0 : 1, Map.of("g", i < 50 ? "a" : "b")));
     }
-    ScenarioData d =
-        new ScenarioData(
-            Scenario.S5,
-            "test",
-            "g",
-            2,
-            1,
-            stream,
-            stream.size(),
-            null,
-            "g",
-            null,
-            null,
-            Set.of(),
-            -1,
-            new HashMap<>());
+    ScenarioData d = TestScenarioData.of(Scenario.S5, 2, 1, stream, stream.size(), null, -1);
     assertThat(ScenarioBenchmark.targets(d, "stratified")).isEqualTo("g=a:0.500000,g=b:0.500000");
     assertThat(ScenarioBenchmark.targets(d, "label-balanced"))
         .isEqualTo("label=0:0.500000,label=1:0.500000");

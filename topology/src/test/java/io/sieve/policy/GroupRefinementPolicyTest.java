@@ -59,16 +59,20 @@ class GroupRefinementPolicyTest {
   /** Rounds of learnability: every source around 0.06, source d around {@code d}, noise 0.02. */
   private TrainerState rounds(int n, double d, long seed) {
     TrainerState state = trainer(Map.of());
+    rounds(state, n, "d", d, seed);
+    return state;
+  }
+
+  /** Rounds of learnability: every source around 0.06 but {@code odd} around {@code x}. */
+  private void rounds(TrainerState state, int n, String odd, double x, long seed) {
     Random noise = new Random(seed);
     for (int r = 0; r < n; r++) {
       Map<String, Double> l = new TreeMap<>();
-      for (String v : new String[] {"a", "b", "c"}) {
-        l.put(v, 0.06 + 0.02 * noise.nextGaussian());
+      for (String v : new String[] {"a", "b", "c", "d"}) {
+        l.put(v, (v.equals(odd) ? x : 0.06) + 0.02 * noise.nextGaussian());
       }
-      l.put("d", d + 0.02 * noise.nextGaussian());
       policy.onFeedback(learnability(l), state, context());
     }
-    return state;
   }
 
   @Test
@@ -178,15 +182,7 @@ class GroupRefinementPolicyTest {
   void shouldPushDownFromTheEqualStartAndExploreAtTheEqualShare() {
     // Given the equal start, when d's learnability stays below the others' for twenty rounds
     TrainerState state = trainer(Map.of(IterativeRefinementPolicy.START, "equal"));
-    Random noise = new Random(4);
-    for (int r = 0; r < 20; r++) {
-      Map<String, Double> l = new TreeMap<>();
-      for (String v : new String[] {"a", "b", "c"}) {
-        l.put(v, 0.06 + 0.02 * noise.nextGaussian());
-      }
-      l.put("d", 0.02 + 0.02 * noise.nextGaussian());
-      policy.onFeedback(learnability(l), state, context());
-    }
+    rounds(state, 20, "d", 0.02, 4);
     // Then d falls from its quarter towards the exploration share η/K = 0.025, not η·π_d = 0.01,
     // and c, a tenth of the pool, keeps at least twice its pool share (a, b and c level but for
     // their noise)
@@ -196,15 +192,7 @@ class GroupRefinementPolicyTest {
 
   /** A hundred rounds in which c's learnability stays above the others' (a lasting edge). */
   private void edge(TrainerState state) {
-    Random noise = new Random(6);
-    for (int r = 0; r < 100; r++) {
-      Map<String, Double> l = new TreeMap<>();
-      for (String v : new String[] {"a", "b", "d"}) {
-        l.put(v, 0.06 + 0.02 * noise.nextGaussian());
-      }
-      l.put("c", 0.12 + 0.02 * noise.nextGaussian());
-      policy.onFeedback(learnability(l), state, context());
-    }
+    rounds(state, 100, "c", 0.12, 6);
   }
 
   @Test
