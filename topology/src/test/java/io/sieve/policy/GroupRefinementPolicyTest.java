@@ -140,32 +140,22 @@ class GroupRefinementPolicyTest {
     assertThatThrownBy(() -> policy.checkParams(Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(GroupRefinementPolicy.ATTRIBUTE);
-    assertThatThrownBy(
-            () ->
-                policy.checkParams(
-                    Map.of(
-                        GroupRefinementPolicy.ATTRIBUTE,
-                        "source",
-                        GroupQuotas.TARGETS,
-                        "source=a:0.5")))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining(GroupQuotas.TARGETS);
+    assertRefused(GroupQuotas.TARGETS, "source=a:0.5");
     assertThat(
             Params.unknown(
                     Map.of(GroupRefinementPolicy.ATTRIBUTE, "source", "refinement.begin", "equal"),
                     () -> policy.checkParams(Map.of(GroupRefinementPolicy.ATTRIBUTE, "source")))
                 .unknown())
         .containsExactly("refinement.begin");
+    assertRefused(IterativeRefinementPolicy.START, "flat");
+  }
+
+  /** A spec over {@code source} with {@code key=value} is refused, naming the key. */
+  private void assertRefused(String key, String value) {
     assertThatThrownBy(
-            () ->
-                policy.checkParams(
-                    Map.of(
-                        GroupRefinementPolicy.ATTRIBUTE,
-                        "source",
-                        IterativeRefinementPolicy.START,
-                        "flat")))
+            () -> policy.checkParams(Map.of(GroupRefinementPolicy.ATTRIBUTE, "source", key, value)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining(IterativeRefinementPolicy.START);
+        .hasMessageContaining(key);
   }
 
   @Test
