@@ -15,6 +15,8 @@ import io.sieve.embed.HashingEmbedder;
 import io.sieve.embedded.EmbeddedKafka;
 import io.sieve.embedded.RegistryServer;
 import io.sieve.embedded.WorkDir;
+import io.sieve.policy.GroupRefinementPolicy;
+import io.sieve.policy.GroupValues;
 import io.sieve.policy.IterativeRefinementPolicy;
 import io.sieve.policy.Policies;
 import io.sieve.policy.UniformPolicy;
@@ -115,12 +117,21 @@ public final class ScenarioBenchmark {
    * Presets: {@code recency-uniform}, the recency-mixed uniform baseline of drift (half of each
    * batch from the examples pooled since the trainer's cycle began, the rest RS2 uniform); {@code
    * refinement-learnability}, iterative refinement scored by learnability alone (loss before minus
-   * after the trainer's step) instead of the default order that prefers validation gain.
+   * after the trainer's step) instead of the default order that prefers validation gain; {@code
+   * label-refinement}, group refinement over the labels from the equal start (S5, S6).
    */
   static final Map<String, Preset> PRESETS =
       Map.of(
           "recency-uniform",
           new Preset(UniformPolicy.NAME, Map.of(UniformPolicy.RECENCY_SHARE, "0.5")),
+          "label-refinement",
+          new Preset(
+              GroupRefinementPolicy.NAME,
+              Map.of(
+                  GroupRefinementPolicy.ATTRIBUTE,
+                  GroupValues.LABEL,
+                  IterativeRefinementPolicy.START,
+                  "equal")),
           "refinement-learnability",
           new Preset(IterativeRefinementPolicy.NAME, Map.of("policy.reward", "learnability")));
 
@@ -163,6 +174,7 @@ public final class ScenarioBenchmark {
     List<String> p = new ArrayList<>(List.of("raw-uniform", "uniform", "stratified"));
     if (s.labelsMatter()) {
       p.add("label-balanced");
+      p.add("label-refinement");
     }
     if (s == Scenario.S5) {
       p.add("sqrt-balanced");
