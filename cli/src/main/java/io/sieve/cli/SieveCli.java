@@ -344,7 +344,8 @@ public final class SieveCli implements Callable<Integer> {
         defaultValue = "reference",
         description =
             "What the scenario trainers report as learnability: reference (loss minus that of a"
-                + " model trained on their validation slice, RHO-LOSS), step (loss before minus"
+                + " model trained on their validation slice, temperature-calibrated, RHO-LOSS),"
+                + " reference-uncalibrated, step (loss before minus"
                 + " after their training step) or class (their validation loss on the example's"
                 + " label minus the example's loss). Default: ${DEFAULT-VALUE}.")
     String learnability;

@@ -58,22 +58,22 @@ public final class LearnabilityProbe {
                 Scenarios.S2_CLEAN_SOURCES,
                 DATA_SEED);
     ScenarioBenchmark.Features features = new ScenarioBenchmark.Features(d.dimension());
-    SoftmaxRegression reference = new SoftmaxRegression(d.classes(), d.dimension(), 0.05, seed);
     Random rng = new Random(seed);
     List<Dataset.Item> validation = new ArrayList<>(d.test().subList(0, 1_000));
-    for (int pass = 0; pass < ScenarioTrainer.REFERENCE_PASSES; pass++) {
-      Collections.shuffle(validation, rng);
-      for (int s = 0; s < validation.size(); s += BATCH) {
-        int m = Math.min(BATCH, validation.size() - s);
-        float[][] x = new float[m][];
-        int[] y = new int[m];
-        for (int i = 0; i < m; i++) {
-          x[i] = validation.get(s + i).features().clone();
-          y[i] = validation.get(s + i).label();
-        }
-        reference.train(x, y);
-      }
+    SoftmaxRegression reference = reference(d, validation, seed, rng);
+    // the reference's temperature, fitted on the half of the slice a reference of the other half
+    // did not see
+    SoftmaxRegression half = reference(d, validation.subList(0, 500), seed, rng);
+    List<Dataset.Item> rest = validation.subList(500, validation.size());
+    float[][] rx = new float[rest.size()][];
+    int[] ry = new int[rest.size()];
+    for (int i = 0; i < rx.length; i++) {
+      rx[i] = rest.get(i).features();
+      ry[i] = rest.get(i).label();
     }
+    double temperature = half.calibrate(rx, ry);
+    System.out.printf("reference temperature %.3f%n", temperature);
+    Map<String, double[]> roundCalibrated = new TreeMap<>();
     List<ScenarioData.Example> stream = new ArrayList<>(noisy.stream());
     Collections.shuffle(stream, rng);
     SoftmaxRegression model = new SoftmaxRegression(d.classes(), d.dimension(), 0.05, seed);
@@ -106,16 +106,20 @@ public final class LearnabilityProbe {
         add(roundStep.computeIfAbsent(source[i], k -> new double[3]), step);
         add(roundReducible.computeIfAbsent(source[i], k -> new double[3]), reducible);
         add(roundClass.computeIfAbsent(source[i], k -> new double[3]), classLoss[y[i]] - before[i]);
+        add(
+            roundCalibrated.computeIfAbsent(source[i], k -> new double[3]),
+            before[i] - reference.loss(x[i], y[i], temperature));
       }
       if ((b + 1) % ROUND == 0) {
         StringBuilder line = new StringBuilder("round " + (b + 1) / ROUND + ":");
         for (String s : roundStep.keySet()) {
           line.append(
               String.format(
-                  " %s step %.3f reducible %.3f class %.3f (n=%d)",
+                  " %s step %.3f reducible %.3f calibrated %.3f class %.3f (n=%d)",
                   s,
                   mean(roundStep.get(s)),
                   mean(roundReducible.get(s)),
+                  mean(roundCalibrated.get(s)),
                   mean(roundClass.get(s)),
                   (int) roundStep.get(s)[2]));
         }
@@ -123,6 +127,7 @@ public final class LearnabilityProbe {
         roundStep.clear();
         roundReducible.clear();
         roundClass.clear();
+        roundCalibrated.clear();
         classLoss = classLoss(model, validation, d.classes());
       }
     }
@@ -136,6 +141,27 @@ public final class LearnabilityProbe {
           "%s: mean %.3f sd %.3f n %d%n",
           names[k], m, Math.sqrt(Math.max(0, all[k][1] / all[k][2] - m * m)), (int) all[k][2]);
     }
+  }
+
+  /** A reference model: {@link ScenarioTrainer#REFERENCE_PASSES} passes over {@code slice}. */
+  private static SoftmaxRegression reference(
+      Dataset d, List<Dataset.Item> slice, long seed, Random rng) {
+    SoftmaxRegression reference = new SoftmaxRegression(d.classes(), d.dimension(), 0.05, seed);
+    List<Dataset.Item> order = new ArrayList<>(slice);
+    for (int pass = 0; pass < ScenarioTrainer.REFERENCE_PASSES; pass++) {
+      Collections.shuffle(order, rng);
+      for (int s = 0; s < order.size(); s += BATCH) {
+        int m = Math.min(BATCH, order.size() - s);
+        float[][] x = new float[m][];
+        int[] y = new int[m];
+        for (int i = 0; i < m; i++) {
+          x[i] = order.get(s + i).features().clone();
+          y[i] = order.get(s + i).label();
+        }
+        reference.train(x, y);
+      }
+    }
+    return reference;
   }
 
   /** The model's mean loss on the validation examples of each label (ln C for a label absent). */

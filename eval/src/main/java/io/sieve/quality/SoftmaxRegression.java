@@ -42,6 +42,11 @@ public final class SoftmaxRegression {
 
   /** Class probabilities of x. */
   public double[] probabilities(float[] x) {
+    return probabilities(x, 1);
+  }
+
+  /** Class probabilities of x with the logits divided by {@code temperature} (> 0). */
+  public double[] probabilities(float[] x, double temperature) {
     double[] z = new double[classes];
     double max = Double.NEGATIVE_INFINITY;
     for (int c = 0; c < classes; c++) {
@@ -50,7 +55,7 @@ public final class SoftmaxRegression {
       for (int i = 0; i < dimension; i++) {
         s += params[row + i] * x[i];
       }
-      z[c] = s;
+      z[c] = s / temperature;
       max = Math.max(max, s);
     }
     double total = 0;
@@ -66,7 +71,50 @@ public final class SoftmaxRegression {
 
   /** Cross-entropy −log p_y of a labelled example, without training. */
   public double loss(float[] x, int y) {
-    return -Math.log(Math.max(probabilities(x)[y], 1e-12));
+    return loss(x, y, 1);
+  }
+
+  /** Cross-entropy of a labelled example with the logits divided by {@code temperature}. */
+  public double loss(float[] x, int y, double temperature) {
+    return -Math.log(Math.max(probabilities(x, temperature)[y], 1e-12));
+  }
+
+  /**
+   * The temperature that minimises the mean cross-entropy on the given examples (temperature
+   * scaling, Guo et al., ICML 2017): a golden-section search over ln T in [ln 0.05, ln 50].
+   */
+  public double calibrate(float[][] x, int[] y) {
+    double lo = Math.log(0.05);
+    double hi = Math.log(50);
+    double g = (Math.sqrt(5) - 1) / 2;
+    double a = hi - g * (hi - lo);
+    double b = lo + g * (hi - lo);
+    double fa = meanLoss(x, y, Math.exp(a));
+    double fb = meanLoss(x, y, Math.exp(b));
+    for (int i = 0; i < 60; i++) {
+      if (fa <= fb) {
+        hi = b;
+        b = a;
+        fb = fa;
+        a = hi - g * (hi - lo);
+        fa = meanLoss(x, y, Math.exp(a));
+      } else {
+        lo = a;
+        a = b;
+        fa = fb;
+        b = lo + g * (hi - lo);
+        fb = meanLoss(x, y, Math.exp(b));
+      }
+    }
+    return Math.exp((lo + hi) / 2);
+  }
+
+  private double meanLoss(float[][] x, int[] y, double temperature) {
+    double sum = 0;
+    for (int k = 0; k < x.length; k++) {
+      sum += loss(x[k], y[k], temperature);
+    }
+    return sum / Math.max(1, x.length);
   }
 
   /** The most probable class. */

@@ -63,4 +63,40 @@ class SoftmaxRegressionTest {
     assertThat(a.probabilities(x)).containsExactly(b.probabilities(x));
     assertThat(c.probabilities(x)).isNotEqualTo(a.probabilities(x));
   }
+
+  @Test
+  void shouldSoftenAnOverconfidentModelByTemperature() {
+    // Given a model trained 300 passes over 30 points whose labels are a fifth wrong (it
+    // memorises them)
+    SoftmaxRegression model = new SoftmaxRegression(3, 8, 0.05, 1);
+    Random rng = new Random(3);
+    float[][] x = new float[30][];
+    int[] y = new int[30];
+    for (int k = 0; k < 30; k++) {
+      int label = rng.nextInt(3);
+      x[k] = point(rng, label);
+      y[k] = rng.nextInt(5) == 0 ? (label + 1) % 3 : label;
+    }
+    for (int pass = 0; pass < 300; pass++) {
+      model.train(x, y);
+    }
+    // When its temperature is fitted on 600 fresh points labelled the same way
+    float[][] hx = new float[600][];
+    int[] hy = new int[600];
+    for (int k = 0; k < 600; k++) {
+      int label = rng.nextInt(3);
+      hx[k] = point(rng, label);
+      hy[k] = rng.nextInt(5) == 0 ? (label + 1) % 3 : label;
+    }
+    double t = model.calibrate(hx, hy);
+    // Then it is softened, and the held-out loss at that temperature is below the loss at 1
+    assertThat(t).isGreaterThan(1.5);
+    double at1 = 0;
+    double atT = 0;
+    for (int k = 0; k < 600; k++) {
+      at1 += model.loss(hx[k], hy[k]);
+      atT += model.loss(hx[k], hy[k], t);
+    }
+    assertThat(atT).isLessThan(at1);
+  }
 }
