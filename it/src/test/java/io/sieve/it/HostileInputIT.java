@@ -445,13 +445,16 @@ class HostileInputIT {
             () -> !topicNames(admin).contains(topics.deadLetters().name()));
         producer.send(new ProducerRecord<>(examples, "stall", new byte[] {9, 9, 9}));
         producer.flush();
-        // a starved trainer may turn /health DOWN first (the blocked thread serves it too): wait
-        // until the stall clocks of the task and its thread have run out as well
+        // a starved trainer may turn /health DOWN first (the blocked thread serves it too), and
+        // the thread's other tasks, whose input (the control trainer's feedback) kept arriving,
+        // run out of time before the examples task, whose clock starts with the stalled record:
+        // wait until the examples task and its thread are named as well
         await(
             "/health 503 naming the stuck task and its thread",
             () -> {
               String body = downBody(http, service);
               return body != null
+                  && body.contains(examples + "-")
                   && body.contains("committed nothing since")
                   && body.contains("has neither polled");
             });
