@@ -59,25 +59,26 @@ public final class LearnabilityProbe {
                 DATA_SEED);
     ScenarioBenchmark.Features features = new ScenarioBenchmark.Features(d.dimension());
     Random rng = new Random(seed);
-    List<Dataset.Item> validation = new ArrayList<>(d.test().subList(0, 1_000));
-    SoftmaxRegression reference = reference(d, validation, seed, rng);
-    // the reference's temperature, fitted on the half of the slice a reference of the other half
-    // did not see
-    SoftmaxRegression half = reference(d, validation.subList(0, 500), seed, rng);
-    List<Dataset.Item> rest = validation.subList(500, validation.size());
-    float[][] rx = new float[rest.size()][];
-    int[] ry = new int[rest.size()];
-    for (int i = 0; i < rx.length; i++) {
-      rx[i] = rest.get(i).features();
-      ry[i] = rest.get(i).label();
+    // the trainers' validation slice and their two references of it
+    List<Dataset.Item> validation = d.test().subList(0, 1_000);
+    float[][] vx = new float[validation.size()][];
+    int[] vy = new int[validation.size()];
+    for (int i = 0; i < vx.length; i++) {
+      vx[i] = validation.get(i).features();
+      vy[i] = validation.get(i).label();
     }
-    double temperature = half.calibrate(rx, ry);
-    System.out.printf("reference temperature %.3f%n", temperature);
+    ScenarioTrainer.Reference reference =
+        ScenarioTrainer.Reference.train(
+            d.classes(), d.dimension(), 0.05, vx, vy, BATCH, seed, false);
+    ScenarioTrainer.Reference calibrated =
+        ScenarioTrainer.Reference.train(
+            d.classes(), d.dimension(), 0.05, vx, vy, BATCH, seed, true);
+    System.out.printf("reference temperature %.3f%n", calibrated.temperature());
     Map<String, double[]> roundCalibrated = new TreeMap<>();
     List<ScenarioData.Example> stream = new ArrayList<>(noisy.stream());
     Collections.shuffle(stream, rng);
     SoftmaxRegression model = new SoftmaxRegression(d.classes(), d.dimension(), 0.05, seed);
-    double[] classLoss = classLoss(model, validation, d.classes());
+    double[] classLoss = model.meanLossByLabel(vx, vy);
     Map<String, double[]> roundClass = new TreeMap<>();
     // [step gain noisy, step gain clean, reducible noisy, reducible clean] × [sum, sum², n]
     double[][] all = new double[4][3];
@@ -108,7 +109,7 @@ public final class LearnabilityProbe {
         add(roundClass.computeIfAbsent(source[i], k -> new double[3]), classLoss[y[i]] - before[i]);
         add(
             roundCalibrated.computeIfAbsent(source[i], k -> new double[3]),
-            before[i] - reference.loss(x[i], y[i], temperature));
+            before[i] - calibrated.loss(x[i], y[i]));
       }
       if ((b + 1) % ROUND == 0) {
         StringBuilder line = new StringBuilder("round " + (b + 1) / ROUND + ":");
@@ -128,7 +129,7 @@ public final class LearnabilityProbe {
         roundReducible.clear();
         roundClass.clear();
         roundCalibrated.clear();
-        classLoss = classLoss(model, validation, d.classes());
+        classLoss = model.meanLossByLabel(vx, vy);
       }
     }
     String[] names = {
@@ -141,43 +142,6 @@ public final class LearnabilityProbe {
           "%s: mean %.3f sd %.3f n %d%n",
           names[k], m, Math.sqrt(Math.max(0, all[k][1] / all[k][2] - m * m)), (int) all[k][2]);
     }
-  }
-
-  /** A reference model: {@link ScenarioTrainer#REFERENCE_PASSES} passes over {@code slice}. */
-  private static SoftmaxRegression reference(
-      Dataset d, List<Dataset.Item> slice, long seed, Random rng) {
-    SoftmaxRegression reference = new SoftmaxRegression(d.classes(), d.dimension(), 0.05, seed);
-    List<Dataset.Item> order = new ArrayList<>(slice);
-    for (int pass = 0; pass < ScenarioTrainer.REFERENCE_PASSES; pass++) {
-      Collections.shuffle(order, rng);
-      for (int s = 0; s < order.size(); s += BATCH) {
-        int m = Math.min(BATCH, order.size() - s);
-        float[][] x = new float[m][];
-        int[] y = new int[m];
-        for (int i = 0; i < m; i++) {
-          x[i] = order.get(s + i).features().clone();
-          y[i] = order.get(s + i).label();
-        }
-        reference.train(x, y);
-      }
-    }
-    return reference;
-  }
-
-  /** The model's mean loss on the validation examples of each label (ln C for a label absent). */
-  private static double[] classLoss(
-      SoftmaxRegression model, List<Dataset.Item> validation, int classes) {
-    double[] sum = new double[classes];
-    int[] n = new int[classes];
-    for (Dataset.Item v : validation) {
-      sum[v.label()] += model.loss(v.features(), v.label());
-      n[v.label()]++;
-    }
-    double[] out = new double[classes];
-    for (int c = 0; c < classes; c++) {
-      out[c] = n[c] > 0 ? sum[c] / n[c] : Math.log(classes);
-    }
-    return out;
   }
 
   private static void add(double[] acc, double v) {

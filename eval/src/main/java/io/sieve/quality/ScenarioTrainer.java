@@ -103,9 +103,7 @@ final class ScenarioTrainer {
   private final long seed;
   private final Setup setup;
   private final SoftmaxRegression model;
-  private final SoftmaxRegression reference;
-  // the reference's temperature (1 uncalibrated)
-  private double referenceTemperature = 1;
+  private final Reference reference;
   // class learnability: the model's mean validation loss per label, refreshed at each round
   private double[] classLoss;
   private final SplittableRandom rng;
@@ -143,7 +141,15 @@ final class ScenarioTrainer {
     this.rng = new SplittableRandom(seed ^ 0x5DEECE66DL);
     this.reference =
         setup.learnability().startsWith("reference")
-            ? reference(setup, seed, "reference".equals(setup.learnability()))
+            ? Reference.train(
+                setup.classes(),
+                setup.dimension(),
+                setup.learningRate(),
+                setup.validation().x(),
+                setup.validation().y(),
+                setup.batchSize(),
+                seed,
+                "reference".equals(setup.learnability()))
             : null;
     this.classLoss = "class".equals(setup.learnability()) ? classLoss() : null;
     test();
@@ -242,53 +248,79 @@ final class ScenarioTrainer {
   /**
    * The reference model of learnability (RHO-LOSS's irreducible-loss model, Mindermann et al., ICML
    * 2022): the same model trained on the trainer's own validation slice only, several passes in a
-   * seeded order. An example's loss under it is what no amount of this stream's data is expected to
-   * remove: high for a wrong label, low for what the task makes easy. Trained to convergence on a
-   * small slice it is overconfident, and its loss then follows its own mistakes more than the
-   * task's noise (on S0's WordNet stream, 30 passes over 1,000 examples put verbs at −1.3 to −2.8
-   * nats of reducible loss in every round, as low as S2's mislabelled sources); so its logits are
-   * divided by a temperature (temperature scaling) fitted on the second half of the slice for a
-   * reference of the first half ({@code reference}; {@code reference-uncalibrated} leaves it at 1).
+   * seeded order, and the temperature its logits are divided by. An example's loss under it is what
+   * no amount of this stream's data is expected to remove: high for a wrong label, low for what the
+   * task makes easy. Trained to convergence on a small slice it is overconfident, and its loss then
+   * follows its own mistakes more than the task's noise (on S0's WordNet stream, 30 passes over
+   * 1,000 examples put verbs at −0.9 to −2.3 nats of reducible loss in every round, as low as S2's
+   * mislabelled sources: {@link LearnabilityProbe}); so the temperature is fitted (temperature
+   * scaling) on the second half of the slice for a reference of the first half ({@code reference};
+   * {@code reference-uncalibrated} leaves it at 1).
    */
-  private SoftmaxRegression reference(Setup setup, long seed, boolean calibrated) {
-    Labelled v = setup.validation();
-    int n = v.y().length;
-    if (calibrated && n >= 4) {
-      // temperature scaling by cross-fitting: a reference of the first half, its temperature
-      // fitted on the second half, is as overconfident as the reference of the whole slice
-      int half = n / 2;
-      SoftmaxRegression first = referenceOf(setup, seed, 0, half);
-      // only ever softened: on a slice it classifies without error the fit would sharpen it
-      // without bound, and one example across the boundary would then cost it tens of nats
-      referenceTemperature =
-          Math.max(
-              1,
-              first.calibrate(
-                  java.util.Arrays.copyOfRange(v.x(), half, n),
-                  java.util.Arrays.copyOfRange(v.y(), half, n)));
-    }
-    return referenceOf(setup, seed, 0, n);
-  }
+  record Reference(SoftmaxRegression model, double temperature) {
 
-  /** {@link #REFERENCE_PASSES} passes over validation examples {@code from..to−1}. */
-  private static SoftmaxRegression referenceOf(Setup setup, long seed, int from, int to) {
-    SoftmaxRegression m =
-        new SoftmaxRegression(
-            setup.classes(), setup.dimension(), setup.learningRate(), seed ^ 0x7265664cL);
-    Labelled v = setup.validation();
-    int[] order = new int[to - from];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = from + i;
+    double loss(float[] x, int y) {
+      return model.loss(x, y, temperature);
     }
-    passes(
-        m,
-        i -> v.x()[i],
-        i -> v.y()[i],
-        order,
-        REFERENCE_PASSES,
-        setup.batchSize(),
-        new SplittableRandom(seed ^ 0x72656650L));
-    return m;
+
+    /** The reference of {@code x, y}, calibrated or not. */
+    static Reference train(
+        int classes,
+        int dimension,
+        double learningRate,
+        float[][] x,
+        int[] y,
+        int batch,
+        long seed,
+        boolean calibrated) {
+      int n = y.length;
+      double temperature = 1;
+      if (calibrated && n >= 4) {
+        // cross-fitting: a reference of the first half, its temperature fitted on the second
+        // half, is as overconfident as the reference of the whole slice; only ever softened: on
+        // a slice it classifies without error the fit would sharpen it without bound, and one
+        // example across the boundary would then cost it tens of nats
+        int half = n / 2;
+        SoftmaxRegression first =
+            passesOver(classes, dimension, learningRate, x, y, 0, half, batch, seed);
+        temperature =
+            Math.max(
+                1,
+                first.calibrate(
+                    java.util.Arrays.copyOfRange(x, half, n),
+                    java.util.Arrays.copyOfRange(y, half, n)));
+      }
+      return new Reference(
+          passesOver(classes, dimension, learningRate, x, y, 0, n, batch, seed), temperature);
+    }
+
+    /** {@link #REFERENCE_PASSES} passes over examples {@code from..to−1}. */
+    private static SoftmaxRegression passesOver(
+        int classes,
+        int dimension,
+        double learningRate,
+        float[][] x,
+        int[] y,
+        int from,
+        int to,
+        int batch,
+        long seed) {
+      SoftmaxRegression m =
+          new SoftmaxRegression(classes, dimension, learningRate, seed ^ 0x7265664cL);
+      int[] order = new int[to - from];
+      for (int i = 0; i < order.length; i++) {
+        order[i] = from + i;
+      }
+      passes(
+          m,
+          i -> x[i],
+          i -> y[i],
+          order,
+          REFERENCE_PASSES,
+          batch,
+          new SplittableRandom(seed ^ 0x72656650L));
+      return m;
+    }
   }
 
   /**
@@ -337,24 +369,12 @@ final class ScenarioTrainer {
     if (classLoss != null) {
       return classLoss[y] - before;
     }
-    return before
-        - (reference != null ? reference.loss(x, y, referenceTemperature) : model.loss(x, y));
+    return before - (reference != null ? reference.loss(x, y) : model.loss(x, y));
   }
 
-  /** The model's mean loss on its validation examples of each label (ln C for a label absent). */
+  /** The model's mean loss on its validation examples of each label. */
   private double[] classLoss() {
-    Labelled v = setup.validation();
-    double[] sum = new double[setup.classes()];
-    int[] n = new int[setup.classes()];
-    for (int k = 0; k < v.y().length; k++) {
-      sum[v.y()[k]] += model.loss(v.x()[k], v.y()[k]);
-      n[v.y()[k]]++;
-    }
-    double[] out = new double[setup.classes()];
-    for (int c = 0; c < out.length; c++) {
-      out[c] = n[c] > 0 ? sum[c] / n[c] : Math.log(setup.classes());
-    }
-    return out;
+    return model.meanLossByLabel(setup.validation().x(), setup.validation().y());
   }
 
   /** Trains on examples read without Sieve (a baseline); no feedback goes anywhere. */

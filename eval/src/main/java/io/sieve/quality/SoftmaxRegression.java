@@ -109,6 +109,21 @@ public final class SoftmaxRegression {
     return Math.exp((lo + hi) / 2);
   }
 
+  /** The mean loss on the given examples of each label (ln C for a label with none). */
+  public double[] meanLossByLabel(float[][] x, int[] y) {
+    double[] sum = new double[classes];
+    int[] n = new int[classes];
+    for (int k = 0; k < x.length; k++) {
+      sum[y[k]] += loss(x[k], y[k]);
+      n[y[k]]++;
+    }
+    double[] out = new double[classes];
+    for (int c = 0; c < classes; c++) {
+      out[c] = n[c] > 0 ? sum[c] / n[c] : Math.log(classes);
+    }
+    return out;
+  }
+
   private double meanLoss(float[][] x, int[] y, double temperature) {
     double sum = 0;
     for (int k = 0; k < x.length; k++) {

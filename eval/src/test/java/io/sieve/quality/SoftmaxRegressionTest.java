@@ -70,24 +70,14 @@ class SoftmaxRegressionTest {
     // memorises them)
     SoftmaxRegression model = new SoftmaxRegression(3, 8, 0.05, 1);
     Random rng = new Random(3);
-    float[][] x = new float[30][];
     int[] y = new int[30];
-    for (int k = 0; k < 30; k++) {
-      int label = rng.nextInt(3);
-      x[k] = point(rng, label);
-      y[k] = rng.nextInt(5) == 0 ? (label + 1) % 3 : label;
-    }
+    float[][] x = mislabelled(rng, y);
     for (int pass = 0; pass < 300; pass++) {
       model.train(x, y);
     }
     // When its temperature is fitted on 600 fresh points labelled the same way
-    float[][] hx = new float[600][];
     int[] hy = new int[600];
-    for (int k = 0; k < 600; k++) {
-      int label = rng.nextInt(3);
-      hx[k] = point(rng, label);
-      hy[k] = rng.nextInt(5) == 0 ? (label + 1) % 3 : label;
-    }
+    float[][] hx = mislabelled(rng, hy);
     double t = model.calibrate(hx, hy);
     // Then it is softened, and the held-out loss at that temperature is below the loss at 1
     assertThat(t).isGreaterThan(1.5);
@@ -98,5 +88,16 @@ class SoftmaxRegressionTest {
       atT += model.loss(hx[k], hy[k], t);
     }
     assertThat(atT).isLessThan(at1);
+  }
+
+  /** {@code y.length} points whose labels, written into {@code y}, are a fifth wrong. */
+  private static float[][] mislabelled(Random rng, int[] y) {
+    float[][] x = new float[y.length][];
+    for (int k = 0; k < y.length; k++) {
+      int label = rng.nextInt(3);
+      x[k] = point(rng, label);
+      y[k] = rng.nextInt(5) == 0 ? (label + 1) % 3 : label;
+    }
+    return x;
   }
 }
