@@ -144,11 +144,25 @@ public final class Benchmark {
         // the floor under a release: one bare transaction, as small as feedback and as large as
         // a batch of the latency run, on the same broker (no Kafka Streams, no Sieve)
         Map<String, Object> floor = new LinkedHashMap<>();
-        floor.put("small", HopFloor.measure(kafka, "bench.hop-floor.small", 300, 1_000));
+        // a batch-sized one as a consumed record's hop: offsets in the transaction, as a release
+        // (with the client's default retry backoff and with Sieve's)
+        int batchBytes = o.batchSize() * (o.dimension() * 4 + 200);
+        floor.put("small", HopFloor.measure(kafka, "bench.hop-floor.small", 300, 1_000, false, 0));
         floor.put(
             "batchSized",
+            HopFloor.measure(kafka, "bench.hop-floor.batch", 300, batchBytes, false, 0));
+        floor.put(
+            "consumedBatchSized",
+            HopFloor.measure(kafka, "bench.hop-floor.consumed", 300, batchBytes, true, 0));
+        floor.put(
+            "consumedBatchSizedSieveBackoff",
             HopFloor.measure(
-                kafka, "bench.hop-floor.batch", 300, o.batchSize() * (o.dimension() * 4 + 200)));
+                kafka,
+                "bench.hop-floor.consumed-backoff",
+                300,
+                batchBytes,
+                true,
+                SieveConfig.PRODUCER_RETRY_BACKOFF_MS));
         result.put("transactionalHopFloor", floor);
         result.put("latency", runLatency(kafka, registry, work, serdes));
       }
@@ -537,6 +551,8 @@ public final class Benchmark {
     l.put("stagedCreditToBatchP99Ms", percentile(releaseOnly, 0.99));
     l.put("stagedCreditToReleasedP50Ms", percentile(toReleased, 0.5));
     l.put("stagedReleasedToReceivedP50Ms", percentile(releasedToReceived, 0.5));
+    l.put("stagedCreditToReleasedP99Ms", percentile(toReleased, 0.99));
+    l.put("stagedReleasedToReceivedP99Ms", percentile(releasedToReceived, 0.99));
     l.put(
         "assembledBatchesPerSecond",
         assembledAt.size() < 2
@@ -706,7 +722,9 @@ public final class Benchmark {
         (Map<String, Map<String, Object>>) result.get("transactionalHopFloor");
     if (floor != null) {
       out.printf(
-          "%nOne bare transactional hop on this broker (no Sieve), send -> read_committed:%n");
+          "%nOne bare transactional hop on this broker (no Sieve), send -> read_committed"
+              + " (consumed: from the sending of a record that a consumer reads, whose offset"
+              + " the transaction commits):%n");
       floor.forEach(
           (name, m) ->
               out.printf(
@@ -743,13 +761,15 @@ public final class Benchmark {
           l.get("assembledToReceivedP50Ms"));
       out.printf(
           "Staged before their credit: %.0f%% of batches (credit -> batch p50 %s ms, p99 %s ms;"
-              + " p50 credit -> released %s ms, released -> received %s ms); batches assembled"
-              + " %s/s%n",
+              + " credit -> released p50 %s ms, p99 %s ms; released -> received p50 %s ms, p99 %s"
+              + " ms); batches assembled %s/s%n",
           ((Double) l.get("stagedBeforeCreditShare")) * 100,
           l.get("stagedCreditToBatchP50Ms"),
           l.get("stagedCreditToBatchP99Ms"),
           l.get("stagedCreditToReleasedP50Ms"),
+          l.get("stagedCreditToReleasedP99Ms"),
           l.get("stagedReleasedToReceivedP50Ms"),
+          l.get("stagedReleasedToReceivedP99Ms"),
           l.get("assembledBatchesPerSecond"));
     }
     @SuppressWarnings("unchecked")

@@ -927,13 +927,16 @@ public final class SieveConfig extends AbstractConfig {
     return out;
   }
 
-  /** The Kafka Streams properties of this service. */
+  /** The first retry backoff of the stream threads' producers, in milliseconds. */
+  public static final int PRODUCER_RETRY_BACKOFF_MS = 10;
+
   /** {@value #STREAM_THREADS_CONFIG}, or one thread per available processor when it is 0. */
   public int streamThreads() {
     int configured = getInt(STREAM_THREADS_CONFIG);
     return configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
   }
 
+  /** The Kafka Streams properties of this service. */
   public Properties streamsProperties() {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId());
@@ -954,6 +957,12 @@ public final class SieveConfig extends AbstractConfig {
     // splits it into batches of batch.size again, forever: keep it within the topics' limit
     p.put(StreamsConfig.producerPrefix("batch.size"), Math.min(131_072, maxRecordBytes));
     p.put(StreamsConfig.producerPrefix("linger.ms"), 5);
+    // a transaction begun just after the last one committed is often refused as concurrent
+    // (CONCURRENT_TRANSACTIONS: the last one's markers are still being written) when its offsets
+    // are added, and the client retries after retry.backoff.ms, 100 by default: a 100 ms tail on
+    // every such commit, a trainer's release among them. Retries still back off exponentially up
+    // to retry.backoff.max.ms (1 s)
+    p.put(StreamsConfig.producerPrefix("retry.backoff.ms"), PRODUCER_RETRY_BACKOFF_MS);
     p.put(StreamsConfig.mainConsumerPrefix("fetch.max.wait.ms"), 10);
     p.put(StreamsConfig.topicPrefix("max.message.bytes"), maxRecordBytes);
     p.putAll(clientPassThrough());

@@ -300,6 +300,24 @@ class SieveConfigTest {
   }
 
   @Test
+  void streamProducersRetryAConcurrentTransactionSoonUnlessTold() {
+    // Given the defaults
+    String backoff = StreamsConfig.producerPrefix("retry.backoff.ms");
+
+    // Then the stream threads' producers retry after 10 ms, not the client's 100 ms (a
+    // transaction refused as concurrent right after a commit would wait that long)
+    assertThat(
+            new StreamsConfig(new SieveConfig(required()).streamsProperties())
+                .getProducerConfigs("client"))
+        .containsEntry("retry.backoff.ms", 10);
+
+    // and a streams.-prefixed setting overrides it
+    Map<String, Object> props = required();
+    props.put("streams." + backoff, 100);
+    assertThat(new SieveConfig(props).streamsProperties()).containsEntry(backoff, 100);
+  }
+
+  @Test
   void acceptsAtLeastOnce() {
     // Given at_least_once
     Map<String, Object> props = required();
