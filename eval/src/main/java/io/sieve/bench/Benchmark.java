@@ -34,6 +34,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
@@ -179,13 +180,14 @@ public final class Benchmark {
       throws Exception {
     String topic = "bench." + c.name() + ".examples";
     SieveConfig base = config(kafka, registry, work, "bench-" + c.name() + "-setup", c, topic);
-    kafka.createTopic(topic, base.partitions(), Map.of());
     kafka.createTopic("bench.out", base.partitions(), Map.of());
     out.printf(
-        "%n[%s] producing %,d + %,d seed examples (d=%d, ~200-char text, 3 groups, k=%d, %.0f%%"
+        "%n[%s] %,d + %,d seed examples (d=%d, ~200-char text, 3 groups, k=%d, %.0f%%"
             + " near duplicates)...%n",
         c.name(), o.records(), o.seedRecords(), o.dimension(), c.k(), c.nearDuplicateShare() * 100);
-    produce(kafka.bootstrapServers(), serdes, topic, o.seedRecords() + o.records(), c, 17);
+    // serialized once; each run gets a topic of its own holding the seed prefix, and the timed
+    // records only once the run has taken in the whole prefix (see timeOne)
+    Serialized records = serialize(serdes, topic, o.seedRecords() + o.records(), c, 17);
     Map<Kind, List<Map<String, Double>>> runs = new LinkedHashMap<>();
     for (Kind kind : Kind.values()) {
       runs.put(kind, new ArrayList<>());
@@ -200,8 +202,17 @@ public final class Benchmark {
       Map<Kind, Double> rates = new LinkedHashMap<>();
       for (Kind kind : order) {
         String app = "bench-" + c.name() + "-" + kind.name().toLowerCase() + "-" + rep;
-        SieveConfig config = config(kafka, registry, work, app, c, topic);
-        Map<String, Double> m = timeOne(kind, config, serdes, topic);
+        String in = "bench." + app + ".examples";
+        SieveConfig config = config(kafka, registry, work, app, c, in);
+        kafka.createTopic(in, base.partitions(), Map.of());
+        send(kafka.bootstrapServers(), in, records, 0, o.seedRecords());
+        Map<String, Double> m =
+            timeOne(
+                kind,
+                config,
+                serdes,
+                in,
+                () -> send(kafka.bootstrapServers(), in, records, o.seedRecords(), records.size()));
         runs.get(kind).add(m);
         rates.put(kind, m.get("recordsPerSecond"));
         out.printf(
@@ -267,8 +278,16 @@ public final class Benchmark {
     return r;
   }
 
-  /** Runs one topology over the case's topic; times it from the end of the seed prefix. */
-  private Map<String, Double> timeOne(Kind kind, SieveConfig config, AvroSerdes serdes, String in)
+  /**
+   * Runs one topology over its topic, which holds the seed prefix: once the topology has taken in
+   * the whole prefix (for Sieve: every example pooled or dropped, so the model is bootstrapped and
+   * every stage idle), it is paused, the timed records are written ({@code timed}), and it is timed
+   * from its resumption to the end of the stream. Written before the start, the timed records would
+   * run through Sieve's first stages (validation, deduplication, assignment) while its pool still
+   * waited for the model, and the clock, started once the prefix was pooled, would miss that work.
+   */
+  private Map<String, Double> timeOne(
+      Kind kind, SieveConfig config, AvroSerdes serdes, String in, Runnable timed)
       throws Exception {
     if (kind == Kind.FULL) {
       try (SieveService service = new SieveService(config)) {
@@ -279,7 +298,8 @@ public final class Benchmark {
                 service.metrics().pooledCount()
                     + service.metrics().duplicates()
                     + service.metrics().nearDuplicates(),
-            true);
+            true,
+            timed);
       }
     }
     LongAdder count = new LongAdder();
@@ -292,7 +312,7 @@ public final class Benchmark {
             ? Passthrough.build(inTopic, outTopic, count)
             : StorePassthrough.build(inTopic, outTopic, count);
     try (KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties())) {
-      return timeUntil(streams, count::sum, false);
+      return timeUntil(streams, count::sum, false, timed);
     }
   }
 
@@ -329,34 +349,74 @@ public final class Benchmark {
    */
   private void produce(
       String bootstrap, AvroSerdes serdes, String topic, int count, Case c, long seed) {
+    Serialized records = serialize(serdes, topic, count, c, seed);
+    send(bootstrap, topic, records, 0, count);
+  }
+
+  /** Keys and Avro values of a case's examples, serialized once (under {@code topic}'s subject). */
+  private record Serialized(String[] keys, byte[][] values) {
+    int size() {
+      return keys.length;
+    }
+  }
+
+  private Serialized serialize(AvroSerdes serdes, String topic, int count, Case c, long seed) {
     Random rng = new Random(seed);
     Generator gen = new Generator(rng, o.dimension(), c.k());
+    List<TrainingExample> recent = new ArrayList<>();
+    String[] keys = new String[count];
+    byte[][] values = new byte[count][];
+    for (int n = 0; n < count; n++) {
+      TrainingExample ex =
+          !recent.isEmpty() && rng.nextDouble() < c.nearDuplicateShare()
+              ? gen.nearCopy("e" + seed + "-" + n, recent.get(rng.nextInt(recent.size())))
+              : gen.next("e" + seed + "-" + n);
+      if (recent.size() < 2_000) {
+        recent.add(ex);
+      } else {
+        recent.set(rng.nextInt(recent.size()), ex);
+      }
+      keys[n] = ex.getId();
+      values[n] = serdes.serialize(topic, ex);
+    }
+    return new Serialized(keys, values);
+  }
+
+  /**
+   * Writes records {@code [from, to)} to {@code topic} and waits until the broker has them all; a
+   * record the producer gave up on fails the run rather than leaving it waiting for it.
+   */
+  private static void send(String bootstrap, String topic, Serialized records, int from, int to) {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, 262_144);
     p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-    List<TrainingExample> recent = new ArrayList<>();
+    AtomicReference<Exception> failed = new AtomicReference<>();
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-      for (int n = 0; n < count; n++) {
-        TrainingExample ex =
-            !recent.isEmpty() && rng.nextDouble() < c.nearDuplicateShare()
-                ? gen.nearCopy("e" + seed + "-" + n, recent.get(rng.nextInt(recent.size())))
-                : gen.next("e" + seed + "-" + n);
-        if (recent.size() < 2_000) {
-          recent.add(ex);
-        } else {
-          recent.set(rng.nextInt(recent.size()), ex);
-        }
-        producer.send(new ProducerRecord<>(topic, ex.getId(), serdes.serialize(topic, ex)));
+      for (int n = from; n < to && failed.get() == null; n++) {
+        producer.send(
+            new ProducerRecord<>(topic, records.keys()[n], records.values()[n]),
+            (meta, e) -> {
+              if (e != null) {
+                failed.compareAndSet(null, e);
+              }
+            });
       }
       producer.flush();
     }
+    if (failed.get() != null) {
+      throw new IllegalStateException("could not write the examples to " + topic, failed.get());
+    }
   }
 
-  /** Starts the app and times it from the end of the seed prefix to the end of the stream. */
-  private Map<String, Double> timeUntil(KafkaStreams streams, LongSupplier done, boolean writes)
+  /**
+   * Starts the app, waits until it has taken in the seed prefix, pauses it while {@code rest}
+   * writes the rest of the stream, and times it from its resumption to the end of the stream.
+   */
+  private Map<String, Double> timeUntil(
+      KafkaStreams streams, LongSupplier done, boolean writes, Runnable rest)
       throws InterruptedException {
     if (streams.state() == KafkaStreams.State.CREATED) {
       streams.start();
@@ -366,6 +426,13 @@ public final class Benchmark {
     while (done.getAsLong() < o.seedRecords() && System.nanoTime() < deadline) {
       Thread.sleep(5);
     }
+    if (done.getAsLong() < o.seedRecords()) {
+      throw new IllegalStateException(
+          "only " + done.getAsLong() + " of " + o.seedRecords() + " seed records after 30 minutes");
+    }
+    streams.pause();
+    rest.run();
+    streams.resume();
     long start = System.nanoTime();
     long startSeen = done.getAsLong();
     long cpu0 = processCpuNanos();
