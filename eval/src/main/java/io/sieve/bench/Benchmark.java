@@ -392,6 +392,9 @@ public final class Benchmark {
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, 262_144);
     p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+    // one request in flight: a batch refused by a partition whose leader has just moved is
+    // retried before the next is sent, never overtaken by it
+    p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
     AtomicReference<Exception> failed = new AtomicReference<>();
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 
 /**
  * The embedded KRaft broker in a child JVM of its own, so that a measurement of Sieve in this
@@ -91,6 +92,18 @@ public final class BrokerProcess implements AutoCloseable {
       }
       NewTopic topic = new NewTopic(name, partitions, (short) 1).configs(configs);
       admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+      // a producer that writes before every partition has its leader may see its first batch
+      // refused and the next one out of sequence; wait until the leaders are known
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (System.nanoTime() < deadline) {
+        TopicDescription d =
+            admin.describeTopics(List.of(name)).allTopicNames().get(30, TimeUnit.SECONDS).get(name);
+        if (d.partitions().size() == partitions
+            && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+          return;
+        }
+        Thread.sleep(20);
+      }
     }
   }
 

@@ -83,6 +83,43 @@ class SimHashTest {
     assertThat(unrelatedKept).isZero();
   }
 
+  /** A unit vector with {@code nonZero} random coordinates set, as a hashed text's embedding. */
+  private static float[] sparse(Random rng, int nonZero) {
+    float[] v = new float[DIM];
+    for (int i = 0; i < nonZero; i++) {
+      v[rng.nextInt(DIM)] = rng.nextBoolean() ? 1f : -1f;
+    }
+    return unit(v);
+  }
+
+  @Test
+  void shouldEstimateTheAngleOfSparseVectorsAndCatchPairsAtTheDefaultThreshold() {
+    // Given sparse vectors (a few coordinates, as feature hashing gives) and partners at the
+    // default near-duplicate threshold (cosine 0.99) and at 0.8
+    SimHash hash = new SimHash(DIM);
+    Random rng = new Random(4);
+    long[] a = new long[SimHash.WORDS];
+    long[] b = new long[SimHash.WORDS];
+    int limit = SimHash.candidateDistance(0.01);
+    int missed = 0;
+    double far = 0;
+    int pairs = 2000;
+    for (int i = 0; i < pairs; i++) {
+      float[] x = sparse(rng, 12);
+      hash.signature(x, a, 0);
+      hash.signature(atCosine(x, 0.99, rng), b, 0);
+      if (SimHash.distance(a, 0, b, 0) > limit) {
+        missed++;
+      }
+      hash.signature(atCosine(x, 0.8, rng), b, 0);
+      far += SimHash.distance(a, 0, b, 0);
+    }
+    // Then a pair at the threshold is missed about once in a thousand (binomial margin of 3 sd),
+    // and the mean distance at cosine 0.8 is the angle's: 256 · acos(0.8) / π ≈ 52.4
+    assertThat(missed).isLessThanOrEqualTo(10);
+    assertThat(far / pairs).isBetween(52.4 - 2, 52.4 + 2);
+  }
+
   @Test
   void shouldGiveTheSameSignatureInEveryInstance() {
     float[] x = random(new Random(3));
