@@ -28,15 +28,13 @@ import org.openjdk.jmh.annotations.State;
 public class AssignBenchmark {
 
   static final int DIMENSION = 384;
-  static final int QUERIES = 64;
 
   @Param({"64", "256", "1024"})
   int k;
 
   private Centroids centroids;
   private float[] flat;
-  private float[][] queries;
-  private int next;
+  private Data.Queries queries;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -52,31 +50,23 @@ public class AssignBenchmark {
     if (!NearestSearch.VECTOR) {
       throw new IllegalStateException("run with --add-modules jdk.incubator.vector");
     }
-    queries = new float[QUERIES][];
-    for (int q = 0; q < QUERIES; q++) {
-      queries[q] = Data.unitVector(rng, DIMENSION);
-    }
-  }
-
-  private float[] query() {
-    next = (next + 1) & (QUERIES - 1);
-    return queries[next];
+    queries = new Data.Queries(rng, DIMENSION);
   }
 
   /** The scalar fallback: four accumulators per row ({@code Vectors.dot}). */
   @Benchmark
   public int scalar4() {
-    return NearestKernels.scalar4(query(), flat, k, DIMENSION);
+    return NearestKernels.scalar4(queries.next(), flat, k, DIMENSION);
   }
 
   @Benchmark
   public int scalarPlain() {
-    return NearestKernels.plain(query(), flat, k, DIMENSION);
+    return NearestKernels.plain(queries.next(), flat, k, DIMENSION);
   }
 
   @Benchmark
   public int scalar8() {
-    return NearestKernels.scalar8(query(), flat, k, DIMENSION);
+    return NearestKernels.scalar8(queries.next(), flat, k, DIMENSION);
   }
 
   /**
@@ -85,6 +75,6 @@ public class AssignBenchmark {
    */
   @Benchmark
   public int vector() {
-    return centroids.nearestIndex(query());
+    return centroids.nearestIndex(queries.next());
   }
 }

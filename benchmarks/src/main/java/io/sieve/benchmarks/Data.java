@@ -43,6 +43,24 @@ final class Data {
 
   private Data() {}
 
+  /** A fixed ring of 64 unit queries, taken in turn, so that no call repeats the last one. */
+  static final class Queries {
+    private static final int COUNT = 64;
+    private final float[][] queries = new float[COUNT][];
+    private int next;
+
+    Queries(Random rng, int dimension) {
+      for (int q = 0; q < COUNT; q++) {
+        queries[q] = unitVector(rng, dimension);
+      }
+    }
+
+    float[] next() {
+      next = (next + 1) & (COUNT - 1);
+      return queries[next];
+    }
+  }
+
   static float[] unitVector(Random rng, int dimension) {
     float[] v = new float[dimension];
     double sq = 0;

@@ -28,13 +28,11 @@ import org.openjdk.jmh.annotations.State;
 public class SimHashBenchmark {
 
   static final int DIMENSION = 384;
-  static final int QUERIES = 64;
 
   private SimHash hash;
   private float[] planes;
-  private float[][] queries;
+  private Data.Queries queries;
   private final long[] out = new long[SimHash.WORDS];
-  private int next;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -44,28 +42,20 @@ public class SimHashBenchmark {
     for (int i = 0; i < planes.length; i++) {
       planes[i] = (float) rng.nextGaussian();
     }
-    queries = new float[QUERIES][];
-    for (int q = 0; q < QUERIES; q++) {
-      queries[q] = Data.unitVector(rng, DIMENSION);
-    }
-  }
-
-  private float[] query() {
-    next = (next + 1) & (QUERIES - 1);
-    return queries[next];
+    queries = new Data.Queries(rng, DIMENSION);
   }
 
   /** What {@link SimHash#signature} computes: three sign-and-Hadamard rounds. */
   @Benchmark
   public long[] rotation() {
-    hash.signature(query(), out, 0);
+    hash.signature(queries.next(), out, 0);
     return out;
   }
 
   /** The former family: the sign of the dot product with each of 256 Gaussian hyperplanes. */
   @Benchmark
   public long[] gaussianPlanes() {
-    float[] x = query();
+    float[] x = queries.next();
     for (int w = 0; w < SimHash.WORDS; w++) {
       long word = 0L;
       for (int b = 0; b < Long.SIZE; b++) {
