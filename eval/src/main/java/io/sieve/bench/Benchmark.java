@@ -187,7 +187,8 @@ public final class Benchmark {
         c.name(), o.records(), o.seedRecords(), o.dimension(), c.k(), c.nearDuplicateShare() * 100);
     // serialized once; each run gets a topic of its own holding the seed prefix, and the timed
     // records only once the run has taken in the whole prefix (see timeOne)
-    Serialized records = serialize(serdes, topic, o.seedRecords() + o.records(), c, 17);
+    Serialized records =
+        serialize(serdes, topic, new Examples(c, 17), o.seedRecords() + o.records());
     Map<Kind, List<Map<String, Double>>> runs = new LinkedHashMap<>();
     for (Kind kind : Kind.values()) {
       runs.put(kind, new ArrayList<>());
@@ -349,8 +350,14 @@ public final class Benchmark {
    */
   private void produce(
       String bootstrap, AvroSerdes serdes, String topic, int count, Case c, long seed) {
-    Serialized records = serialize(serdes, topic, count, c, seed);
-    send(bootstrap, topic, records, 0, count);
+    // in chunks, so that a footprint run of a million examples never holds them all
+    Examples examples = new Examples(c, seed);
+    for (int done = 0; done < count; ) {
+      int chunk = Math.min(10_000, count - done);
+      Serialized records = serialize(serdes, topic, examples, chunk);
+      send(bootstrap, topic, records, 0, chunk);
+      done += chunk;
+    }
   }
 
   /** Keys and Avro values of a case's examples, serialized once (under {@code topic}'s subject). */
@@ -360,24 +367,45 @@ public final class Benchmark {
     }
   }
 
-  private Serialized serialize(AvroSerdes serdes, String topic, int count, Case c, long seed) {
-    Random rng = new Random(seed);
-    Generator gen = new Generator(rng, o.dimension(), c.k());
-    List<TrainingExample> recent = new ArrayList<>();
-    String[] keys = new String[count];
-    byte[][] values = new byte[count][];
-    for (int n = 0; n < count; n++) {
+  /** A case's examples in their order: around k centres, a share of them near copies. */
+  private final class Examples {
+    private final Case c;
+    private final long seed;
+    private final Random rng;
+    private final Generator gen;
+    private final List<TrainingExample> recent = new ArrayList<>();
+    private int n;
+
+    Examples(Case c, long seed) {
+      this.c = c;
+      this.seed = seed;
+      this.rng = new Random(seed);
+      this.gen = new Generator(rng, o.dimension(), c.k());
+    }
+
+    TrainingExample next() {
       TrainingExample ex =
           !recent.isEmpty() && rng.nextDouble() < c.nearDuplicateShare()
               ? gen.nearCopy("e" + seed + "-" + n, recent.get(rng.nextInt(recent.size())))
               : gen.next("e" + seed + "-" + n);
+      n++;
       if (recent.size() < 2_000) {
         recent.add(ex);
       } else {
         recent.set(rng.nextInt(recent.size()), ex);
       }
-      keys[n] = ex.getId();
-      values[n] = serdes.serialize(topic, ex);
+      return ex;
+    }
+  }
+
+  private static Serialized serialize(
+      AvroSerdes serdes, String topic, Examples examples, int count) {
+    String[] keys = new String[count];
+    byte[][] values = new byte[count][];
+    for (int i = 0; i < count; i++) {
+      TrainingExample ex = examples.next();
+      keys[i] = ex.getId();
+      values[i] = serdes.serialize(topic, ex);
     }
     return new Serialized(keys, values);
   }

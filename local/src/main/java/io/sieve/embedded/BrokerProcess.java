@@ -10,11 +10,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * The embedded KRaft broker in a child JVM of its own, so that a measurement of Sieve in this
@@ -96,15 +98,29 @@ public final class BrokerProcess implements AutoCloseable {
       // refused and the next one out of sequence; wait until the leaders are known
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (System.nanoTime() < deadline) {
-        TopicDescription d =
-            admin.describeTopics(List.of(name)).allTopicNames().get(30, TimeUnit.SECONDS).get(name);
-        if (d.partitions().size() == partitions
-            && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+        if (leadersKnown(admin, name, partitions)) {
           return;
         }
         Thread.sleep(20);
       }
     }
+  }
+
+  /**
+   * Whether every partition of a new topic has a leader; false while the topic is not yet known.
+   */
+  private static boolean leadersKnown(Admin admin, String name, int partitions) throws Exception {
+    TopicDescription d;
+    try {
+      d = admin.describeTopics(List.of(name)).allTopicNames().get(30, TimeUnit.SECONDS).get(name);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+        return false;
+      }
+      throw e;
+    }
+    return d.partitions().size() == partitions
+        && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
   }
 
   @Override
