@@ -90,10 +90,15 @@ final class HopFloor {
             new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
         KafkaConsumer<String, byte[]> consumer =
             new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+        // the credit's writer and reader only for a consumed hop (a null resource is not closed)
         KafkaProducer<String, byte[]> creditProducer =
-            new KafkaProducer<>(credits, new StringSerializer(), new ByteArraySerializer());
+            consumeProduce
+                ? new KafkaProducer<>(credits, new StringSerializer(), new ByteArraySerializer())
+                : null;
         KafkaConsumer<String, byte[]> hop =
-            new KafkaConsumer<>(in, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumeProduce
+                ? new KafkaConsumer<>(in, new StringDeserializer(), new ByteArrayDeserializer())
+                : null) {
       producer.initTransactions();
       consumer.subscribe(List.of(topic));
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -108,7 +113,7 @@ final class HopFloor {
       }
       for (int i = 0; i < count; i++) {
         long start = System.nanoTime();
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(2);
         if (consumeProduce) {
           creditProducer.send(new ProducerRecord<>(input, "k", new byte[100]));
           while (offsets.isEmpty()) {
