@@ -11,6 +11,7 @@ import io.sieve.diversity.SecondMoment;
 import io.sieve.diversity.Sketches;
 import io.sieve.feedback.ScoreRouterProcessor;
 import io.sieve.policy.GroupQuotas;
+import io.sieve.policy.GroupValues;
 import io.sieve.serde.Embeddings;
 import io.sieve.serde.ExampleBytes;
 import io.sieve.stream.CommitGate;
@@ -407,7 +408,8 @@ public final class AssembleProcessor
     String value = key.substring(eq + 1);
     int n = 0;
     for (BatchExample x : examples) {
-      String v = x.getGroups().get(attribute);
+      // label targets name the reserved attribute @label: the example's label, not a group
+      String v = GroupValues.valueOf(x, attribute);
       boolean match =
           value.equals("*") ? v == null || !keys.contains(attribute + "=" + v) : value.equals(v);
       if (match) {

@@ -306,6 +306,37 @@ class AssembleProcessorTest {
   }
 
   @Test
+  void shouldCountLabelTargetsByTheExamplesLabels() {
+    // Given a batch of labels 0, 0, 1 and 7, whose groups say nothing of the label
+    List<BatchExample> examples = new ArrayList<>();
+    for (String label : List.of("0", "0", "1", "7")) {
+      examples.add(
+          BatchExample.newBuilder()
+              .setId("e" + examples.size())
+              .setClusterId(1)
+              .setLabel(label)
+              .setGroups(Map.of("lang", "en"))
+              .build());
+    }
+    // When its exact targets are label-balanced (the reserved attribute @label): 2, 1, and 1 other
+    BatchHeader labels =
+        BatchHeader.newBuilder(header())
+            .setGroupTargets(Map.of("@label=0", 2, "@label=1", 1, "@label=*", 1))
+            .build();
+    // Then nothing is missed
+    assertThat(AssembleProcessor.groupMisses(labels, examples)).isEmpty();
+    // and a target the labels do not meet is
+    BatchHeader short1 =
+        BatchHeader.newBuilder(header())
+            .setGroupTargets(Map.of("@label=0", 1, "@label=1", 2, "@label=*", 1))
+            .build();
+    assertThat(AssembleProcessor.groupMisses(short1, examples))
+        .containsExactlyInAnyOrder(
+            new GroupQuotas.Shortfall("@label=0", 1, 2),
+            new GroupQuotas.Shortfall("@label=1", 2, 1));
+  }
+
+  @Test
   void shouldKeepEachFragmentUnderItsOwnKeyAndLeaveTheCommitToTheInterval() {
     // When the first of two fragments arrives
     send(fragment(3, 2), 0);
