@@ -5,10 +5,10 @@ import java.util.Locale;
 
 /**
  * The scenarios of the selection-quality benchmark (QUALITY.md): conditions real pipelines face
- * where selection should pay (S1 and its image form S1I, S2, S3, S5, S6), and guards where it
- * should not change anything (S0, S4). Each names its data, its primary metric (declared before any
- * result) and the baseline its paired differences are taken against; the transformations are in
- * {@link Scenarios}, each with the published rate its strength comes from.
+ * where selection should pay (S1 and its image form S1I, S2, S3, S5 and its natural form S5N, S6),
+ * and guards where it should not change anything (S0, S4). Each names its data, its primary metric
+ * (declared before any result) and the baseline its paired differences are taken against; the
+ * transformations are in {@link Scenarios}, each with the published rate its strength comes from.
  */
 enum Scenario {
   S0(
@@ -59,6 +59,13 @@ enum Scenario {
       Metric.BALANCED_ACCURACY,
       "uniform",
       "class long tail, imbalance ratio 100 (CIFAR-LT protocol); balanced test set"),
+  S5N(
+      "long-tail-natural",
+      "shuttle",
+      Metric.BALANCED_ACCURACY,
+      "uniform",
+      "a natural extreme class long tail (Statlog Shuttle: 7 classes, from 45,586 readings down"
+          + " to 10); test set balanced where the supply allows"),
   S6(
       "drift",
       "fashion-mnist",
@@ -127,7 +134,12 @@ enum Scenario {
 
   /** Whether labels matter enough to compare label-balanced sampling. */
   boolean labelsMatter() {
-    return this == S5 || this == S6;
+    return longTail() || this == S6;
+  }
+
+  /** A class long tail, cut (S5) or natural (S5N): balanced accuracy, natural-mix accuracy. */
+  boolean longTail() {
+    return this == S5 || this == S5N;
   }
 
   /** Near-duplicate handling of the scenario's Sieve instance. */

@@ -171,12 +171,16 @@ public final class ScenarioBenchmark {
 
   /** The policies a scenario compares by default: its baselines, then every feedback policy. */
   static List<String> defaultPolicies(Scenario s) {
-    List<String> p = new ArrayList<>(List.of("raw-uniform", "uniform", "stratified"));
+    List<String> p = new ArrayList<>(List.of("raw-uniform", "uniform"));
+    if (s != Scenario.S5N) {
+      // S5N's group attribute is its class: equal per group is label-balanced
+      p.add("stratified");
+    }
     if (s.labelsMatter()) {
       p.add("label-balanced");
       p.add("label-refinement");
     }
-    if (s == Scenario.S5) {
+    if (s.longTail()) {
       p.add("sqrt-balanced");
     }
     if (s.hasOracle()) {
@@ -381,6 +385,9 @@ public final class ScenarioBenchmark {
       case "gssvocab":
         d = GssVocab.load(settings.dataDir(), held, seed);
         break;
+      case "shuttle":
+        d = Shuttle.load(settings.dataDir(), settings.testSize(), settings.validationSize(), seed);
+        break;
       default:
         throw new IllegalArgumentException("no loader for " + s.dataset);
     }
@@ -449,6 +456,11 @@ public final class ScenarioBenchmark {
         // a budget read from it is balanced with no class short of examples: the ceiling of
         // any rebalancing of the tailed stream at this budget and model
         clean = Scenarios.plain(d.stream(), attribute);
+      }
+      case S5N -> {
+        // the natural tail as it is: nothing cut, nothing added
+        stream = Scenarios.withLabel(d.stream(), attribute);
+        notes.put("classCounts", classCounts(stream, d.classes()));
       }
       case S6 -> {
         newClass = (int) (seed % d.classes());

@@ -278,7 +278,7 @@ final class ScenarioReport {
       if (s == Scenario.S2) {
         head.append(" bad share consumed |");
       }
-      if (s == Scenario.S5) {
+      if (s.longTail()) {
         head.append(" natural-mix accuracy |");
       }
       if (s == Scenario.S6) {
@@ -317,7 +317,7 @@ final class ScenarioReport {
         if (s == Scenario.S2) {
           row.append(String.format(" %.3f |", (Double) p.get("badShareConsumed")));
         }
-        if (s == Scenario.S5) {
+        if (s.longTail()) {
           row.append(String.format(" %.3f |", (Double) p.get("naturalMixAccuracy")));
         }
         if (s == Scenario.S6) {

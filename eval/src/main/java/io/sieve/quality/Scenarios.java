@@ -245,10 +245,23 @@ final class Scenarios {
     for (Dataset.Item i : items) {
       if (kept[i.label()] < quota[i.label()]) {
         kept[i.label()]++;
-        out.add(example(i, Map.of(attribute, i.group(), "label", Integer.toString(i.label()))));
+        out.add(labelled(i, attribute));
       }
     }
     return out;
+  }
+
+  /** S5N: every item, each also carrying its label as the attribute {@code label}. */
+  static List<ScenarioData.Example> withLabel(List<Dataset.Item> items, String attribute) {
+    List<ScenarioData.Example> out = new ArrayList<>(items.size());
+    for (Dataset.Item i : items) {
+      out.add(labelled(i, attribute));
+    }
+    return out;
+  }
+
+  private static ScenarioData.Example labelled(Dataset.Item i, String attribute) {
+    return example(i, Map.of(attribute, i.group(), "label", Integer.toString(i.label())));
   }
 
   /** ⌊n_max · ratio^(−c/(C−1))⌋ for c = 0..C−1. */
@@ -273,7 +286,7 @@ final class Scenarios {
     List<ScenarioData.Example> out = new ArrayList<>();
     for (Dataset.Item i : items.subList(0, boundary)) {
       if (i.label() != newClass) {
-        out.add(example(i, Map.of(attribute, i.group(), "label", Integer.toString(i.label()))));
+        out.add(labelled(i, attribute));
       }
     }
     int first = out.size();

@@ -127,6 +127,63 @@ class QualityDataTest {
         .hasMessageContaining("apt-get install dataset-fashion-mnist");
   }
 
+  @Test
+  void shouldHoldOutEveryShuttleClassAndNumberLabelsByFallingSupply() {
+    // Given a tail like Shuttle's: 3,000 / 600 / 40 / 10 rows of four classes
+    List<Shuttle.Row> rows = new java.util.ArrayList<>();
+    int[] supply = {600, 3000, 10, 40};
+    String[] names = {"High", "Rad.Flow", "Bpv.Close", "Fpv.Close"};
+    for (int c = 0; c < supply.length; c++) {
+      for (int i = 0; i < supply[c]; i++) {
+        double[] v = new double[Shuttle.SENSORS];
+        java.util.Arrays.fill(v, c * 10 + (i % 7));
+        rows.add(new Shuttle.Row(v, names[c]));
+      }
+    }
+    // When 400 rows are asked for the test set and 100 for validation
+    Dataset d = Shuttle.split(rows, 400, 100, 3);
+    // Then the labels follow the supply, head first
+    assertThat(d.classes()).isEqualTo(4);
+    assertThat(d.stream().stream().filter(i -> i.label() == 0).map(Dataset.Item::group).distinct())
+        .containsExactly("Rad.Flow");
+    assertThat(d.stream().stream().filter(i -> i.label() == 3).map(Dataset.Item::group).distinct())
+        .containsExactly("Bpv.Close");
+    // each class gives 30 % of its rows, at most an equal share (125) of the 500 held out
+    int[] held = new int[4];
+    d.test().forEach(i -> held[i.label()]++);
+    assertThat(held).containsExactly(125, 125, 12, 3);
+    int[] streamed = new int[4];
+    d.stream().forEach(i -> streamed[i.label()]++);
+    assertThat(streamed).containsExactly(2875, 475, 28, 7);
+    // the validation slice is exactly the first 100, drawn from every class in proportion
+    List<Dataset.Item> validation = d.test().subList(0, 100);
+    assertThat(validation.stream().map(Dataset.Item::label).distinct()).contains(0, 1, 2);
+    List<Dataset.Item> test = d.test().subList(100, d.test().size());
+    assertThat(test.stream().map(Dataset.Item::label).distinct())
+        .containsExactlyInAnyOrder(0, 1, 2, 3);
+    // held-out features are unit vectors; streamed ones carry the constant, Sieve normalises them
+    assertThat(io.sieve.cluster.Vectors.dot(test.get(0).features(), test.get(0).features()))
+        .isCloseTo(1f, within(1e-5f));
+    assertThat(d.stream().get(0).features()[Shuttle.SENSORS]).isEqualTo(1f);
+  }
+
+  @Test
+  void shouldRejectAShuttleLineWithoutANumber() {
+    String csv =
+        "\"V1\",\"V2\",\"V3\",\"V4\",\"V5\",\"V6\",\"V7\",\"V8\",\"V9\",\"Class\"\n"
+            + "50,21,77,0,28,0,27,48,x,\"High\"\n";
+    assertThatThrownBy(() -> Shuttle.parse(new BufferedReader(new StringReader(csv))))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("malformed Shuttle line");
+  }
+
+  @Test
+  void shouldNameThePackageWhenShuttleIsMissing(@TempDir Path empty) {
+    assertThatThrownBy(() -> Shuttle.load(empty, 10, 10, 1))
+        .isInstanceOf(MissingDataException.class)
+        .hasMessageContaining("r-cran-mlbench");
+  }
+
   private static DataOutputStream gz(Path file) throws IOException {
     OutputStream raw = Files.newOutputStream(file);
     return new DataOutputStream(new GZIPOutputStream(raw));
