@@ -930,6 +930,9 @@ public final class SieveConfig extends AbstractConfig {
   /** The first retry backoff of the stream threads' producers, in milliseconds. */
   public static final int PRODUCER_RETRY_BACKOFF_MS = 10;
 
+  /** Records a stream thread's main consumer returns per poll at most. */
+  public static final int MAIN_MAX_POLL_RECORDS = 50;
+
   /** {@value #STREAM_THREADS_CONFIG}, or one thread per available processor when it is 0. */
   public int streamThreads() {
     int configured = getInt(STREAM_THREADS_CONFIG);
@@ -964,6 +967,10 @@ public final class SieveConfig extends AbstractConfig {
     // to retry.backoff.max.ms (1 s)
     p.put(StreamsConfig.producerPrefix("retry.backoff.ms"), PRODUCER_RETRY_BACKOFF_MS);
     p.put(StreamsConfig.mainConsumerPrefix("fetch.max.wait.ms"), 10);
+    // a thread goes back to poll (and to a trainer's credit waiting in its feedback partition)
+    // after each poll's records are processed: with Kafka Streams' 1,000 per poll, a feedback
+    // record waits behind up to 1,000 examples' processing
+    p.put(StreamsConfig.mainConsumerPrefix("max.poll.records"), MAIN_MAX_POLL_RECORDS);
     p.put(StreamsConfig.topicPrefix("max.message.bytes"), maxRecordBytes);
     p.putAll(clientPassThrough());
     p.putAll(originalsWithPrefix(STREAMS_PREFIX));

@@ -318,6 +318,25 @@ class SieveConfigTest {
   }
 
   @Test
+  void streamThreadsPollFewRecordsAtOnceUnlessTold() {
+    // Given the defaults
+    // Then the stream threads' main consumers return 50 records a poll, not Kafka Streams' 1,000
+    // (a trainer's credit would wait behind the processing of all of them)
+    assertThat(
+            new StreamsConfig(new SieveConfig(required()).streamsProperties())
+                .getMainConsumerConfigs("group", "client", 0))
+        .containsEntry("max.poll.records", 50);
+
+    // and a streams.-prefixed setting overrides it
+    Map<String, Object> props = required();
+    props.put("streams.main.consumer.max.poll.records", 500);
+    assertThat(
+            new StreamsConfig(new SieveConfig(props).streamsProperties())
+                .getMainConsumerConfigs("group", "client", 0))
+        .containsEntry("max.poll.records", 500);
+  }
+
+  @Test
   void acceptsAtLeastOnce() {
     // Given at_least_once
     Map<String, Object> props = required();
