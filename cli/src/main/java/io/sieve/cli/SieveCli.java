@@ -252,7 +252,8 @@ public final class SieveCli implements Callable<Integer> {
       name = "quality",
       mixinStandardHelpOptions = true,
       description =
-          "Does selection beat uniform sampling? Runs the scenario benchmark S0–S6, S1I (see README):"
+          "Does selection beat uniform sampling? Runs the scenario benchmark S0–S6, S1C, S1I, S5N (see"
+              + " README):"
               + " real data streamed through Sieve on a local broker and registry, each scenario's"
               + " transformation, paired seeds, an online and a data-limited trainer per policy,"
               + " and paired deltas against the baselines.")
@@ -261,8 +262,9 @@ public final class SieveCli implements Callable<Integer> {
         names = "--scenario",
         required = true,
         description =
-            "S0..S6 or S1I (or its name: clean, redundancy, redundancy-image, noisy-source,"
-                + " minority-group, rs2-rounds, long-tail, drift), a comma-separated list, or all.")
+            "S0..S6, S1C, S1I or S5N (or its name: clean, redundancy, redundancy-concentrated,"
+                + " redundancy-image, noisy-source, minority-group, rs2-rounds, long-tail,"
+                + " long-tail-natural, drift), a comma-separated list, or all.")
     String scenario;
 
     @Option(

@@ -5,10 +5,11 @@ import java.util.Locale;
 
 /**
  * The scenarios of the selection-quality benchmark (QUALITY.md): conditions real pipelines face
- * where selection should pay (S1 and its image form S1I, S2, S3, S5 and its natural form S5N, S6),
- * and guards where it should not change anything (S0, S4). Each names its data, its primary metric
- * (declared before any result) and the baseline its paired differences are taken against; the
- * transformations are in {@link Scenarios}, each with the published rate its strength comes from.
+ * where selection should pay (S1, its concentrated form S1C and its image form S1I, S2, S3, S5 and
+ * its natural form S5N, S6), and guards where it should not change anything (S0, S4). Each names
+ * its data, its primary metric (declared before any result) and the baseline its paired differences
+ * are taken against; the transformations are in {@link Scenarios}, each with the published rate its
+ * strength comes from.
  */
 enum Scenario {
   S0(
@@ -25,6 +26,14 @@ enum Scenario {
       "raw-uniform",
       "web-crawl redundancy: half the stream near-copies of popular items (Zipf popularity),"
           + " edited like re-crawls, in random order; Sieve with its defaults"),
+  S1C(
+      "redundancy-concentrated",
+      "wordnet",
+      Metric.ACCURACY,
+      "raw-uniform",
+      "web-crawl redundancy concentrated in a few topics: half the stream near-copies (Zipf"
+          + " popularity) of items of 3 topics, edited like re-crawls, in random order; Sieve with"
+          + " its defaults"),
   S1I(
       "redundancy-image",
       "fashion-mnist",
@@ -129,12 +138,17 @@ enum Scenario {
    * its tail was cut (S5).
    */
   boolean hasOracle() {
-    return this == S1 || this == S1I || this == S2 || this == S5;
+    return redundancy() || this == S2 || this == S5;
   }
 
   /** Whether labels matter enough to compare label-balanced sampling. */
   boolean labelsMatter() {
     return longTail() || this == S6;
+  }
+
+  /** Web-crawl redundancy: S1, its concentrated form S1C, its image form S1I. */
+  boolean redundancy() {
+    return this == S1 || this == S1C || this == S1I;
   }
 
   /** A class long tail, cut (S5) or natural (S5N): balanced accuracy, natural-mix accuracy. */
@@ -147,6 +161,6 @@ enum Scenario {
     // S1 runs Sieve as a user would against a crawl: its defaults, which drop near duplicates.
     // Everywhere else they are kept, so that uniform through Sieve gets no free deduplication
     // that the raw-stream baseline lacks (QUALITY.md, S0).
-    return this == S1 || this == S1I ? "drop" : "keep";
+    return redundancy() ? "drop" : "keep";
   }
 }

@@ -403,10 +403,15 @@ public final class ScenarioBenchmark {
     String attribute = d.groupAttribute();
     switch (s) {
       case S0, S4 -> stream = Scenarios.plain(d.stream(), attribute);
-      case S1, S1I -> {
+      case S1, S1C, S1I -> {
         Scenarios.Redundant r =
             Scenarios.redundant(
-                d.stream(), attribute, Scenarios.S1_COPY_SHARE, Scenarios.S1_ZIPF_EXPONENT, seed);
+                d.stream(),
+                attribute,
+                Scenarios.S1_COPY_SHARE,
+                Scenarios.S1_ZIPF_EXPONENT,
+                s == Scenario.S1C ? Scenarios.S1C_TOPICS : 0,
+                seed);
         stream = r.stream();
         clean = r.originals();
         notes.put("originals", r.originals().size());

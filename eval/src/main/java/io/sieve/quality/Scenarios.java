@@ -39,6 +39,14 @@ final class Scenarios {
   static final double S1_JITTER_MIN_COSINE = 0.985;
   static final double S1_JITTER_MAX_COSINE = 0.999;
 
+  // S1C. The variant of S1 whose copies are concentrated in a few topics: the near-duplicate
+  // clusters of web corpora are dominated by templated pages of few kinds (Lee et al.,
+  // "Deduplicating Training Data Makes Language Models Better", ACL 2022, on C4). "A few" is the
+  // benchmark's specification, not a published rate: 3 topics, each holding at least 1 % of the
+  // originals, drawn with the data seed.
+  static final int S1C_TOPICS = 3;
+  static final double S1C_MIN_TOPIC_SHARE = 0.01;
+
   // S2. Real data sets carry 8.0–38.5 % corrupted labels (Song et al., "Learning from Noisy
   // Labels with Deep Neural Networks: A Survey", IEEE TNNLS 2022); three noisy sources of 3 %
   // each put 9 % of the stream under a fixed confusion, at the low end of that range.
@@ -90,6 +98,22 @@ final class Scenarios {
    */
   static Redundant redundant(
       List<Dataset.Item> items, String attribute, double share, double zipf, long seed) {
+    return redundant(items, attribute, share, zipf, 0, seed);
+  }
+
+  /**
+   * S1 and, with {@code topics > 0}, S1C: as {@link #redundant(List, String, double, double,
+   * long)}, but every copy is of an original of one of {@code topics} labels drawn with the seed
+   * among those with at least {@value #S1C_MIN_TOPIC_SHARE} of the originals each (Zipf popularity
+   * within them).
+   */
+  static Redundant redundant(
+      List<Dataset.Item> items,
+      String attribute,
+      double share,
+      double zipf,
+      int topics,
+      long seed) {
     Random rng = new Random(seed);
     int total = items.size();
     int copies = (int) Math.round(total * share);
@@ -97,10 +121,26 @@ final class Scenarios {
     for (Dataset.Item i : items.subList(0, total - copies)) {
       originals.add(example(i, Map.of(attribute, i.group())));
     }
-    double[] cdf = zipfCdf(originals.size(), zipf);
+    List<ScenarioData.Example> sources = originals;
+    if (topics > 0) {
+      Map<Integer, Integer> supply = new java.util.TreeMap<>();
+      originals.forEach(e -> supply.merge(e.label(), 1, Integer::sum));
+      List<Integer> eligible = new ArrayList<>();
+      supply.forEach(
+          (label, n) -> {
+            if (n >= S1C_MIN_TOPIC_SHARE * originals.size()) {
+              eligible.add(label);
+            }
+          });
+      java.util.Collections.shuffle(eligible, rng);
+      Set<Integer> chosen =
+          new java.util.TreeSet<>(eligible.subList(0, Math.min(topics, eligible.size())));
+      sources = originals.stream().filter(e -> chosen.contains(e.label())).toList();
+    }
+    double[] cdf = zipfCdf(sources.size(), zipf);
     List<ScenarioData.Example> stream = new ArrayList<>(originals);
     for (int c = 0; c < copies; c++) {
-      ScenarioData.Example src = originals.get(sample(cdf, rng.nextDouble()));
+      ScenarioData.Example src = sources.get(sample(cdf, rng.nextDouble()));
       stream.add(
           new ScenarioData.Example(
               src.id() + "~c" + c,

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -67,6 +68,36 @@ class ScenariosTest {
       firstCopy++;
     }
     assertThat(firstCopy).isLessThan(50);
+  }
+
+  @Test
+  void shouldConcentrateS1CCopiesInAFewTopics() {
+    // Given 4,000 glosses of 5 topics, one of them (label 4) under 1 % of the originals
+    List<Dataset.Item> items = new ArrayList<>();
+    for (Dataset.Item i : textItems(4000)) {
+      boolean rare = i.label() == 4 && Integer.parseInt(i.id().substring(1)) % 200 != 4;
+      items.add(rare ? new Dataset.Item(i.id(), i.text(), null, 3, "n") : i);
+    }
+    // When S1C turns half the stream into copies of 3 topics
+    Scenarios.Redundant r = Scenarios.redundant(items, "pos", 0.5, 0.8, 3, 7);
+    // Then half the stream is still copies, the originals as in S1
+    assertThat(r.stream()).hasSize(4000);
+    assertThat(r.originals()).hasSize(2000);
+    Set<Integer> copied =
+        r.stream().stream()
+            .filter(e -> e.id().contains("~c"))
+            .map(ScenarioData.Example::label)
+            .collect(Collectors.toSet());
+    // every copy is of one of 3 topics, never of the one under 1 % of the originals
+    assertThat(copied).hasSize(3).doesNotContain(4);
+    // and another seed may draw other topics, still 3
+    assertThat(
+            Scenarios.redundant(items, "pos", 0.5, 0.8, 3, 8).stream().stream()
+                .filter(e -> e.id().contains("~c"))
+                .map(ScenarioData.Example::label)
+                .distinct()
+                .count())
+        .isEqualTo(3);
   }
 
   @Test
