@@ -13,6 +13,7 @@ import io.sieve.config.Topic;
 import io.sieve.config.Topics;
 import io.sieve.embedded.BrokerProcess;
 import io.sieve.embedded.RegistryServer;
+import io.sieve.embedded.ShutdownCleanup;
 import io.sieve.embedded.WorkDir;
 import io.sieve.registry.RestSchemaRegistry;
 import io.sieve.serde.AvroSerdes;
@@ -119,10 +120,12 @@ public final class Benchmark {
   }
 
   public Map<String, Object> run() throws Exception {
-    try (WorkDir dir = WorkDir.create("sieve-bench-");
-        BrokerProcess kafka = BrokerProcess.start(dir.resolve("broker"), "1g");
-        RegistryServer registry =
-            RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log"))) {
+    // closed also on SIGTERM or Ctrl-C: the broker and registry processes and the work directory
+    try (ShutdownCleanup cleanup = ShutdownCleanup.install("sieve-bench-cleanup")) {
+      WorkDir dir = cleanup.add(WorkDir.create("sieve-bench-"));
+      BrokerProcess kafka = cleanup.add(BrokerProcess.start(dir.resolve("broker"), "1g"));
+      RegistryServer registry =
+          cleanup.add(RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log")));
       Path work = dir.path();
       AvroSerdes serdes = new AvroSerdes(new RestSchemaRegistry(registry.url()));
       Map<String, Object> result = new LinkedHashMap<>();

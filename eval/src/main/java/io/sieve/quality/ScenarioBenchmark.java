@@ -14,6 +14,7 @@ import io.sieve.config.Topics;
 import io.sieve.embed.HashingEmbedder;
 import io.sieve.embedded.EmbeddedKafka;
 import io.sieve.embedded.RegistryServer;
+import io.sieve.embedded.ShutdownCleanup;
 import io.sieve.embedded.WorkDir;
 import io.sieve.policy.GroupRefinementPolicy;
 import io.sieve.policy.GroupValues;
@@ -327,10 +328,12 @@ public final class ScenarioBenchmark {
     Map<String, Object> perScenario = new LinkedHashMap<>();
     Map<String, Map<String, Plots.Curve>> curves = new LinkedHashMap<>();
     long started = System.nanoTime();
-    try (WorkDir dir = WorkDir.create("sieve-scenarios-");
-        EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), Map.of());
-        RegistryServer registry =
-            RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log"))) {
+    // closed also on SIGTERM or Ctrl-C: the registry process and the work directory
+    try (ShutdownCleanup cleanup = ShutdownCleanup.install("sieve-quality-cleanup")) {
+      WorkDir dir = cleanup.add(WorkDir.create("sieve-scenarios-"));
+      EmbeddedKafka kafka = cleanup.add(EmbeddedKafka.start(dir.resolve("kafka"), Map.of()));
+      RegistryServer registry =
+          cleanup.add(RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log")));
       out.printf("Kafka broker %s, schema registry %s%n", kafka.bootstrapServers(), registry.url());
       for (ScenarioData d : data) {
         List<ScenarioTrainer> trainers = runScenario(d, kafka, registry, dir.path());
