@@ -283,6 +283,14 @@ public final class SieveCli implements Callable<Integer> {
     int validation;
 
     @Option(
+        names = "--validation-mix",
+        defaultValue = "natural",
+        description =
+            "natural (the validation slice keeps the held-out rows' mix) or equal (an equal number"
+                + " per group value; S3 only).")
+    String validationMix;
+
+    @Option(
         names = "--eval-batches",
         defaultValue = "8",
         description = "Online scenario trainers send an evaluation round every this many batches.")
@@ -438,6 +446,24 @@ public final class SieveCli implements Callable<Integer> {
                 + "'");
         return 2;
       }
+      if (!ScenarioBenchmark.Settings.VALIDATION_MIX.contains(validationMix)) {
+        System.err.println(
+            "--validation-mix must be one of "
+                + ScenarioBenchmark.Settings.VALIDATION_MIX
+                + ": '"
+                + validationMix
+                + "'");
+        return 2;
+      }
+      if ("equal".equals(validationMix)) {
+        for (String name : chosen) {
+          if (!ScenarioBenchmark.equalValidationSupported(name)) {
+            System.err.printf(
+                "--validation-mix equal is implemented for S3 only, not for %s%n", name);
+            return 2;
+          }
+        }
+      }
       ScenarioBenchmark bench;
       try {
         bench =
@@ -463,7 +489,8 @@ public final class SieveCli implements Callable<Integer> {
                     dataDir == null ? ScenarioBenchmark.DEFAULT_DATA_DIR : dataDir,
                     new TreeMap<>(params),
                     new TreeMap<>(config),
-                    learnability),
+                    learnability,
+                    validationMix),
                 System.out);
         bench.run();
       } catch (MissingDataException e) {

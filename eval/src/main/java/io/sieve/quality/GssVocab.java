@@ -121,6 +121,58 @@ final class GssVocab {
     return new Dataset("gssvocab", GROUP_ATTRIBUTE, 2, enc.dimension(), true, stream, test);
   }
 
+  /**
+   * As {@link #load}, but the validation slice (the first {@code validationSize} held-out items)
+   * holds an equal number of rows of each {@code nativeBorn} value. The test set is drawn first,
+   * the first {@code testSize} rows of the shuffled file, so it keeps the natural mix; the
+   * validation slice then takes the first rows of each value from the rest, and the stream is what
+   * remains.
+   */
+  static Dataset loadEqualValidation(Path dir, int testSize, int validationSize, long seed) {
+    Dataset natural = load(dir, 0, seed);
+    // load(…, 0, …) streams every row, shuffled with the seed, as an unnormalised item
+    List<Dataset.Item> rows = new ArrayList<>(natural.stream());
+    TreeSet<String> groups = new TreeSet<>();
+    rows.forEach(r -> groups.add(r.group()));
+    int perGroup = validationSize / groups.size();
+    if (rows.size() <= testSize + validationSize) {
+      throw new IllegalArgumentException("GSSvocab has only " + rows.size() + " complete rows");
+    }
+    List<Dataset.Item> test = rows.subList(0, testSize);
+    List<Dataset.Item> validation = new ArrayList<>(validationSize);
+    List<Dataset.Item> rest = new ArrayList<>(rows.size());
+    java.util.Map<String, Integer> taken = new java.util.HashMap<>();
+    for (Dataset.Item r : rows.subList(testSize, rows.size())) {
+      int t = taken.getOrDefault(r.group(), 0);
+      if (t < perGroup && validation.size() < validationSize) {
+        taken.put(r.group(), t + 1);
+        validation.add(r);
+      } else {
+        rest.add(r);
+      }
+    }
+    if (validation.size() < validationSize || rest.isEmpty()) {
+      throw new IllegalArgumentException(
+          "GSSvocab cannot hold out " + validationSize + " rows equally per group");
+    }
+    List<Dataset.Item> held = new ArrayList<>(validation);
+    held.addAll(test);
+    List<Dataset.Item> heldOut = new ArrayList<>(held.size());
+    for (Dataset.Item i : held) {
+      float[] f = i.features().clone();
+      Vectors.normalize(f);
+      heldOut.add(new Dataset.Item(i.id(), i.text(), f, i.label(), i.group()));
+    }
+    return new Dataset(
+        natural.name(),
+        natural.groupAttribute(),
+        natural.classes(),
+        natural.dimension(),
+        natural.ownEmbedding(),
+        rest,
+        heldOut);
+  }
+
   /** One-hot and scaled features, in a fixed order derived from the values present. */
   static final class Encoder {
     private final List<String> years;

@@ -81,17 +81,29 @@ public final class ScenarioBenchmark {
       Path dataDir,
       Map<String, String> policyParams,
       Map<String, String> sieveConfig,
-      String learnability) {
+      String learnability,
+      String validationMix) {
 
     /**
      * The trainers' learnability: {@code reference} (the default), {@code step} or {@code class}.
      */
     public static final List<String> LEARNABILITY = ScenarioTrainer.Setup.LEARNABILITY;
 
+    /**
+     * The trainers' validation slice: {@code natural} (the held-out rows' own mix, the default) or
+     * {@code equal} (an equal number per value of the group attribute, S3 only: a trainer that
+     * watches its worst group holds out enough of each group to see its curve).
+     */
+    public static final List<String> VALIDATION_MIX = List.of("natural", "equal");
+
     public Settings {
       if (!LEARNABILITY.contains(learnability)) {
         throw new IllegalArgumentException(
             "learnability must be one of " + LEARNABILITY + ": '" + learnability + "'");
+      }
+      if (!VALIDATION_MIX.contains(validationMix)) {
+        throw new IllegalArgumentException(
+            "validation mix must be one of " + VALIDATION_MIX + ": '" + validationMix + "'");
       }
     }
   }
@@ -158,6 +170,12 @@ public final class ScenarioBenchmark {
   /** Whether {@code name} names a scenario (S0..S6 or its name). */
   public static boolean knownScenario(String name) {
     return Scenario.byName(name) != null;
+  }
+
+  /** Whether the scenario named can hold out a validation slice equal per group (S3's data). */
+  public static boolean equalValidationSupported(String name) {
+    Scenario s = Scenario.byName(name);
+    return s != null && "gssvocab".equals(s.dataset);
   }
 
   /** Every scenario's id, S0 first. */
@@ -386,7 +404,11 @@ public final class ScenarioBenchmark {
                 seed);
         break;
       case "gssvocab":
-        d = GssVocab.load(settings.dataDir(), held, seed);
+        d =
+            "equal".equals(settings.validationMix())
+                ? GssVocab.loadEqualValidation(
+                    settings.dataDir(), settings.testSize(), settings.validationSize(), seed)
+                : GssVocab.load(settings.dataDir(), held, seed);
         break;
       case "shuttle":
         d = Shuttle.load(settings.dataDir(), settings.testSize(), settings.validationSize(), seed);
@@ -1068,6 +1090,7 @@ public final class ScenarioBenchmark {
     m.put("evalBatches", settings.evalBatches());
     m.put("passes", settings.passes());
     m.put("learnability", settings.learnability());
+    m.put("validationMix", settings.validationMix());
     m.put("learningRate", settings.learningRate());
     m.put("targetFraction", settings.targetFraction());
     m.put("dataSeed", settings.dataSeed());

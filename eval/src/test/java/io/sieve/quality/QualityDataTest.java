@@ -184,6 +184,41 @@ class QualityDataTest {
         .hasMessageContaining("r-cran-mlbench");
   }
 
+  @Test
+  void shouldHoldOutAGssValidationSliceEqualPerGroup(@TempDir Path dir) throws IOException {
+    // Given 400 respondents, 40 of them not native-born
+    StringBuilder csv =
+        new StringBuilder("year,gender,nativeBorn,ageGroup,educGroup,vocab,age,educ\n");
+    for (int i = 0; i < 400; i++) {
+      csv.append(1978 + i % 30)
+          .append(i % 2 == 0 ? ",female," : ",male,")
+          .append(i % 10 == 0 ? "no" : "yes")
+          .append(",30-39,12 yrs,")
+          .append(i % 11)
+          .append(",35,12\n");
+    }
+    Files.writeString(dir.resolve(GssVocab.FILE), csv);
+    // When 40 rows are held out for validation equally per group, and 100 for the test
+    Dataset d = GssVocab.loadEqualValidation(dir, 100, 40, 5);
+    // Then the validation slice is 20 of each group
+    List<Dataset.Item> validation = d.test().subList(0, 40);
+    assertThat(validation.stream().filter(i -> i.group().equals("no")).count()).isEqualTo(20);
+    // the test set, drawn first, is the shuffled file's first 100 rows: its natural mix
+    List<Dataset.Item> test = d.test().subList(40, d.test().size());
+    assertThat(test).hasSize(100);
+    Dataset natural = GssVocab.load(dir, 100, 5);
+    assertThat(test.stream().map(Dataset.Item::id))
+        .containsExactlyElementsOf(natural.test().stream().map(Dataset.Item::id).toList());
+    // and no row is both held out and streamed
+    assertThat(d.stream()).hasSize(260);
+    java.util.Set<String> held =
+        d.test().stream().map(Dataset.Item::id).collect(java.util.stream.Collectors.toSet());
+    assertThat(d.stream()).noneMatch(i -> held.contains(i.id()));
+    // held-out features are normalised as Sieve normalises the streamed ones
+    assertThat(io.sieve.cluster.Vectors.dot(test.get(0).features(), test.get(0).features()))
+        .isCloseTo(1f, within(1e-5f));
+  }
+
   private static DataOutputStream gz(Path file) throws IOException {
     OutputStream raw = Files.newOutputStream(file);
     return new DataOutputStream(new GZIPOutputStream(raw));
