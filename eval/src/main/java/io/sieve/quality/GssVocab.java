@@ -3,9 +3,6 @@ package io.sieve.quality;
 import io.sieve.cluster.Vectors;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -83,24 +80,7 @@ final class GssVocab {
    * rows (features normalised, as Sieve normalises the streamed ones) and streams the rest.
    */
   static Dataset load(Path dir, int heldOut, long seed) {
-    Path file = dir.resolve(FILE);
-    if (!Files.isReadable(file)) {
-      throw new MissingDataException(
-          file
-              + " is missing: it comes from the Debian package "
-              + PACKAGE
-              + "; run `scripts/fetch-quality-data.sh "
-              + dir
-              + "` (it downloads "
-              + PACKAGE
-              + " and exports its data with Rscript from r-base-core)");
-    }
-    List<Row> rows;
-    try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      rows = parse(in);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    List<Row> rows = new ArrayList<>(RDataExport.read(dir, FILE, PACKAGE, GssVocab::parse));
     Collections.shuffle(rows, new Random(seed));
     if (rows.size() <= heldOut) {
       throw new IllegalArgumentException("GSSvocab has only " + rows.size() + " complete rows");

@@ -3,9 +3,6 @@ package io.sieve.quality;
 import io.sieve.cluster.Vectors;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -80,24 +77,7 @@ final class Shuttle {
    * streamed in an order shuffled with {@code seed}.
    */
   static Dataset load(Path dir, int testSize, int validationSize, long seed) {
-    Path file = dir.resolve(FILE);
-    if (!Files.isReadable(file)) {
-      throw new MissingDataException(
-          file
-              + " is missing: it comes from the Debian package "
-              + PACKAGE
-              + "; run `scripts/fetch-quality-data.sh "
-              + dir
-              + "` (it downloads "
-              + PACKAGE
-              + " and exports its data with Rscript from r-base-core)");
-    }
-    List<Row> rows;
-    try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      rows = parse(in);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    List<Row> rows = new ArrayList<>(RDataExport.read(dir, FILE, PACKAGE, Shuttle::parse));
     return split(rows, testSize, validationSize, seed);
   }
 
