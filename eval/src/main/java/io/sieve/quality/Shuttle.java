@@ -111,15 +111,12 @@ final class Shuttle {
     Encoder enc = new Encoder(streamed);
     List<Dataset.Item> validation = new ArrayList<>();
     List<Dataset.Item> test = new ArrayList<>();
-    int given = 0;
     for (int k = 0; k < classes.size(); k++) {
       List<Row> of = held.get(k);
-      int v =
-          k == classes.size() - 1
-              ? validationSize - given
-              : (int) Math.round(validationSize * of.size() / (double) heldTotal);
-      v = Math.max(0, Math.min(v, of.size() - (of.size() > 1 ? 1 : 0)));
-      given += v;
+      // in proportion, and a class with two held-out rows or more keeps two in the test set; the
+      // rounding's remainder is settled with the head class's rows below
+      int v = (int) Math.round(validationSize * of.size() / (double) heldTotal);
+      v = Math.max(0, Math.min(v, of.size() - Math.min(2, of.size())));
       for (int i = 0; i < of.size(); i++) {
         float[] f = enc.encode(of.get(i));
         Vectors.normalize(f);

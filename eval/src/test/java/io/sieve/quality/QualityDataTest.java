@@ -161,6 +161,8 @@ class QualityDataTest {
     List<Dataset.Item> test = d.test().subList(100, d.test().size());
     assertThat(test.stream().map(Dataset.Item::label).distinct())
         .containsExactlyInAnyOrder(0, 1, 2, 3);
+    // the rarest class's 3 held-out rows: 1 for validation, 2 for the test
+    assertThat(test.stream().filter(i -> i.label() == 3)).hasSize(2);
     // held-out features are unit vectors; streamed ones carry the constant, Sieve normalises them
     assertThat(io.sieve.cluster.Vectors.dot(test.get(0).features(), test.get(0).features()))
         .isCloseTo(1f, within(1e-5f));
