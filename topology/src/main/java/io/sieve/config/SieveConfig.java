@@ -97,6 +97,18 @@ public final class SieveConfig extends AbstractConfig {
       "How long a content is remembered for exact-duplicate detection, by record time; the"
           + " store stays bounded by what arrives in this period.";
 
+  public static final String DEDUP_SCOPE_CONFIG = "dedup.scope";
+  public static final String DEDUP_SCOPE_GLOBAL = "global";
+  public static final String DEDUP_SCOPE_CLUSTER = "cluster";
+  private static final String DEDUP_SCOPE_DOC =
+      "Where exact duplicates meet. 'global': examples are repartitioned by content hash before"
+          + " assignment, so every copy meets every other (two repartitions on the ingest path)."
+          + " 'cluster': assignment runs where the examples are read and exact dedup runs in the"
+          + " pool's task, after the one repartition by cluster; identical content embeds"
+          + " identically, so copies meet unless a model update moved their nearest centre between"
+          + " them, and exact copies count in the model's sums. Changing it changes the topology:"
+          + " reset the application (see Upgrades).";
+
   public static final String CLUSTER_K_INIT_CONFIG = "cluster.k.init";
   public static final int CLUSTER_K_INIT_DEFAULT = 16;
   private static final String CLUSTER_K_INIT_DOC = "Clusters made by k-means++ at bootstrap.";
@@ -563,6 +575,13 @@ public final class SieveConfig extends AbstractConfig {
             Range.atLeast(1000),
             Importance.LOW,
             DEDUP_RETENTION_DOC)
+        .define(
+            DEDUP_SCOPE_CONFIG,
+            Type.STRING,
+            DEDUP_SCOPE_GLOBAL,
+            ValidString.in(DEDUP_SCOPE_GLOBAL, DEDUP_SCOPE_CLUSTER),
+            Importance.LOW,
+            DEDUP_SCOPE_DOC)
         .define(
             CLUSTER_K_INIT_CONFIG,
             Type.INT,

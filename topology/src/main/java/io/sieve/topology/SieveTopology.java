@@ -64,6 +64,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * examples → validate ─┬→ dead letters
  *                      └→ key by content → [by-content] → dedup → assign ─┬→ [by-cluster] → pool → cluster stats
  *                                                                         └→ [model-updates] → model owner → centroids
+ *   with dedup.scope=cluster: validate → assign → [by-cluster] → dedup → pool (one repartition)
  * trainers, feedback, controls → planner ─┬→ dead letters
  *                                         ├→ [plan-by-cluster] → fulfil (reads pool) → [selections-by-batch] → assemble → [staged-by-trainer] → planner-staged ─┐
  *                                         └→ release on credit, in sequence order ←───────────────────────────────────────────────────────────────────────────┘
@@ -143,20 +144,27 @@ public final class SieveTopology {
             .defaultBranch(Branched.as("rejected"));
     deadLetters(validated.get("validated-rejected"), topics, metrics, "validate");
 
-    // deduplicate by content, then assign to a cluster
+    // deduplicate by content (global scope), then assign to a cluster
+    boolean dedupEnabled = config.getBoolean(SieveConfig.DEDUP_ENABLED_CONFIG);
+    boolean dedupInPool =
+        SieveConfig.DEDUP_SCOPE_CLUSTER.equals(config.getString(SieveConfig.DEDUP_SCOPE_CONFIG));
     KStream<String, TrainingExample> unique =
-        validated
-            .get("validated-ok")
-            .mapValues(Outcome::value, Named.as("unwrap-valid"))
-            .selectKey((k, v) -> DedupProcessor.contentHash(v), Named.as("key-by-content"))
-            .repartition(
-                Repartitioned.with(Serdes.String(), serdes.internal(TrainingExample.class))
-                    .withName("by-content")
-                    .withNumberOfPartitions(partitions));
-    if (config.getBoolean(SieveConfig.DEDUP_ENABLED_CONFIG)) {
+        validated.get("validated-ok").mapValues(Outcome::value, Named.as("unwrap-valid"));
+    if (!dedupInPool) {
       unique =
-          unique.process(
-              () -> new DedupProcessor(metrics, dedupRetention), Named.as("dedup"), Stores.DEDUP);
+          unique
+              .selectKey((k, v) -> DedupProcessor.contentHash(v), Named.as("key-by-content"))
+              .repartition(
+                  Repartitioned.with(Serdes.String(), serdes.internal(TrainingExample.class))
+                      .withName("by-content")
+                      .withNumberOfPartitions(partitions));
+      if (dedupEnabled) {
+        unique =
+            unique.process(
+                () -> DedupProcessor.global(metrics, dedupRetention),
+                Named.as("dedup"),
+                Stores.DEDUP);
+      }
     }
     Map<String, KStream<String, Assigned>> assigned =
         unique
@@ -198,18 +206,27 @@ public final class SieveTopology {
         .to(topics.centroids().name(), topics.centroids().produced("centroids-sink"));
 
     // pool, keyed by cluster
-    assigned
-        .get("assigned-to-pool")
-        .map(
-            (k, v) -> {
-              Assigned.ToPool p = (Assigned.ToPool) v;
-              return KeyValue.pair(p.clusterId(), p.example());
-            },
-            Named.as("key-by-cluster"))
-        .repartition(
-            Repartitioned.with(Serdes.Integer(), serdes.internal(BatchExample.class))
-                .withName("by-cluster")
-                .withNumberOfPartitions(partitions))
+    KStream<Integer, BatchExample> byCluster =
+        assigned
+            .get("assigned-to-pool")
+            .map(
+                (k, v) -> {
+                  Assigned.ToPool p = (Assigned.ToPool) v;
+                  return KeyValue.pair(p.clusterId(), p.example());
+                },
+                Named.as("key-by-cluster"))
+            .repartition(
+                Repartitioned.with(Serdes.Integer(), serdes.internal(BatchExample.class))
+                    .withName("by-cluster")
+                    .withNumberOfPartitions(partitions));
+    if (dedupInPool && dedupEnabled) {
+      byCluster =
+          byCluster.process(
+              () -> DedupProcessor.inPool(metrics, dedupRetention),
+              Named.as("dedup"),
+              Stores.DEDUP);
+    }
+    byCluster
         .process(
             () ->
                 new PoolProcessor(

@@ -50,6 +50,7 @@ class SieveConfigTest {
     expected.put("embedding.dimension", 384);
     expected.put("dedup.enabled", true);
     expected.put("dedup.retention.ms", 604_800_000L);
+    expected.put("dedup.scope", "global");
     expected.put("cluster.k.init", 16);
     expected.put("cluster.bootstrap.size", 512);
     expected.put("cluster.half.life", 100_000.0);

@@ -24,6 +24,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 
 /**
@@ -37,6 +38,7 @@ final class DriverHarness implements AutoCloseable {
   static final Instant START = Instant.parse("2025-01-01T00:00:00Z");
 
   private final TopologyTestDriver driver;
+  private final Topology topology;
   private final Topics topics;
   private final SieveMetrics metrics = new SieveMetrics();
   private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
@@ -106,14 +108,18 @@ final class DriverHarness implements AutoCloseable {
     } else {
       sender = null;
     }
-    driver =
-        new TopologyTestDriver(
-            SieveTopology.build(config, topics, serdes, metrics, batchTopics), streams, START);
+    topology = SieveTopology.build(config, topics, serdes, metrics, batchTopics);
+    driver = new TopologyTestDriver(topology, streams, START);
   }
 
   /** The registry the harness's serdes register their schemas in. */
   InMemorySchemaRegistry registry() {
     return registry;
+  }
+
+  /** The topology the driver runs. */
+  Topology topology() {
+    return topology;
   }
 
   TopologyTestDriver driver() {

@@ -11,8 +11,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Pins the shape of the topology: node names, stores and topics. Every name there ends up in a
@@ -24,12 +27,20 @@ class TopologyGoldenTest {
   private static final Path GOLDEN = Path.of("src/test/resources/topology.txt");
   private static final String UPDATE = "sieve.golden.update";
 
+  /** The topology with the default settings. */
   private static String describe() {
-    SieveConfig config =
-        new SieveConfig(
-            Map.of(
-                SieveConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092",
-                SieveConfig.SCHEMA_REGISTRY_URL_CONFIG, "http://unused"));
+    return describe(null);
+  }
+
+  /** The topology with {@code dedup.scope} set, unless null. */
+  private static String describe(String dedupScope) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(SieveConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    props.put(SieveConfig.SCHEMA_REGISTRY_URL_CONFIG, "http://unused");
+    if (dedupScope != null) {
+      props.put(SieveConfig.DEDUP_SCOPE_CONFIG, dedupScope);
+    }
+    SieveConfig config = new SieveConfig(props);
     AvroSerdes serdes = new AvroSerdes(new InMemorySchemaRegistry());
     String description =
         SieveTopology.build(config, Topics.from(config, serdes), serdes, new SieveMetrics())
@@ -60,10 +71,11 @@ class TopologyGoldenTest {
         .isEqualTo(expected);
   }
 
-  @Test
-  void everyNodeAndInternalTopicHasAnExplicitName() {
-    // Given the description of the topology
-    String description = describe();
+  @ParameterizedTest
+  @ValueSource(strings = {SieveConfig.DEDUP_SCOPE_GLOBAL, SieveConfig.DEDUP_SCOPE_CLUSTER})
+  void everyNodeAndInternalTopicHasAnExplicitName(String dedupScope) {
+    // Given the description of the topology, with exact dedup in either place
+    String description = describe(dedupScope);
 
     // Then no generated name is left in it
     assertThat(description)
