@@ -71,23 +71,28 @@ class ClusteringIT {
     return e;
   }
 
+  /** An example whose text is {@code "example " + textOf}, as {@link #produce} writes them. */
+  private static TrainingExample example(String id, String textOf, List<Float> embedding) {
+    return TrainingExample.newBuilder()
+        .setId(id)
+        .setText("example " + textOf)
+        .setEmbedding(embedding)
+        .build();
+  }
+
   private static void produce(Topics topics, Map<String, List<Float>> byId) {
+    Map<String, TrainingExample> examples = new TreeMap<>();
+    byId.forEach((id, embedding) -> examples.put(id, example(id, id, embedding)));
+    produceExamples(topics, examples);
+  }
+
+  private static void produceExamples(Topics topics, Map<String, TrainingExample> byId) {
     String topic = topics.examples().name();
     try (KafkaProducer<String, byte[]> producer =
         ItClients.producer(STACK.kafka().bootstrapServers())) {
       byId.forEach(
-          (id, embedding) ->
-              producer.send(
-                  new ProducerRecord<>(
-                      topic,
-                      id,
-                      serdes.serialize(
-                          topic,
-                          TrainingExample.newBuilder()
-                              .setId(id)
-                              .setText("example " + id)
-                              .setEmbedding(embedding)
-                              .build()))));
+          (id, example) ->
+              producer.send(new ProducerRecord<>(topic, id, serdes.serialize(topic, example))));
       producer.flush();
     }
   }
@@ -175,6 +180,63 @@ class ClusteringIT {
           awaitStats(config, s -> total(s, ClusterStats::getSize) == 31, Duration.ofSeconds(30));
       assertThat(total(stats, ClusterStats::getSize)).isEqualTo(31);
       assertThat(service.metrics().nearDuplicates()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void shouldDropExactCopiesInThePoolsTaskAcrossARestart() throws Exception {
+    // Given exact dedup in the pool's task: one repartition between the examples and the pool
+    Map<String, Object> props =
+        new java.util.HashMap<>(config("scope", temp.resolve("state")).originals());
+    props.put(SieveConfig.DEDUP_SCOPE_CONFIG, SieveConfig.DEDUP_SCOPE_CLUSTER);
+    SieveConfig config = new SieveConfig(props);
+    try (SieveService service = new SieveService(config).start()) {
+      assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
+      Map<String, List<Float>> feed = new TreeMap<>();
+      for (int t = 0; t < 3; t++) {
+        feed.putAll(topic(t, 0, 10));
+      }
+      produce(service.topics(), feed);
+      awaitStats(config, s -> total(s, ClusterStats::getSize) == 30, Duration.ofSeconds(90));
+
+      // When exact copies of three pooled examples arrive under other ids, beside a fresh one
+      Map<String, TrainingExample> copies = new TreeMap<>();
+      for (int t = 0; t < 3; t++) {
+        copies.put("copy-" + t, example("copy-" + t, "t" + t + "-5", embedding(t, 5)));
+      }
+      copies.put("fresh", example("fresh", "fresh", embedding(2, 50)));
+      produceExamples(service.topics(), copies);
+
+      // Then the copies are counted and not pooled, the fresh one is pooled
+      Map<Integer, ClusterStats> stats =
+          awaitStats(config, s -> total(s, ClusterStats::getSize) == 31, Duration.ofSeconds(90));
+      assertThat(total(stats, ClusterStats::getSize)).isEqualTo(31);
+      assertThat(service.metrics().duplicates()).isEqualTo(3);
+      // and no topic was made for a repartition by content
+      try (org.apache.kafka.clients.admin.Admin admin =
+          org.apache.kafka.clients.admin.Admin.create(
+              Map.of("bootstrap.servers", STACK.kafka().bootstrapServers()))) {
+        String app = config.getString(SieveConfig.APPLICATION_ID_CONFIG);
+        assertThat(admin.listTopics().names().get())
+            .anyMatch(t -> t.startsWith(app) && t.contains("by-cluster"))
+            .noneMatch(t -> t.startsWith(app) && t.contains("by-content"));
+      }
+    }
+
+    // When the app restarts on the same state directory and one more copy arrives
+    try (SieveService service = new SieveService(config).start()) {
+      assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
+      produceExamples(
+          service.topics(),
+          Map.of(
+              "copy-again", example("copy-again", "t1-5", embedding(1, 5)),
+              "fresh-2", example("fresh-2", "fresh-2", embedding(0, 60))));
+
+      // Then the restored dedup store still knows the content: only the fresh one is pooled
+      Map<Integer, ClusterStats> stats =
+          awaitStats(config, s -> total(s, ClusterStats::getSize) == 32, Duration.ofSeconds(90));
+      assertThat(total(stats, ClusterStats::getSize)).isEqualTo(32);
+      assertThat(service.metrics().duplicates()).isEqualTo(1);
     }
   }
 
