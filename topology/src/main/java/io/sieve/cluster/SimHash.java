@@ -124,25 +124,6 @@ public final class SimHash {
   }
 
   /**
-   * {@link #distance}, or a number above {@code max} as soon as the first half of the words exceeds
-   * it: unrelated signatures differ in about half their bits, so a scan for those within a small
-   * distance reads the second half of few of them.
-   */
-  public static int distanceUpTo(long[] a, int i, long[] b, int j, int max) {
-    int d = 0;
-    for (int w = 0; w < WORDS / 2; w++) {
-      d += Long.bitCount(a[i + w] ^ b[j + w]);
-    }
-    if (d > max) {
-      return d;
-    }
-    for (int w = WORDS / 2; w < WORDS; w++) {
-      d += Long.bitCount(a[i + w] ^ b[j + w]);
-    }
-    return d;
-  }
-
-  /**
    * The largest Hamming distance at which a pair may still have cosine similarity {@code ≥ 1 − ε}:
    * the expected distance at that cosine, {@code BITS·θ/π}, plus {@value #MARGIN_SIGMAS} binomial
    * standard deviations.

@@ -66,7 +66,7 @@ final class NearIndex {
     long[] candidates = new long[MAX_VERIFIED];
     int found = 0;
     for (int s = 0; s < slots; s++) {
-      int d = SimHash.distanceUpTo(signature, 0, signatures, s * SimHash.WORDS, maxDistance);
+      int d = SimHash.distance(signature, 0, signatures, s * SimHash.WORDS);
       if (d > maxDistance) {
         continue;
       }
