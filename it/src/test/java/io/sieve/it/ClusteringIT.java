@@ -14,11 +14,13 @@ import io.sieve.serde.AvroSerdes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -154,12 +156,7 @@ class ClusteringIT {
     try (SieveService service = new SieveService(config).start()) {
       assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
       // Given 30 distinct examples on three topics
-      Map<String, List<Float>> feed = new TreeMap<>();
-      for (int t = 0; t < 3; t++) {
-        feed.putAll(topic(t, 0, 10));
-      }
-      produce(service.topics(), feed);
-      awaitStats(config, s -> total(s, ClusterStats::getSize) == 30, Duration.ofSeconds(90));
+      poolThirtyOnThreeTopics(service, config);
 
       // When three nudged copies of pooled examples arrive (cosine > 0.999, not exact copies)
       Map<String, List<Float>> copies = new TreeMap<>();
@@ -186,18 +183,12 @@ class ClusteringIT {
   @Test
   void shouldDropExactCopiesInThePoolsTaskAcrossARestart() throws Exception {
     // Given exact dedup in the pool's task: one repartition between the examples and the pool
-    Map<String, Object> props =
-        new java.util.HashMap<>(config("scope", temp.resolve("state")).originals());
+    Map<String, Object> props = new HashMap<>(config("scope", temp.resolve("state")).originals());
     props.put(SieveConfig.DEDUP_SCOPE_CONFIG, SieveConfig.DEDUP_SCOPE_CLUSTER);
     SieveConfig config = new SieveConfig(props);
     try (SieveService service = new SieveService(config).start()) {
       assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
-      Map<String, List<Float>> feed = new TreeMap<>();
-      for (int t = 0; t < 3; t++) {
-        feed.putAll(topic(t, 0, 10));
-      }
-      produce(service.topics(), feed);
-      awaitStats(config, s -> total(s, ClusterStats::getSize) == 30, Duration.ofSeconds(90));
+      poolThirtyOnThreeTopics(service, config);
 
       // When exact copies of three pooled examples arrive under other ids, beside a fresh one
       Map<String, TrainingExample> copies = new TreeMap<>();
@@ -213,9 +204,8 @@ class ClusteringIT {
       assertThat(total(stats, ClusterStats::getSize)).isEqualTo(31);
       assertThat(service.metrics().duplicates()).isEqualTo(3);
       // and no topic was made for a repartition by content
-      try (org.apache.kafka.clients.admin.Admin admin =
-          org.apache.kafka.clients.admin.Admin.create(
-              Map.of("bootstrap.servers", STACK.kafka().bootstrapServers()))) {
+      try (Admin admin =
+          Admin.create(Map.of("bootstrap.servers", STACK.kafka().bootstrapServers()))) {
         String app = config.getString(SieveConfig.APPLICATION_ID_CONFIG);
         assertThat(admin.listTopics().names().get())
             .anyMatch(t -> t.startsWith(app) && t.contains("by-cluster"))
@@ -241,6 +231,16 @@ class ClusteringIT {
   }
 
   // ---- helpers -------------------------------------------------------------------------------
+
+  /** Sends examples 0–9 of topics 0–2 and waits until the pool holds all 30. */
+  private static void poolThirtyOnThreeTopics(SieveService service, SieveConfig config) {
+    Map<String, List<Float>> feed = new TreeMap<>();
+    for (int t = 0; t < 3; t++) {
+      feed.putAll(topic(t, 0, 10));
+    }
+    produce(service.topics(), feed);
+    awaitStats(config, s -> total(s, ClusterStats::getSize) == 30, Duration.ofSeconds(90));
+  }
 
   private static List<Integer> ids(CentroidModel model) {
     return model.getClusters().stream().map(Centroid::getId).sorted().toList();
