@@ -2,6 +2,7 @@ package io.sieve.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sieve.avro.ClusterStats;
 import io.sieve.avro.TrainingExample;
 import io.sieve.config.SieveConfig;
 import io.sieve.stream.SieveMetrics;
@@ -57,10 +58,10 @@ class DedupScopeTopologyTest {
   }
 
   private static long pooled(DriverHarness harness) {
-    KeyValueStore<Integer, io.sieve.avro.ClusterStats> store =
+    KeyValueStore<Integer, ClusterStats> store =
         harness.driver().getKeyValueStore(Stores.CLUSTER_STATS);
     long sum = 0;
-    try (KeyValueIterator<Integer, io.sieve.avro.ClusterStats> it = store.all()) {
+    try (KeyValueIterator<Integer, ClusterStats> it = store.all()) {
       while (it.hasNext()) {
         sum += it.next().value.getSize();
       }
