@@ -224,6 +224,14 @@ public final class SieveCli implements Callable<Integer> {
     @Option(names = "--report", description = "Directory to write benchmark.json into.")
     Path report;
 
+    @Option(
+        names = "--profile",
+        description =
+            "Record the full topology's timed runs with JFR (kept as profile-<app>.jfr in the"
+                + " report directory) and report where its stream threads spent their samples, by"
+                + " stage and kind of work.")
+    boolean profile;
+
     @Override
     public Integer call() throws Exception {
       new io.sieve.bench.Benchmark(
@@ -241,7 +249,8 @@ public final class SieveCli implements Callable<Integer> {
                   latencyLimit,
                   poolRecords,
                   settings,
-                  report),
+                  report,
+                  profile),
               System.out)
           .run();
       return 0;

@@ -24,6 +24,7 @@ import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.ParseException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -39,6 +40,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
+import jdk.jfr.Configuration;
+import jdk.jfr.Recording;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -98,7 +101,8 @@ public final class Benchmark {
       Duration latencyLimit,
       int poolRecords,
       Map<String, String> settings,
-      Path reportDir) {
+      Path reportDir,
+      boolean profile) {
 
     public Options {
       settings = Map.copyOf(settings);
@@ -128,6 +132,9 @@ public final class Benchmark {
           cleanup.add(RegistryServer.start(RegistryServer.locate(), dir.resolve("registry.log")));
       Path work = dir.path();
       AvroSerdes serdes = new AvroSerdes(new RestSchemaRegistry(registry.url()));
+      if (o.profile() && o.reportDir() != null) {
+        Files.createDirectories(o.reportDir());
+      }
       Map<String, Object> result = new LinkedHashMap<>();
       result.put("records", o.records());
       result.put("seedRecords", o.seedRecords());
@@ -198,6 +205,7 @@ public final class Benchmark {
     }
     List<Double> ratioPassthrough = new ArrayList<>();
     List<Double> ratioStore = new ArrayList<>();
+    IngestProfile.Tally profile = new IngestProfile.Tally();
     for (int rep = 1; rep <= o.repetitions(); rep++) {
       List<Kind> order =
           rep % 2 == 1
@@ -210,21 +218,33 @@ public final class Benchmark {
         SieveConfig config = config(kafka, registry, work, app, c, in);
         kafka.createTopic(in, base.partitions(), Map.of());
         send(kafka.bootstrapServers(), in, records, 0, o.seedRecords());
+        // the full topology's timed part recorded with JFR when asked: its samples say where the
+        // time goes (IngestProfile), the recording is kept beside the report
+        Path recording =
+            o.profile() && kind == Kind.FULL
+                ? (o.reportDir() != null ? o.reportDir() : work).resolve("profile-" + app + ".jfr")
+                : null;
         Map<String, Double> m =
             timeOne(
                 kind,
                 config,
                 serdes,
                 in,
-                () -> send(kafka.bootstrapServers(), in, records, o.seedRecords(), records.size()));
+                () -> send(kafka.bootstrapServers(), in, records, o.seedRecords(), records.size()),
+                recording);
+        if (recording != null) {
+          IngestProfile.read(recording, app, profile);
+        }
         runs.get(kind).add(m);
         rates.put(kind, m.get("recordsPerSecond"));
         out.printf(
-            "  rep %d %-11s %,8.0f records/s, stream threads %,6.1f us CPU per record%n",
+            "  rep %d %-11s %,8.0f records/s, stream threads %,6.1f us CPU per record (%,.1f"
+                + " user)%n",
             rep,
             kind.name().toLowerCase(),
             m.get("recordsPerSecond"),
-            m.get("streamThreadCpuMicrosPerRecord"));
+            m.get("streamThreadCpuMicrosPerRecord"),
+            m.get("streamThreadUserMicrosPerRecord"));
       }
       ratioPassthrough.add(rates.get(Kind.FULL) / rates.get(Kind.PASSTHROUGH));
       ratioStore.add(rates.get(Kind.FULL) / rates.get(Kind.STORE));
@@ -241,6 +261,13 @@ public final class Benchmark {
       r.put(key + "RecordsPerSecond", rounded(rates));
       r.put(key + "Median", Math.round(median(rates)));
       r.put(key + "StreamThreadCpuMicrosPerRecordMedian", round1(median(cpu)));
+      r.put(
+          key + "StreamThreadUserMicrosPerRecordMedian",
+          round1(
+              median(
+                  runs.get(kind).stream()
+                      .map(m -> m.get("streamThreadUserMicrosPerRecord"))
+                      .toList())));
       r.put(
           key + "ProcessCpuMicrosPerRecordMedian",
           round1(
@@ -277,6 +304,11 @@ public final class Benchmark {
     r.put("fullWritesPerRecordByTopic", byTopic);
     r.put("ratioFullToPassthroughPerRep", ratios(ratioPassthrough));
     r.put("ratioFullToPassthroughMedian", round3(median(ratioPassthrough)));
+    if (profile.samples() > 0) {
+      Map<String, Object> shares = profile.shares();
+      r.put("fullProfile", shares);
+      printProfile(shares);
+    }
     r.put("ratioFullToStoreBaselinePerRep", ratios(ratioStore));
     r.put("ratioFullToStoreBaselineMedian", round3(median(ratioStore)));
     return r;
@@ -291,7 +323,7 @@ public final class Benchmark {
    * waited for the model, and the clock, started once the prefix was pooled, would miss that work.
    */
   private Map<String, Double> timeOne(
-      Kind kind, SieveConfig config, AvroSerdes serdes, String in, Runnable timed)
+      Kind kind, SieveConfig config, AvroSerdes serdes, String in, Runnable timed, Path recording)
       throws Exception {
     if (kind == Kind.FULL) {
       try (SieveService service = new SieveService(config)) {
@@ -303,7 +335,8 @@ public final class Benchmark {
                     + service.metrics().duplicates()
                     + service.metrics().nearDuplicates(),
             true,
-            timed);
+            timed,
+            recording);
       }
     }
     LongAdder count = new LongAdder();
@@ -316,7 +349,7 @@ public final class Benchmark {
             ? Passthrough.build(inTopic, outTopic, count)
             : StorePassthrough.build(inTopic, outTopic, count);
     try (KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties())) {
-      return timeUntil(streams, count::sum, false, timed);
+      return timeUntil(streams, count::sum, false, timed, null);
     }
   }
 
@@ -450,8 +483,8 @@ public final class Benchmark {
    * writes the rest of the stream, and times it from its resumption to the end of the stream.
    */
   private Map<String, Double> timeUntil(
-      KafkaStreams streams, LongSupplier done, boolean writes, Runnable rest)
-      throws InterruptedException {
+      KafkaStreams streams, LongSupplier done, boolean writes, Runnable rest, Path recording)
+      throws Exception {
     if (streams.state() == KafkaStreams.State.CREATED) {
       streams.start();
     }
@@ -466,17 +499,25 @@ public final class Benchmark {
     }
     streams.pause();
     rest.run();
+    // started while the app is paused, so that starting it costs the timed part nothing
+    Recording jfr = recording == null ? null : startRecording();
     streams.resume();
     long start = System.nanoTime();
     long startSeen = done.getAsLong();
     long cpu0 = processCpuNanos();
     long threads0 = streamThreadCpuNanos();
+    long user0 = streamThreadUserNanos();
     Map<String, double[]> written0 = writes ? written(streams) : Map.of();
     while (done.getAsLong() < total && System.nanoTime() < deadline) {
       Thread.sleep(5);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     long timed = done.getAsLong() - startSeen;
+    if (jfr != null) {
+      jfr.stop();
+      jfr.dump(recording);
+      jfr.close();
+    }
     if (done.getAsLong() < total) {
       throw new IllegalStateException(
           "only " + done.getAsLong() + " of " + total + " records after 30 minutes");
@@ -485,6 +526,7 @@ public final class Benchmark {
     m.put("recordsPerSecond", timed / seconds);
     m.put("processCpuMicrosPerRecord", (processCpuNanos() - cpu0) / 1e3 / timed);
     m.put("streamThreadCpuMicrosPerRecord", (streamThreadCpuNanos() - threads0) / 1e3 / timed);
+    m.put("streamThreadUserMicrosPerRecord", (streamThreadUserNanos() - user0) / 1e3 / timed);
     if (writes) {
       // what the topology wrote per record in the timed part: every changelogged put and every
       // repartitioned record is a send in the stream thread's transaction
@@ -991,6 +1033,44 @@ public final class Benchmark {
     return sums;
   }
 
+  /** The full topology's stages and their main kinds of work, 1 % of the samples or more. */
+  @SuppressWarnings("unchecked")
+  private void printProfile(Map<String, Object> shares) {
+    out.printf(
+        "  full topology, stream-thread samples (Java only; %s): stage share, then its work%n",
+        shares.get("samples"));
+    ((Map<String, Object>) shares.get("stages"))
+        .forEach(
+            (stage, v) -> {
+              Map<String, Object> st = (Map<String, Object>) v;
+              double share = (Double) st.get("share");
+              if (share < 0.01) {
+                return;
+              }
+              StringBuilder work = new StringBuilder();
+              ((Map<String, Object>) st.get("work"))
+                  .forEach(
+                      (kind, w) -> {
+                        if ((Double) w >= 0.01) {
+                          work.append(String.format(" %s %.1f%%,", kind, 100 * (Double) w));
+                        }
+                      });
+              out.printf(
+                  "    %-34s %5.1f%%:%s%n",
+                  stage,
+                  100 * share,
+                  work.length() > 0 ? work.substring(0, work.length() - 1) : "");
+            });
+  }
+
+  /** A recording with the JDK's "profile" settings (execution samples every 10 ms). */
+  private static Recording startRecording() throws IOException, ParseException {
+    Recording r = new Recording(Configuration.getConfiguration("profile"));
+    r.setName("sieve-bench-full");
+    r.start();
+    return r;
+  }
+
   private static long processCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
@@ -998,11 +1078,26 @@ public final class Benchmark {
 
   /** CPU time of the live Kafka Streams stream threads of this process. */
   private static long streamThreadCpuNanos() {
+    return streamThreadNanos(false);
+  }
+
+  /**
+   * User-mode CPU time of the same threads: the rest of their CPU time is the kernel's (socket
+   * reads and writes, wake-ups, page faults), which a Java profile does not sample.
+   */
+  private static long streamThreadUserNanos() {
+    return streamThreadNanos(true);
+  }
+
+  private static long streamThreadNanos(boolean userOnly) {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     long sum = 0;
     for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
       if (t != null && t.getThreadName().contains("StreamThread")) {
-        long cpu = threads.getThreadCpuTime(t.getThreadId());
+        long cpu =
+            userOnly
+                ? threads.getThreadUserTime(t.getThreadId())
+                : threads.getThreadCpuTime(t.getThreadId());
         sum += Math.max(cpu, 0);
       }
     }
