@@ -127,12 +127,24 @@ final class IngestProfile {
     private final Map<String, Map<String, Long>> byStage = new TreeMap<>();
     private final Map<String, Long> byFrame = new TreeMap<>();
     private long samples;
+    private long interpreted;
 
     void add(List<String> frames) {
+      add(frames, false);
+    }
+
+    /**
+     * @param interpretedTop whether the innermost frame ran in the interpreter: a share of those
+     *     above a few per cent says the JIT had not settled and the profile is not of steady state
+     */
+    void add(List<String> frames, boolean interpretedTop) {
       if (frames.isEmpty()) {
         return;
       }
       samples++;
+      if (interpretedTop) {
+        interpreted++;
+      }
       byStage
           .computeIfAbsent(stage(frames), s -> new TreeMap<>())
           .merge(work(frames), 1L, Long::sum);
@@ -150,6 +162,7 @@ final class IngestProfile {
     Map<String, Object> shares() {
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("samples", samples);
+      out.put("interpreted", share(interpreted));
       Map<String, Object> stages = new LinkedHashMap<>();
       byStage.entrySet().stream()
           .sorted(Comparator.comparingLong((Map.Entry<String, Map<String, Long>> e) -> -sum(e)))
@@ -204,13 +217,15 @@ final class IngestProfile {
           continue;
         }
         List<String> frames = new ArrayList<>();
-        for (RecordedFrame f : e.getStackTrace().getFrames()) {
+        List<RecordedFrame> stack = e.getStackTrace().getFrames();
+        boolean interpretedTop = !stack.isEmpty() && "Interpreted".equals(stack.get(0).getType());
+        for (RecordedFrame f : stack) {
           RecordedMethod m = f.getMethod();
           if (m != null && m.getType() != null) {
             frames.add(m.getType().getName() + "." + m.getName());
           }
         }
-        tally.add(frames);
+        tally.add(frames, interpretedTop);
       }
     }
   }

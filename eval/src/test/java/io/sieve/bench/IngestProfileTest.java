@@ -68,12 +68,13 @@ class IngestProfileTest {
       tally.add(List.of("io.sieve.pool.NearIndex.closest", POOL, RUN));
     }
     tally.add(List.of("io.sieve.cluster.SimHash.hadamard", POOL, RUN));
-    tally.add(List.of("java.util.HashMap.getNode", DEDUP, RUN));
+    tally.add(List.of("java.util.HashMap.getNode", DEDUP, RUN), true);
     tally.add(List.of());
 
     Map<String, Object> shares = tally.shares();
 
     assertThat(shares.get("samples")).isEqualTo(5L);
+    assertThat(shares.get("interpreted")).isEqualTo(0.2);
     Map<String, Object> stages = (Map<String, Object>) shares.get("stages");
     assertThat(stages.keySet()).containsExactly("PoolProcessor", "DedupProcessor");
     Map<String, Object> pool = (Map<String, Object>) stages.get("PoolProcessor");
