@@ -1,5 +1,6 @@
 package io.sieve.cluster;
 
+import io.sieve.simd.VectorKernels;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -84,7 +85,11 @@ public final class SimHash {
       for (int i = 0; i < n; i++) {
         v[i] *= d[i];
       }
-      hadamard(v);
+      if (NearestSearch.VECTOR) {
+        VectorKernels.hadamard(v);
+      } else {
+        hadamard(v);
+      }
     }
     for (int w = 0; w < WORDS; w++) {
       long word = 0L;

@@ -2,6 +2,7 @@ package io.sieve.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sieve.simd.VectorKernels;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -118,6 +119,33 @@ class SimHashTest {
     // and the mean distance at cosine 0.8 is the angle's: 256 · acos(0.8) / π ≈ 52.4
     assertThat(missed).isLessThanOrEqualTo(10);
     assertThat(far / pairs).isBetween(52.4 - 2, 52.4 + 2);
+  }
+
+  @Test
+  void shouldTransformOnTheVectorKernelExactlyAsTheScalarTransform() {
+    // the tests run with the Vector API, so signatures take the vector kernel
+    assertThat(NearestSearch.VECTOR).isTrue();
+    Random rng = new Random(11);
+    for (int n : new int[] {1, 2, 4, 8, 16, 32, 64, 512, 1024}) {
+      float[] scalar = new float[n];
+      for (int i = 0; i < n; i++) {
+        scalar[i] = (float) rng.nextGaussian();
+      }
+      float[] vector = scalar.clone();
+      SimHash.hadamard(scalar);
+      VectorKernels.hadamard(vector);
+      // the same sums in the same order: equal bit for bit, whatever the vector width
+      assertThat(vector).as("n = %d", n).containsExactly(scalar);
+    }
+    // and the transform is the Hadamard matrix: twice applied, n times the input
+    float[] x = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    float[] y = x.clone();
+    VectorKernels.hadamard(y);
+    assertThat(y[0]).isEqualTo(136f);
+    VectorKernels.hadamard(y);
+    for (int i = 0; i < x.length; i++) {
+      assertThat(y[i]).isEqualTo(16 * x[i]);
+    }
   }
 
   @Test
