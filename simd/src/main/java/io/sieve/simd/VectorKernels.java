@@ -27,27 +27,16 @@ public final class VectorKernels {
   }
 
   /**
-   * The unnormalised Walsh–Hadamard transform of {@code v} (its length a power of two), in place.
-   * The stages whose butterflies pair elements at least a vector apart run a vector at a time; the
-   * narrower first stages stay scalar. Every element goes through the same additions in the same
-   * order as in the scalar transform, so the result is identical to it, bit for bit.
+   * The stages of an unnormalised Walsh–Hadamard transform of {@code v} (its length a power of two)
+   * whose butterflies pair elements at least a vector apart, {@code h = lanes() .. n/2}, in place,
+   * a vector at a time; the caller has run the narrower stages. Every element goes through the same
+   * additions in the same order as in a scalar transform, so the result is identical to it.
    */
-  public static void hadamard(float[] v) {
+  public static void hadamardWideStages(float[] v) {
     int n = v.length;
     int lanes = SPECIES.length();
-    int h = 1;
-    for (; h < n && h < lanes; h <<= 1) {
-      for (int i = 0; i < n; i += h << 1) {
-        for (int j = i; j < i + h; j++) {
-          float a = v[j];
-          float b = v[j + h];
-          v[j] = a + b;
-          v[j + h] = a - b;
-        }
-      }
-    }
     // h and the lanes are powers of two and h >= lanes: every block is whole vectors
-    for (; h < n; h <<= 1) {
+    for (int h = lanes; h < n; h <<= 1) {
       for (int i = 0; i < n; i += h << 1) {
         for (int j = i; j < i + h; j += lanes) {
           FloatVector a = FloatVector.fromArray(SPECIES, v, j);

@@ -85,11 +85,7 @@ public final class SimHash {
       for (int i = 0; i < n; i++) {
         v[i] *= d[i];
       }
-      if (NearestSearch.VECTOR) {
-        VectorKernels.hadamard(v);
-      } else {
-        hadamard(v);
-      }
+      transform(v);
     }
     for (int w = 0; w < WORDS; w++) {
       long word = 0L;
@@ -103,11 +99,27 @@ public final class SimHash {
   }
 
   /**
-   * The unnormalised Walsh–Hadamard transform of {@code v} (its length a power of two), in place.
+   * The unnormalised Walsh–Hadamard transform of {@code v} (its length a power of two), in place;
+   * with the Vector API its wide stages run a vector at a time, with the same result bit for bit.
    */
+  static void transform(float[] v) {
+    if (NearestSearch.VECTOR) {
+      hadamard(v, VectorKernels.lanes());
+      VectorKernels.hadamardWideStages(v);
+    } else {
+      hadamard(v);
+    }
+  }
+
+  /** The scalar transform. */
   static void hadamard(float[] v) {
+    hadamard(v, v.length);
+  }
+
+  /** The stages whose butterflies pair elements fewer than {@code below} apart, scalar. */
+  private static void hadamard(float[] v, int below) {
     int n = v.length;
-    for (int h = 1; h < n; h <<= 1) {
+    for (int h = 1; h < n && h < below; h <<= 1) {
       for (int i = 0; i < n; i += h << 1) {
         for (int j = i; j < i + h; j++) {
           float a = v[j];
