@@ -536,15 +536,27 @@ public final class Benchmark {
     long threads0 = streamThreadCpuNanos();
     long user0 = streamThreadUserNanos();
     Map<String, double[]> written0 = writes ? written(streams) : Map.of();
-    while (done.getAsLong() < total && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    long timed = done.getAsLong() - startSeen;
-    if (jfr != null) {
-      jfr.stop();
-      jfr.dump(recording);
-      jfr.close();
+    double seconds;
+    long timed;
+    long cpu;
+    long threads;
+    long user;
+    try {
+      while (done.getAsLong() < total && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      seconds = (System.nanoTime() - start) / 1e9;
+      timed = done.getAsLong() - startSeen;
+      cpu = processCpuNanos() - cpu0;
+      threads = streamThreadCpuNanos() - threads0;
+      user = streamThreadUserNanos() - user0;
+    } finally {
+      // stopped after the clock, so that writing the recording is not timed
+      if (jfr != null) {
+        jfr.stop();
+        jfr.dump(recording);
+        jfr.close();
+      }
     }
     if (done.getAsLong() < total) {
       throw new IllegalStateException(
@@ -552,9 +564,9 @@ public final class Benchmark {
     }
     Map<String, Double> m = new LinkedHashMap<>();
     m.put("recordsPerSecond", timed / seconds);
-    m.put("processCpuMicrosPerRecord", (processCpuNanos() - cpu0) / 1e3 / timed);
-    m.put("streamThreadCpuMicrosPerRecord", (streamThreadCpuNanos() - threads0) / 1e3 / timed);
-    m.put("streamThreadUserMicrosPerRecord", (streamThreadUserNanos() - user0) / 1e3 / timed);
+    m.put("processCpuMicrosPerRecord", cpu / 1e3 / timed);
+    m.put("streamThreadCpuMicrosPerRecord", threads / 1e3 / timed);
+    m.put("streamThreadUserMicrosPerRecord", user / 1e3 / timed);
     if (writes) {
       // what the topology wrote per record in the timed part: every changelogged put and every
       // repartitioned record is a send in the stream thread's transaction

@@ -68,30 +68,29 @@ final class IngestProfile {
   static String stage(List<String> frames) {
     int at = processorFrame(frames);
     if (at >= 0) {
-      return simpleClass(frames.get(at));
+      String cls = className(frames.get(at));
+      return cls.substring(cls.lastIndexOf('.') + 1);
     }
-    for (String[] rule : OUTSIDE) {
-      for (String f : frames) {
-        if (f.contains(rule[1])) {
-          return rule[0];
-        }
-      }
-    }
-    return "Kafka Streams: other";
+    return firstMatch(OUTSIDE, frames, "Kafka Streams: other");
   }
 
   /** The kind of work of a sample within its stage: what runs beneath the stage's frame. */
   static String work(List<String> frames) {
     int at = processorFrame(frames);
     List<String> beneath = at >= 0 ? frames.subList(0, at) : frames;
-    for (String[] rule : WORK) {
-      for (String f : beneath) {
+    return firstMatch(WORK, beneath, at >= 0 ? "own code" : "other");
+  }
+
+  /** The name of the first rule that some frame contains, or {@code otherwise}. */
+  private static String firstMatch(List<String[]> rules, List<String> frames, String otherwise) {
+    for (String[] rule : rules) {
+      for (String f : frames) {
         if (f.contains(rule[1])) {
           return rule[0];
         }
       }
     }
-    return at >= 0 ? "own code" : "other";
+    return otherwise;
   }
 
   /** Index of the innermost frame of a Sieve processor (its own methods and lambdas), or −1. */
@@ -101,25 +100,18 @@ final class IngestProfile {
       if (!f.startsWith("io.sieve.")) {
         continue;
       }
-      String cls = f.substring(0, f.lastIndexOf('.'));
-      int lambda = cls.indexOf("$$Lambda");
-      if (lambda >= 0) {
-        cls = cls.substring(0, lambda);
-      }
-      if (cls.endsWith("Processor")) {
+      if (className(f).endsWith("Processor")) {
         return i;
       }
     }
     return -1;
   }
 
-  private static String simpleClass(String frame) {
+  /** The class of a {@code package.Class.method} frame, a lambda's enclosing class. */
+  private static String className(String frame) {
     String cls = frame.substring(0, frame.lastIndexOf('.'));
     int lambda = cls.indexOf("$$Lambda");
-    if (lambda >= 0) {
-      cls = cls.substring(0, lambda);
-    }
-    return cls.substring(cls.lastIndexOf('.') + 1);
+    return lambda >= 0 ? cls.substring(0, lambda) : cls;
   }
 
   /** Sample counts by stage and kind of work, and by innermost frame. */
